@@ -1,0 +1,13 @@
+# The libraries rollcheck's headers use, found the same way here and in the
+# installed rollcheckConfig.cmake (cmake/rollcheckConfig.cmake.in mirrors this).
+include(GNUInstallDirs)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(ROLLCHECK_PQXX REQUIRED IMPORTED_TARGET libpqxx)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
+find_package(Threads REQUIRED)
+
+set(ROLLCHECK_LINK_DEPENDENCIES
+  PkgConfig::ROLLCHECK_PQXX fmt::fmt nlohmann_json::nlohmann_json
+  Boost::headers Boost::filesystem Threads::Threads)

@@ -1,0 +1,83 @@
+/// \file catch.hpp
+/// Catch2 (v2) glue: assert a check_result so that a failure shows the
+/// summary and the evidence, in the console and in the JUnit report.
+///
+///     auto r = rollcheck::find_duplicates(spec);
+///     REQUIRE_VERIFIED(r);             // pass, warn or skip; warn/skip are reported
+///     REQUIRE_VERDICT(r, rollcheck::verdict::fail);
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "result.hpp"
+
+namespace Catch {
+/// Catch prints a result the way rollcheck does: verdict, summary, evidence.
+template <>
+struct StringMaker<rollcheck::check_result> {
+    static std::string convert(const rollcheck::check_result& r) { return fmt::format("{}", r); }
+};
+} // namespace Catch
+
+namespace rollcheck::testing {
+
+/// Options rollcheck adds to a suite's Catch2 command line.
+struct suite_options {
+    std::optional<std::filesystem::path> target; ///< `--target FILE`
+};
+
+/// The options of this run, filled by rollcheck's main (catch_main.hpp).
+[[nodiscard]] inline suite_options& options() {
+    static suite_options instance;
+    return instance;
+}
+
+/// Matches a result whose verdict a gate lets through: pass, warn or skip.
+class is_verified : public Catch::MatcherBase<check_result> {
+public:
+    bool match(const check_result& r) const override { return r.acceptable(); }
+    std::string describe() const override { return "is verified (pass, warn or skip)"; }
+};
+
+/// Matches a result with exactly the verdict `expected`.
+class has_verdict : public Catch::MatcherBase<check_result> {
+public:
+    explicit has_verdict(verdict expected) : expected_(expected) {}
+    bool match(const check_result& r) const override { return r.status == expected_; }
+    std::string describe() const override {
+        return fmt::format("has verdict {}", to_string(expected_));
+    }
+
+private:
+    verdict expected_;
+};
+
+} // namespace rollcheck::testing
+
+#define ROLLCHECK_ASSERT_RESULT_(assertion, expr, matcher)                                         \
+    do {                                                                                           \
+        INFO("checked: " #expr);                                                                   \
+        const ::rollcheck::check_result& checked_result = (expr);                                  \
+        if (checked_result.status == ::rollcheck::verdict::warn ||                                 \
+            checked_result.status == ::rollcheck::verdict::skip)                                   \
+            WARN(::Catch::StringMaker<::rollcheck::check_result>::convert(checked_result));        \
+        assertion(checked_result, matcher);                                                        \
+    } while (false)
+
+/// Requires a result a gate lets through (pass, warn, skip); warn and skip are reported.
+#define REQUIRE_VERIFIED(expr)                                                                     \
+    ROLLCHECK_ASSERT_RESULT_(REQUIRE_THAT, expr, ::rollcheck::testing::is_verified())
+/// As REQUIRE_VERIFIED, but the test case goes on after a failure.
+#define CHECK_VERIFIED(expr)                                                                       \
+    ROLLCHECK_ASSERT_RESULT_(CHECK_THAT, expr, ::rollcheck::testing::is_verified())
+/// Requires exactly the verdict `v` (tests of the verifiers themselves use it).
+#define REQUIRE_VERDICT(expr, v)                                                                   \
+    ROLLCHECK_ASSERT_RESULT_(REQUIRE_THAT, expr, ::rollcheck::testing::has_verdict(v))
+/// As REQUIRE_VERDICT, but the test case goes on after a failure.
+#define CHECK_VERDICT(expr, v)                                                                     \
+    ROLLCHECK_ASSERT_RESULT_(CHECK_THAT, expr, ::rollcheck::testing::has_verdict(v))

@@ -1,0 +1,324 @@
+/// \file command.hpp
+/// The one way rollcheck starts a process: argv without a shell (unless
+/// asked), a deadline that takes down the whole process tree, and stdout and
+/// stderr captured in bounded memory (head and tail kept, the middle counted).
+#pragma once
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
+#include <boost/process/io.hpp>
+#include <boost/process/pipe.hpp>
+#include <boost/process/search_path.hpp>
+#include <boost/process/start_dir.hpp>
+#include <fmt/format.h>
+
+#include "detail/process_tree.hpp"
+
+namespace rollcheck {
+
+/// What to run and how.
+struct command_spec {
+    /// Program and arguments; a program without '/' is looked up on PATH.
+    std::vector<std::string> argv;
+    /// Where it runs; empty: this process's working directory.
+    std::filesystem::path working_directory;
+    /// Variables added to (or replacing those of) this process's environment.
+    std::map<std::string, std::string> environment;
+    /// Deadline for the whole run; at the deadline the tree gets SIGTERM, then SIGKILL.
+    std::chrono::milliseconds timeout{std::chrono::seconds(60)};
+    /// Time between SIGTERM and SIGKILL.
+    std::chrono::milliseconds kill_grace{std::chrono::milliseconds(500)};
+    /// Bytes kept per stream: the first and the last half of this many.
+    std::size_t output_limit = 64 * 1024;
+
+    /// `/bin/sh -c script`: for when a pipeline or redirection is the point.
+    [[nodiscard]] static command_spec shell(std::string script) {
+        command_spec spec;
+        spec.argv = {"/bin/sh", "-c", std::move(script)};
+        return spec;
+    }
+    /// argv as a person would type it, for messages (the environment, which
+    /// may hold secrets, is never shown).
+    [[nodiscard]] std::string display() const;
+};
+
+/// One output stream, bounded: the head and the tail, and how much there was.
+struct captured_output {
+    std::string head;
+    std::string tail;
+    std::uint64_t total_bytes = 0;
+
+    [[nodiscard]] bool truncated() const noexcept {
+        return total_bytes > head.size() + tail.size();
+    }
+    /// Head and tail, with a marker saying how much was left out between them.
+    [[nodiscard]] std::string text() const {
+        if (!truncated()) return head + tail;
+        return fmt::format("{}\n[… {} bytes not kept …]\n{}", head,
+                           total_bytes - head.size() - tail.size(), tail);
+    }
+    /// Keeps `data` within `limit` bytes in all.
+    void append(const char* data, std::size_t size, std::size_t limit) {
+        total_bytes += size;
+        const std::size_t head_room = limit / 2 > head.size() ? limit / 2 - head.size() : 0;
+        const std::size_t to_head = std::min(head_room, size);
+        head.append(data, to_head);
+        tail.append(data + to_head, size - to_head);
+        const std::size_t tail_limit = limit - limit / 2;
+        if (tail.size() > tail_limit) tail.erase(0, tail.size() - tail_limit);
+    }
+};
+
+/// How a run ended.
+enum class command_status {
+    exited,         ///< the program exited; see exit_code
+    signaled,       ///< a signal ended it; see signal
+    timed_out,      ///< the deadline passed and rollcheck killed the tree
+    failed_to_start ///< not found, not executable, bad working directory; see error
+};
+
+/// Everything known about a finished run.
+struct command_outcome {
+    std::string command; ///< command_spec::display()
+    command_status status = command_status::failed_to_start;
+    int exit_code = -1; ///< when status is exited
+    int signal = 0;     ///< when status is signaled
+    std::string error;  ///< why it failed to start
+    captured_output out;
+    captured_output err;
+    std::chrono::milliseconds elapsed{0};
+
+    [[nodiscard]] bool succeeded() const noexcept {
+        return status == command_status::exited && exit_code == 0;
+    }
+    /// "exited with status 3", "killed by signal 9 (Killed)", "timed out after 5000 ms".
+    [[nodiscard]] std::string describe() const {
+        switch (status) {
+        case command_status::exited:
+            return fmt::format("exited with status {}", exit_code);
+        case command_status::signaled:
+            return fmt::format("killed by signal {} ({})", signal, ::strsignal(signal));
+        case command_status::timed_out:
+            return fmt::format("timed out after {} ms; its process tree was killed",
+                               elapsed.count());
+        case command_status::failed_to_start:
+            return fmt::format("could not start: {}", error);
+        }
+        return "unknown";
+    }
+};
+
+namespace detail {
+
+inline std::string shell_quote(const std::string& word) {
+    if (!word.empty() &&
+        word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789@%+=:,./-_") == std::string::npos)
+        return word;
+    std::string quoted = "'";
+    for (const char c : word)
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return quoted + "'";
+}
+
+/// Resolves argv[0] the way execvp would, or says why it cannot be run.
+inline std::filesystem::path resolve_program(const command_spec& spec, std::string& why) {
+    const std::string& name = spec.argv.front();
+    if (name.find('/') == std::string::npos) {
+        auto path = boost::process::search_path(name);
+        if (path.empty()) why = fmt::format("'{}' not found on PATH", name);
+        return path.string();
+    }
+    std::error_code ec;
+    std::filesystem::path program = name;
+    if (!spec.working_directory.empty() && program.is_relative())
+        program = spec.working_directory / program;
+    if (!std::filesystem::exists(program, ec))
+        why = fmt::format("'{}' does not exist", name);
+    else if (std::filesystem::is_directory(program, ec))
+        why = fmt::format("'{}' is a directory", name);
+    else if (::access(program.c_str(), X_OK) != 0)
+        why = fmt::format("'{}' is not executable: {}", name, std::strerror(errno));
+    return program;
+}
+
+/// This process's environment with `overrides` applied, as execve takes it.
+/// (Built here rather than with bp::environment, whose lookup in Boost 1.74
+/// reads past the end of shorter variables.)
+class environment_block {
+public:
+    explicit environment_block(const std::map<std::string, std::string>& overrides) {
+        for (char** var = ::environ; *var != nullptr; ++var) {
+            const std::string entry = *var;
+            const auto name = entry.substr(0, entry.find('='));
+            if (overrides.count(name) == 0) entries_.push_back(entry);
+        }
+        for (const auto& [name, value] : overrides)
+            entries_.push_back(name + "=" + value);
+        for (auto& entry : entries_)
+            pointers_.push_back(entry.data());
+        pointers_.push_back(nullptr);
+    }
+    [[nodiscard]] char** envp() { return pointers_.data(); }
+
+private:
+    std::vector<std::string> entries_;
+    std::vector<char*> pointers_;
+};
+
+/// Reads what is ready on `fd` into `into`; returns false at end of file.
+inline bool drain_ready(int fd, captured_output& into, std::size_t limit) {
+    char buffer[64 * 1024];
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+        into.append(buffer, static_cast<std::size_t>(n), limit);
+        return true;
+    }
+    return n < 0 && (errno == EINTR || errno == EAGAIN);
+}
+
+/// Polls the open streams until both end or `until` passes.
+inline void pump_output(int fds[2], captured_output* sinks[2], std::size_t limit,
+                        std::chrono::steady_clock::time_point until) {
+    using clock = std::chrono::steady_clock;
+    while (fds[0] >= 0 || fds[1] >= 0) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());
+        if (left.count() <= 0) return;
+        pollfd pfds[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
+        const int ready = ::poll(pfds, 2, static_cast<int>(std::min<long long>(left.count(), 50)));
+        if (ready <= 0) return; // timeout slice over (or EINTR): let the caller look around
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i] < 0 || pfds[i].revents == 0) continue;
+            if (!drain_ready(fds[i], *sinks[i], limit)) {
+                ::close(fds[i]);
+                fds[i] = -1;
+            }
+        }
+    }
+}
+
+} // namespace detail
+
+inline std::string command_spec::display() const {
+    std::string shown;
+    for (const auto& word : argv) {
+        if (!shown.empty()) shown += ' ';
+        shown += detail::shell_quote(word);
+    }
+    return shown;
+}
+
+/// Runs `spec` to completion or to its deadline. Never throws for the
+/// command's own failures: those are in the outcome.
+///
+/// The program runs in a process group of its own with stdin from /dev/null.
+/// When it exits, or at the deadline, whatever it left running (its group,
+/// its descendants, orphans handed back to this process as child subreaper)
+/// is terminated, so a run leaves no process behind.
+[[nodiscard]] inline command_outcome run_command(const command_spec& spec) {
+    namespace bp = boost::process;
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    const auto deadline = start + spec.timeout;
+
+    command_outcome outcome;
+    outcome.command = spec.display();
+    const auto finish = [&]() -> command_outcome {
+        outcome.elapsed =
+            std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+        return outcome;
+    };
+    if (spec.argv.empty()) {
+        outcome.error = "empty command";
+        return finish();
+    }
+    const auto program = detail::resolve_program(spec, outcome.error);
+    if (!outcome.error.empty()) return finish();
+
+    std::error_code ec;
+    const auto cwd =
+        spec.working_directory.empty() ? std::filesystem::current_path(ec) : spec.working_directory;
+    if (!std::filesystem::is_directory(cwd, ec)) {
+        outcome.error = fmt::format("working directory '{}' is not a directory", cwd.string());
+        return finish();
+    }
+
+    detail::environment_block env(spec.environment);
+
+    detail::become_child_subreaper();
+    bp::pipe out_pipe, err_pipe;
+    const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
+    bp::child child(bp::exe = program.string(), bp::args = args, (bp::std_in < bp::null),
+                    (bp::std_out > out_pipe), (bp::std_err > err_pipe),
+                    bp::start_dir = cwd.string(),
+                    bp::extend::on_setup([&env](auto& exec) { exec.env = env.envp(); }),
+                    bp::extend::on_exec_setup([](auto&) { ::setpgid(0, 0); }), ec);
+    if (ec) {
+        outcome.error = fmt::format("'{}': {}", spec.argv.front(), ec.message());
+        return finish();
+    }
+    detail::direct_children::add(child.id());
+    detail::process_tree tree(child.id());
+
+    int fds[2] = {out_pipe.native_source(), err_pipe.native_source()};
+    out_pipe.assign_source(-1);
+    err_pipe.assign_source(-1);
+    captured_output* sinks[2] = {&outcome.out, &outcome.err};
+
+    bool timed_out = false;
+    auto next_refresh = clock::now();
+    while (child.running(ec) && !ec) {
+        if (clock::now() >= deadline) {
+            timed_out = true;
+            break;
+        }
+        if (clock::now() >= next_refresh) {
+            tree.refresh();
+            next_refresh = clock::now() + std::chrono::milliseconds(100);
+        }
+        if (fds[0] < 0 && fds[1] < 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        detail::pump_output(fds, sinks, spec.output_limit,
+                            std::min(deadline, clock::now() + std::chrono::milliseconds(50)));
+    }
+    // The program is gone or out of time: take down what it left, keep its last words.
+    tree.terminate(timed_out ? spec.kill_grace : std::chrono::milliseconds(200));
+    if (timed_out) child.wait(ec);
+    detail::pump_output(fds, sinks, spec.output_limit,
+                        clock::now() + std::chrono::milliseconds(200));
+    for (int& fd : fds)
+        if (fd >= 0) ::close(fd);
+
+    detail::direct_children::remove(child.id());
+    const int raw = child.native_exit_code();
+    if (timed_out) {
+        outcome.status = command_status::timed_out;
+    } else if (WIFSIGNALED(raw)) {
+        outcome.status = command_status::signaled;
+        outcome.signal = WTERMSIG(raw);
+    } else {
+        outcome.status = command_status::exited;
+        outcome.exit_code = WEXITSTATUS(raw);
+    }
+    return finish();
+}
+
+} // namespace rollcheck

@@ -1,0 +1,2 @@
+// The one translation unit that holds Catch2's runner and rollcheck's main.
+#include <rollcheck/catch_main.hpp>

@@ -1,0 +1,196 @@
+// The command runner against real processes: deadlines that take down the
+// whole tree, bounded capture, exit codes and signals, clear start failures.
+#include <chrono>
+#include <fstream>
+#include <string>
+
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <rollcheck/command.hpp>
+
+#include "test_support.hpp"
+
+using namespace rollcheck;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Pids of live processes whose environment holds `mark` (every process a
+/// test starts inherits it, however it detaches).
+std::vector<pid_t> processes_marked(const std::string& mark) {
+    std::vector<pid_t> found;
+    for (const pid_t pid : detail::list_pids()) {
+        std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+        const std::string env((std::istreambuf_iterator<char>(in)), {});
+        const auto s = detail::read_proc_stat(pid);
+        if (s && s->state != 'Z' && env.find(mark) != std::string::npos) found.push_back(pid);
+    }
+    return found;
+}
+
+/// A spec whose processes carry a unique mark in their environment.
+command_spec marked(command_spec spec, std::string& mark) {
+    mark = "ROLLCHECK_TEST_MARK=" + rollcheck_test::unique_name("run");
+    spec.environment["ROLLCHECK_TEST_MARK"] = mark.substr(mark.find('=') + 1);
+    return spec;
+}
+
+long peak_rss_kib() {
+    std::ifstream in("/proc/self/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
+} // namespace
+
+TEST_CASE("arguments reach the program as they are, without a shell") {
+    command_spec spec;
+    spec.argv = {"printf", "%s|", "a b", "$HOME", "*"};
+    const auto r = run_command(spec);
+    REQUIRE(r.status == command_status::exited);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.text() == "a b|$HOME|*|");
+    CHECK(r.command == "printf '%s|' 'a b' '$HOME' '*'");
+}
+
+TEST_CASE("exit status, stderr, working directory and added environment are reported") {
+    rollcheck_test::temp_dir dir;
+    auto spec = command_spec::shell("pwd; echo \"$GREETING\" >&2; exit 3");
+    spec.working_directory = dir.path();
+    spec.environment["GREETING"] = "hello";
+    const auto r = run_command(spec);
+    REQUIRE(r.status == command_status::exited);
+    CHECK(r.exit_code == 3);
+    CHECK_FALSE(r.succeeded());
+    CHECK(r.out.text() == std::filesystem::canonical(dir.path()).string() + "\n");
+    CHECK(r.err.text() == "hello\n");
+    CHECK(r.describe() == "exited with status 3");
+}
+
+TEST_CASE("a program killed by a signal reports the signal") {
+    const auto r = run_command(command_spec::shell("kill -SEGV $$"));
+    REQUIRE(r.status == command_status::signaled);
+    CHECK(r.signal == SIGSEGV);
+    CHECK_THAT(r.describe(), Catch::StartsWith("killed by signal 11"));
+}
+
+TEST_CASE("a program that cannot start says why") {
+    rollcheck_test::temp_dir dir;
+    command_spec spec;
+
+    spec.argv = {"rollcheck-no-such-program-xyz"};
+    auto r = run_command(spec);
+    CHECK(r.status == command_status::failed_to_start);
+    CHECK(r.describe() == "could not start: 'rollcheck-no-such-program-xyz' not found on PATH");
+
+    const auto script = dir.write("not-executable.sh", "#!/bin/sh\necho hi\n");
+    spec.argv = {script.string()};
+    r = run_command(spec);
+    CHECK(r.status == command_status::failed_to_start);
+    CHECK_THAT(r.error, Catch::Contains("is not executable"));
+
+    spec.argv = {dir.path().string()};
+    r = run_command(spec);
+    CHECK(r.status == command_status::failed_to_start);
+    CHECK_THAT(r.error, Catch::Contains("is a directory"));
+
+    spec.argv = {"true"};
+    spec.working_directory = dir / "missing";
+    r = run_command(spec);
+    CHECK(r.status == command_status::failed_to_start);
+    CHECK_THAT(r.error, Catch::Contains("is not a directory"));
+
+    spec = command_spec{};
+    r = run_command(spec);
+    CHECK(r.status == command_status::failed_to_start);
+}
+
+TEST_CASE("the deadline kills the whole process group: sh -c 'sleep 100 & sleep 100'") {
+    std::string mark;
+    auto spec = marked(command_spec::shell("sleep 100 & sleep 100"), mark);
+    spec.timeout = 1s;
+    const auto r = run_command(spec);
+    CHECK(r.status == command_status::timed_out);
+    CHECK(r.elapsed < spec.timeout + 1s);
+    CHECK(processes_marked(mark).empty());
+    CHECK_THAT(r.describe(), Catch::StartsWith("timed out after"));
+}
+
+TEST_CASE("a program that ignores SIGTERM is killed after the grace period") {
+    std::string mark;
+    auto spec = marked(command_spec::shell("trap '' TERM; echo ready; sleep 100; sleep 100"), mark);
+    spec.timeout = 500ms;
+    spec.kill_grace = 300ms;
+    const auto r = run_command(spec);
+    CHECK(r.status == command_status::timed_out);
+    CHECK(r.elapsed < spec.timeout + 1s);
+    CHECK(r.out.text() == "ready\n");
+    CHECK(processes_marked(mark).empty());
+}
+
+TEST_CASE("what a program leaves running when it exits is taken down too") {
+    std::string mark;
+    auto spec = marked(command_spec::shell("sleep 100 & echo started"), mark);
+    const auto r = run_command(spec);
+    REQUIRE(r.status == command_status::exited);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.text() == "started\n");
+    CHECK(r.elapsed < 2s);
+    CHECK(processes_marked(mark).empty());
+}
+
+TEST_CASE("a grandchild that leaves the group with setsid is still taken down") {
+    std::string mark;
+    SECTION("its parent still runs at the deadline") {
+        auto spec = marked(command_spec::shell("setsid sleep 100 & sleep 100"), mark);
+        spec.timeout = 700ms;
+        const auto r = run_command(spec);
+        CHECK(r.status == command_status::timed_out);
+    }
+    SECTION("its parent exits at once, leaving it an orphan") {
+        auto spec = marked(command_spec::shell("setsid sleep 100 & exit 0"), mark);
+        const auto r = run_command(spec);
+        CHECK(r.status == command_status::exited);
+        CHECK(r.elapsed < 2s);
+    }
+    CHECK(processes_marked(mark).empty());
+}
+
+TEST_CASE("200 MB of output stays bounded: head and tail kept, all counted") {
+    const long before = peak_rss_kib();
+    auto spec =
+        command_spec::shell("head -c 200000000 /dev/zero | tr '\\0' 'x'; echo; echo last line");
+    spec.output_limit = 64 * 1024;
+    const auto r = run_command(spec);
+    REQUIRE(r.status == command_status::exited);
+    CHECK(r.out.total_bytes == 200000000 + 1 + 10);
+    CHECK(r.out.truncated());
+    CHECK(r.out.head.size() + r.out.tail.size() == spec.output_limit);
+    CHECK(r.out.head == std::string(32 * 1024, 'x'));
+    CHECK_THAT(r.out.tail, Catch::EndsWith("xxx\nlast line\n"));
+    CHECK_THAT(r.out.text(), Catch::Contains("bytes not kept"));
+    // Peak memory grows by far less than the output (the limit is a few MB).
+    CHECK(peak_rss_kib() - before < 16 * 1024);
+}
+
+TEST_CASE("large output on both streams at once does not deadlock") {
+    auto spec = command_spec::shell(
+        "head -c 3000000 /dev/zero; head -c 3000000 /dev/zero >&2; head -c 3000000 /dev/zero");
+    spec.timeout = 20s;
+    const auto r = run_command(spec);
+    REQUIRE(r.status == command_status::exited);
+    CHECK(r.out.total_bytes == 6000000);
+    CHECK(r.err.total_bytes == 3000000);
+}
+
+TEST_CASE("a program that closes its output but keeps running still meets the deadline") {
+    std::string mark;
+    auto spec = marked(command_spec::shell("exec >/dev/null 2>&1; sleep 100"), mark);
+    spec.timeout = 500ms;
+    const auto r = run_command(spec);
+    CHECK(r.status == command_status::timed_out);
+    CHECK(r.elapsed < spec.timeout + 1s);
+    CHECK(processes_marked(mark).empty());
+}

@@ -1,0 +1,41 @@
+// What every subcommand of the `rollcheck` command line shares: output
+// options, printing a result, exit statuses, and parsing durations.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <rollcheck/result.hpp>
+
+namespace rollcheck::cli {
+
+/// `--json` and `--show N|all`, on every subcommand that prints a result.
+struct output_options {
+    bool json = false;
+    std::string show = "10";
+
+    /// How many evidence items to keep (`all`: every one).
+    [[nodiscard]] std::size_t evidence_limit() const;
+};
+
+/// The exit status the program returns; set by the subcommand that ran.
+int& exit_status_slot();
+
+/// Adds --json and --show to `cmd` and makes running `cmd` call `check`,
+/// print its result (readable or JSON) and set the exit status from its verdict.
+void add_check(CLI::App& cmd, std::function<check_result(const output_options&)> check);
+
+/// Prints `r` to stdout in the chosen form.
+void print_result(const check_result& r, const output_options& out);
+
+/// "250ms", "90s", "15m", "1h", "7d" (also combined: "1h30m"); throws
+/// CLI::ValidationError naming the text when it is not a duration.
+[[nodiscard]] std::chrono::milliseconds parse_duration(const std::string& text);
+
+/// A CLI11 validator that accepts what parse_duration accepts.
+[[nodiscard]] CLI::Validator duration_validator();
+
+} // namespace rollcheck::cli

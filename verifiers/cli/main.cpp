@@ -1,0 +1,26 @@
+// rollcheck: run one verifier by hand. Each subcommand prints a result and
+// exits 0 (pass, warn, skip), 1 (fail) or 2 (error, bad arguments).
+#include <fmt/format.h>
+
+#include "cli.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"rollcheck: prove that a rollback (or a deploy) left the system healthy.\n"
+                 "Each subcommand runs one verifier and exits 0 pass/warn/skip, 1 fail, 2 error.",
+                 "rollcheck"};
+    app.set_version_flag("--version", "rollcheck 0.1.0");
+    app.require_subcommand(1);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return 2;
+    }
+    return rollcheck::cli::exit_status_slot();
+}
