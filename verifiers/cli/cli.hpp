@@ -38,4 +38,10 @@ void print_result(const check_result& r, const output_options& out);
 /// A CLI11 validator that accepts what parse_duration accepts.
 [[nodiscard]] CLI::Validator duration_validator();
 
+/// The subcommand groups, each in a translation unit of its own.
+void add_db_commands(CLI::App& app);
+void add_cron_commands(CLI::App& app);
+void add_logs_commands(CLI::App& app);
+void add_code_commands(CLI::App& app);
+
 } // namespace rollcheck::cli

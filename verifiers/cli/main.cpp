@@ -10,6 +10,10 @@ int main(int argc, char** argv) {
                  "rollcheck"};
     app.set_version_flag("--version", "rollcheck 0.1.0");
     app.require_subcommand(1);
+    rollcheck::cli::add_db_commands(app);
+    rollcheck::cli::add_cron_commands(app);
+    rollcheck::cli::add_logs_commands(app);
+    rollcheck::cli::add_code_commands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,7 @@
+/// \file rollcheck.hpp
+/// Every public header of rollcheck, for convenience. Including only the
+/// headers a program uses compiles faster.
+#pragma once
+
+#include "command.hpp"
+#include "result.hpp"
