@@ -3,6 +3,8 @@
 include(GNUInstallDirs)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(ROLLCHECK_PQXX REQUIRED IMPORTED_TARGET libpqxx)
+# libpq itself: postgres.hpp parses connection strings with PQconninfoParse.
+pkg_check_modules(ROLLCHECK_PQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(ROLLCHECK_RE2 REQUIRED IMPORTED_TARGET re2)
 find_package(fmt REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
@@ -10,5 +12,5 @@ find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
 find_package(Threads REQUIRED)
 
 set(ROLLCHECK_LINK_DEPENDENCIES
-  PkgConfig::ROLLCHECK_PQXX PkgConfig::ROLLCHECK_RE2 fmt::fmt nlohmann_json::nlohmann_json
+  PkgConfig::ROLLCHECK_PQXX PkgConfig::ROLLCHECK_PQ PkgConfig::ROLLCHECK_RE2 fmt::fmt nlohmann_json::nlohmann_json
   Boost::headers Boost::filesystem Threads::Threads)

@@ -4,4 +4,5 @@
 #pragma once
 
 #include "command.hpp"
+#include "postgres.hpp"
 #include "result.hpp"
