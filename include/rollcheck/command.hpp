@@ -12,8 +12,11 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include <poll.h>
@@ -29,8 +32,11 @@
 #include <boost/process/search_path.hpp>
 #include <boost/process/start_dir.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include "detail/pattern.hpp"
 #include "detail/process_tree.hpp"
+#include "result.hpp"
 
 namespace rollcheck {
 
@@ -319,6 +325,174 @@ inline std::string command_spec::display() const {
         outcome.exit_code = WEXITSTATUS(raw);
     }
     return finish();
+}
+
+/// What check_command runs and what it expects of the run.
+struct command_check_spec {
+    /// The command, its deadline (`timeout`) and its output limit.
+    command_spec command;
+    /// The exit status that means success.
+    int expect_exit = 0;
+    /// RE2 patterns each of which must match a line of stdout or stderr.
+    std::vector<std::string> must_match;
+    /// RE2 patterns none of which may match any line of stdout or stderr.
+    std::vector<std::string> must_not_match;
+    /// Lines of each stream's end shown as evidence.
+    std::size_t tail_lines = 20;
+    /// Evidence items kept.
+    std::size_t show = 10;
+};
+
+namespace detail {
+
+/// The last `count` lines of `text` (a final newline ends a line, it does not start one).
+inline std::vector<std::string> last_lines(std::string_view text, std::size_t count) {
+    if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    std::vector<std::string> lines;
+    while (!text.empty() && lines.size() < count) {
+        const auto newline = text.rfind('\n');
+        const auto begin = newline == std::string_view::npos ? 0 : newline + 1;
+        lines.emplace(lines.begin(), text.substr(begin));
+        text = text.substr(0, newline == std::string_view::npos ? 0 : newline);
+    }
+    return lines;
+}
+
+/// The counts of pytest's final summary line ("=== 2 failed, 9 passed, 1 warning in 0.31s ==="),
+/// searched from the end of `out`; an empty object when there is none.
+inline nlohmann::json pytest_counts(std::string_view out) {
+    static const RE2 summary_line(R"(^=*\s*(\d+ [a-z]+(?:, \d+ [a-z]+)*) in \d+(?:\.\d+)?s\b)");
+    static const RE2 count(R"((\d+) ([a-z]+))");
+    for (const auto& line : last_lines(out, 50)) {
+        std::string counts;
+        if (!RE2::PartialMatch(line, summary_line, &counts)) continue;
+        nlohmann::json found = nlohmann::json::object();
+        re2::StringPiece rest(counts);
+        std::string name;
+        long long n = 0;
+        while (RE2::FindAndConsume(&rest, count, &n, &name)) {
+            // pytest says "1 error" but "2 errors": one key per kind.
+            if (name == "errors" || name == "warnings") name.pop_back();
+            found[name] = n;
+        }
+        return found;
+    }
+    return nlohmann::json::object();
+}
+
+/// "2 failed, 9 passed" from pytest_counts.
+inline std::string describe_counts(const nlohmann::json& counts) {
+    std::string text;
+    for (const auto& [name, n] : counts.items())
+        text += fmt::format("{}{} {}", text.empty() ? "" : ", ", n.get<long long>(), name);
+    return text;
+}
+
+/// One evidence item per stream that printed: its last lines.
+inline void add_output_tail(bounded_evidence& evidence, const command_outcome& run,
+                            std::size_t lines) {
+    const std::pair<const char*, const captured_output*> streams[] = {{"stdout", &run.out},
+                                                                      {"stderr", &run.err}};
+    for (const auto& [name, stream] : streams) {
+        if (stream->total_bytes == 0) continue;
+        const auto tail = last_lines(stream->text(), lines);
+        std::string text = fmt::format("{} (last {} lines):", name, tail.size());
+        for (const auto& line : tail)
+            text += "\n      " + line;
+        evidence.add({std::move(text), {{"stream", name}, {"tail", tail}}});
+    }
+}
+
+/// The first line of `text` where `re` matches (patterns work line by line, as grep's).
+inline std::optional<std::string> matching_line(const RE2& re, std::string_view text) {
+    while (!text.empty()) {
+        const auto newline = text.find('\n');
+        const auto line = text.substr(0, newline);
+        if (search(re, line)) return std::string(line);
+        if (newline == std::string_view::npos) break;
+        text.remove_prefix(newline + 1);
+    }
+    return std::nullopt;
+}
+
+/// Checks must_match and must_not_match against the kept output; returns the
+/// worst verdict it found (pass when all hold).
+inline verdict check_output_patterns(const command_check_spec& spec, const command_outcome& run,
+                                     check_result& r) {
+    const std::string text = run.out.text() + "\n" + run.err.text();
+    const bool truncated = run.out.truncated() || run.err.truncated();
+    verdict worst = verdict::pass;
+    const auto judge = [&](const std::string& pattern, bool wanted) {
+        std::string why; // check_command refused invalid patterns before running
+        const auto re = compile_pattern(pattern, why);
+        const auto line = matching_line(*re, text);
+        const bool found = line.has_value();
+        if (!found && truncated) {
+            r.evidence.add({fmt::format("'{}' is not in the output kept, and the output was longer "
+                                        "than output_limit: the part not kept is unknown",
+                                        pattern),
+                            {{"pattern", pattern}, {"problem", "output truncated"}}});
+            worst = verdict::error;
+            return;
+        }
+        if (found == wanted) return;
+        if (found) {
+            r.evidence.add(
+                {fmt::format("forbidden pattern '{}' matched: {}", pattern, *line),
+                 {{"pattern", pattern}, {"problem", "forbidden pattern"}, {"line", *line}}});
+        } else {
+            r.evidence.add({fmt::format("required pattern '{}' not found in the output", pattern),
+                            {{"pattern", pattern}, {"problem", "required pattern missing"}}});
+        }
+        worst = std::max(worst, verdict::fail);
+    };
+    for (const auto& pattern : spec.must_match)
+        judge(pattern, true);
+    for (const auto& pattern : spec.must_not_match)
+        judge(pattern, false);
+    return worst;
+}
+
+} // namespace detail
+
+/// Runs `spec.command` through run_command and checks its exit status and
+/// output ("command.run"). A command that cannot start or does not finish by
+/// its deadline is an error (nothing was verified); a wrong exit status, a
+/// signal or a pattern expectation not met is a failure. pytest's summary
+/// line, when the output has one, is read into the summary and `totals.pytest`.
+[[nodiscard]] inline check_result check_command(const command_check_spec& spec) {
+    return timed_check("command.run", [&] {
+        for (const auto* patterns : {&spec.must_match, &spec.must_not_match})
+            for (const auto& pattern : *patterns)
+                if (std::string why; !detail::compile_pattern(pattern, why))
+                    return check_result::error("command.run", why + "; the command was not run");
+        const auto run = run_command(spec.command);
+        check_result r;
+        r.evidence = bounded_evidence(spec.show);
+        r.totals = {{"command", run.command},
+                    {"outcome", run.describe()},
+                    {"stdout_bytes", run.out.total_bytes},
+                    {"stderr_bytes", run.err.total_bytes}};
+        if (run.status == command_status::exited) r.totals["exit_status"] = run.exit_code;
+        const auto pytest = detail::pytest_counts(run.out.text());
+        if (!pytest.empty()) r.totals["pytest"] = pytest;
+
+        std::string summary = fmt::format("`{}` {}", run.command, run.describe());
+        verdict v = verdict::pass;
+        if (run.status == command_status::failed_to_start ||
+            run.status == command_status::timed_out) {
+            v = verdict::error;
+        } else if (run.status == command_status::signaled || run.exit_code != spec.expect_exit) {
+            v = verdict::fail;
+            summary += fmt::format(" (expected status {})", spec.expect_exit);
+        }
+        if (v != verdict::error) v = std::max(v, detail::check_output_patterns(spec, run, r));
+        if (!pytest.empty()) summary += "; pytest: " + detail::describe_counts(pytest);
+        detail::add_output_tail(r.evidence, run, spec.tail_lines);
+        r.status = v;
+        r.summary = std::move(summary);
+        return r;
+    });
 }
 
 } // namespace rollcheck

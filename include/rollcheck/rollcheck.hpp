@@ -4,5 +4,6 @@
 #pragma once
 
 #include "command.hpp"
+#include "imports.hpp"
 #include "postgres.hpp"
 #include "result.hpp"

@@ -5,14 +5,18 @@
 #pragma once
 
 #include <cstdio>
+#include <ctime>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <dirent.h>
+#include <pwd.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 namespace rollcheck::detail {
 
@@ -72,6 +76,61 @@ struct proc_stat {
     for (const pid_t pid : list_pids())
         if (auto s = read_proc_stat(pid)) all.push_back(std::move(*s));
     return all;
+}
+
+/// The arguments of `pid` as /proc/PID/cmdline holds them (NUL-separated);
+/// empty for a kernel thread, a zombie, or a process that is gone.
+[[nodiscard]] inline std::vector<std::string> read_proc_cmdline(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+    const std::string raw((std::istreambuf_iterator<char>(in)), {});
+    std::vector<std::string> args;
+    std::size_t begin = 0;
+    while (begin < raw.size()) {
+        auto end = raw.find('\0', begin);
+        if (end == std::string::npos) end = raw.size();
+        args.push_back(raw.substr(begin, end - begin));
+        begin = end + 1;
+    }
+    return args;
+}
+
+/// The real uid of `pid` (the "Uid:" line of /proc/PID/status), or nothing when it is gone.
+[[nodiscard]] inline std::optional<uid_t> read_proc_uid(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("Uid:", 0) == 0) {
+            std::istringstream fields(line.substr(4));
+            unsigned long uid = 0;
+            if (fields >> uid) return static_cast<uid_t>(uid);
+        }
+    return std::nullopt;
+}
+
+/// The user name of `uid`, or the number when no account has it.
+[[nodiscard]] inline std::string user_name(uid_t uid) {
+    passwd entry{};
+    passwd* found = nullptr;
+    std::vector<char> buffer(16 * 1024);
+    if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr)
+        return found->pw_name;
+    return std::to_string(uid);
+}
+
+/// When the system booted, in seconds since the epoch (the "btime" line of /proc/stat).
+[[nodiscard]] inline std::time_t boot_time() {
+    std::ifstream in("/proc/stat");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("btime ", 0) == 0)
+            return static_cast<std::time_t>(std::stoll(line.substr(6)));
+    return 0;
+}
+
+/// When a process with `start_ticks` (proc_stat) started, in seconds since the epoch.
+[[nodiscard]] inline std::time_t start_time(unsigned long long start_ticks) {
+    static const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
+    static const std::time_t booted = boot_time();
+    return booted + static_cast<std::time_t>(start_ticks /
+                                             static_cast<unsigned long long>(ticks_per_second));
 }
 
 } // namespace rollcheck::detail
