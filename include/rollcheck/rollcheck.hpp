@@ -6,4 +6,5 @@
 #include "command.hpp"
 #include "imports.hpp"
 #include "postgres.hpp"
+#include "processes.hpp"
 #include "result.hpp"

@@ -47,8 +47,8 @@ struct proc_stat {
     std::istringstream rest(line.substr(close + 1));
     std::string skip;
     rest >> s.state >> s.ppid >> s.pgrp >> s.session;
-    // Fields 8..21 (tty_nr through itrealvalue) are not needed; field 22 is starttime.
-    for (int field = 8; field <= 21 && rest; ++field)
+    // Fields 7..21 (tty_nr through itrealvalue) are not needed; field 22 is starttime.
+    for (int field = 7; field <= 21 && rest; ++field)
         rest >> skip;
     rest >> s.start_ticks;
     if (!rest) return std::nullopt;
