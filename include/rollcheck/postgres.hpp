@@ -296,6 +296,16 @@ private:
 
 namespace detail {
 
+/// The SQLSTATE of `e`; libpqxx 6.4 leaves it empty on some of its
+/// subclasses, whose class then says it.
+inline std::string sqlstate_of(const pqxx::sql_error& e) {
+    if (!e.sqlstate().empty()) return e.sqlstate();
+    if (dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr) return "42P01";
+    if (dynamic_cast<const pqxx::undefined_column*>(&e) != nullptr) return "42703";
+    if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr) return "42501";
+    return "";
+}
+
 /// The message for a database fault while checking `object`: what
 /// happened, where (host, port, database) and on what, scrubbed of secrets.
 inline std::string describe_db_fault(const std::exception& e, const connection_spec& spec,
@@ -305,7 +315,7 @@ inline std::string describe_db_fault(const std::exception& e, const connection_s
     const std::string reason = first_line(e.what());
     std::string text;
     if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
-        const std::string state = sql->sqlstate();
+        const std::string state = sqlstate_of(*sql);
         if (state == "57014")
             text = fmt::format("statement timeout of {} reached while checking {} on {}",
                                format_duration(spec.statement_timeout), object, at);

@@ -4,6 +4,8 @@
 #pragma once
 
 #include "command.hpp"
+#include "duplicates.hpp"
+#include "freshness.hpp"
 #include "imports.hpp"
 #include "postgres.hpp"
 #include "processes.hpp"

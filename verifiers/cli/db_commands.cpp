@@ -1,11 +1,197 @@
-// `rollcheck db …`: PostgreSQL checks: duplicates, recent writes, freshness, baseline and compare, backups.
+// `rollcheck db …`: PostgreSQL checks: duplicates, recent writes, freshness, baseline and compare,
+// backups.
+//
+// Each subcommand is one add_<name>_command function; the options every
+// database subcommand shares (connection, table) come from connection_options
+// and table_options.
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <rollcheck/duplicates.hpp>
+#include <rollcheck/freshness.hpp>
+#include <rollcheck/postgres.hpp>
+
 #include "cli.hpp"
 
 namespace rollcheck::cli {
+namespace {
+
+/// --dsn and --statement-timeout: a connection_spec, libpq's conventions.
+struct connection_options {
+    std::string dsn;
+    std::string statement_timeout = "30s";
+
+    void add_to(CLI::App& cmd) {
+        cmd.add_option("--dsn", dsn,
+                       "libpq connection string or postgresql:// URI; empty: the PG* environment, "
+                       ".pgpass and service= as psql uses them");
+        cmd.add_option("--statement-timeout", statement_timeout,
+                       "deadline of each query, set with SET LOCAL (0s: none)")
+            ->check(duration_validator())
+            ->capture_default_str();
+    }
+    [[nodiscard]] connection_spec spec() const {
+        connection_spec c;
+        c.dsn = dsn;
+        c.statement_timeout = parse_duration(statement_timeout);
+        return c;
+    }
+};
+
+/// --table [SCHEMA.]TABLE and --schema: a table_ref, names kept exact.
+struct table_options {
+    std::string table;
+    std::string schema;
+
+    void add_to(CLI::App& cmd) {
+        cmd.add_option("--table", table,
+                       "table, as TABLE or SCHEMA.TABLE (double-quote a part holding a dot); "
+                       "names are exact, never case-folded")
+            ->required();
+        cmd.add_option("--schema", schema,
+                       "schema of --table; --table is then taken whole, dots and all");
+    }
+    [[nodiscard]] table_ref ref() const {
+        if (!schema.empty()) return table_ref{schema, table};
+        try {
+            return table_ref::parse(table);
+        } catch (const std::invalid_argument& e) {
+            throw CLI::ValidationError("--table", e.what());
+        }
+    }
+};
+
+/// An option holding a duration that may be absent.
+std::optional<std::chrono::milliseconds> optional_duration(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    return parse_duration(text);
+}
+
+CLI::App* add_duplicates_command(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "duplicates",
+        "Fail when a key is held by more than one row (GROUP BY key HAVING count(*) > 1, "
+        "run in the database)");
+    struct options {
+        connection_options connection;
+        table_options table;
+        std::vector<std::string> key;
+        std::string column, within, since, null_keys = "warn";
+    };
+    auto o = std::make_shared<options>();
+    o->connection.add_to(*cmd);
+    o->table.add_to(*cmd);
+    cmd->add_option("--key", o->key, "key column(s): --key a,b or --key a --key b")
+        ->required()
+        ->delimiter(',');
+    cmd->add_option("--column", o->column, "timestamp column that scopes the check");
+    cmd->add_option("--within", o->within, "only rows whose --column is within this of now()")
+        ->check(duration_validator())
+        ->needs("--column");
+    cmd->add_option(
+           "--since", o->since,
+           "only rows whose --column is at or after this timestamp (e.g. 2026-11-28T09:00Z)")
+        ->needs("--column")
+        ->excludes("--within");
+    cmd->add_option("--null-keys", o->null_keys,
+                    "rows with a NULL key are counted, never grouped; their verdict")
+        ->check(CLI::IsMember({"allow", "warn", "fail"}))
+        ->capture_default_str();
+    add_check(*cmd, [o](const output_options& out) {
+        duplicates_spec spec;
+        spec.connection = o->connection.spec();
+        spec.table = o->table.ref();
+        spec.key = o->key;
+        spec.scope_column = o->column;
+        spec.within = optional_duration(o->within);
+        if (!o->since.empty()) spec.since = o->since;
+        spec.null_keys = o->null_keys == "allow"  ? null_key_policy::allow
+                         : o->null_keys == "fail" ? null_key_policy::fail
+                                                  : null_key_policy::warn;
+        spec.show = out.evidence_limit();
+        return check_duplicates(spec);
+    });
+    return cmd;
+}
+
+CLI::App* add_recent_command(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "recent", "Pass when enough rows have a timestamp within a window of the server's now()");
+    struct options {
+        connection_options connection;
+        table_options table;
+        std::string column, within = "1h";
+        std::uint64_t min = 1;
+        std::uint64_t max = 0;
+    };
+    auto o = std::make_shared<options>();
+    o->connection.add_to(*cmd);
+    o->table.add_to(*cmd);
+    cmd->add_option("--column", o->column, "timestamp column")->required();
+    cmd->add_option("--within", o->within, "window before the server's now()")
+        ->check(duration_validator())
+        ->capture_default_str();
+    cmd->add_option("--min", o->min, "at least this many rows in the window")
+        ->capture_default_str();
+    cmd->add_option("--max", o->max, "at most this many rows in the window (default: no limit)");
+    add_check(*cmd, [o, cmd](const output_options&) {
+        recent_writes_spec spec;
+        spec.connection = o->connection.spec();
+        spec.table = o->table.ref();
+        spec.column = o->column;
+        spec.within = parse_duration(o->within);
+        spec.min = o->min;
+        if (cmd->count("--max") > 0) spec.max = o->max;
+        return check_recent_writes(spec);
+    });
+    return cmd;
+}
+
+CLI::App* add_freshness_command(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "freshness", "Age of the newest row against --warn-after / --error-after (server clock)");
+    struct options {
+        connection_options connection;
+        table_options table;
+        std::string column, warn_after, error_after;
+        bool allow_empty = false;
+    };
+    auto o = std::make_shared<options>();
+    o->connection.add_to(*cmd);
+    o->table.add_to(*cmd);
+    cmd->add_option("--column", o->column, "timestamp column")->required();
+    cmd->add_option("--warn-after", o->warn_after, "warn when the newest row is older than this")
+        ->check(duration_validator());
+    cmd->add_option("--error-after", o->error_after, "fail when the newest row is older than this")
+        ->check(duration_validator());
+    cmd->add_flag("--allow-empty", o->allow_empty,
+                  "pass on a table with no rows instead of reporting an error");
+    add_check(*cmd, [o](const output_options&) {
+        freshness_spec spec;
+        spec.connection = o->connection.spec();
+        spec.table = o->table.ref();
+        spec.column = o->column;
+        spec.warn_after = optional_duration(o->warn_after);
+        spec.error_after = optional_duration(o->error_after);
+        spec.allow_empty = o->allow_empty;
+        return check_freshness(spec);
+    });
+    return cmd;
+}
+
+} // namespace
 
 void add_db_commands(CLI::App& app) {
-    auto* group = app.add_subcommand("db", "PostgreSQL checks: duplicates, recent writes, freshness, baseline and compare, backups");
+    auto* group = app.add_subcommand(
+        "db",
+        "PostgreSQL checks: duplicates, recent writes, freshness, baseline and compare, backups");
     group->require_subcommand(1);
+    add_duplicates_command(*group);
+    add_recent_command(*group);
+    add_freshness_command(*group);
 }
 
 } // namespace rollcheck::cli
