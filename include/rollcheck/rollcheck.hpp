@@ -5,6 +5,7 @@
 
 #include "command.hpp"
 #include "duplicates.hpp"
+#include "files.hpp"
 #include "freshness.hpp"
 #include "imports.hpp"
 #include "postgres.hpp"

@@ -19,8 +19,8 @@ namespace rollcheck::detail {
     options.set_log_errors(false); // the reason goes into the result, not to stderr
     auto re = std::make_unique<RE2>(pattern, options);
     if (re->ok()) return re;
-    why = fmt::format("pattern '{}' is not a valid RE2 regular expression: {}", pattern,
-                      re->error());
+    why =
+        fmt::format("pattern '{}' is not a valid RE2 regular expression: {}", pattern, re->error());
     return nullptr;
 }
 

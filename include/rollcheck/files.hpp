@@ -1,0 +1,382 @@
+/// \file files.hpp
+/// Files a rollback removed are gone; files it restored are identical to
+/// their reference: the blob at a git revision (as `git checkout REV -- path`
+/// leaves them) or the copy in an archive directory.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "command.hpp"
+#include "detail/file_compare.hpp"
+#include "detail/glob.hpp"
+#include "result.hpp"
+
+namespace rollcheck {
+
+/// Paths that must be gone.
+struct absent_spec {
+    /// Relative paths and globs are taken from here; empty: the working directory.
+    std::filesystem::path root;
+    /// Files, directories and globs (`*`, `?`, `[…]`, `**`), e.g. "core/pipeline/",
+    /// "tests/test_*_new.py".
+    std::vector<std::string> paths;
+    /// Evidence items kept.
+    std::size_t show = 10;
+};
+
+/// Files that must be identical to a reference.
+struct restored_spec {
+    /// The directory the files were restored into (in git mode, inside the work tree).
+    std::filesystem::path root;
+    /// Files, directories and globs: relative to `root` against a revision,
+    /// relative to `archive` against an archive (e.g. "*.py").
+    std::vector<std::string> paths;
+    /// The git revision whose blobs are the reference (when `archive` is empty).
+    std::string revision = "HEAD";
+    /// When set, the reference is this directory instead of git.
+    std::filesystem::path archive;
+    /// Deadline for each git command.
+    std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+    /// Evidence items kept.
+    std::size_t show = 10;
+};
+
+namespace detail {
+
+/// "directory with 3 entries", "file of 120 bytes", "symbolic link to x".
+inline std::string describe_remaining(const std::filesystem::path& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto status = fs::symlink_status(path, ec);
+    switch (status.type()) {
+    case fs::file_type::directory: {
+        std::size_t entries = 0;
+        fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied,
+                                            ec),
+            end;
+        for (; !ec && it != end; it.increment(ec))
+            ++entries;
+        return fmt::format("directory holding {} entries", entries);
+    }
+    case fs::file_type::symlink: {
+        const auto target = fs::read_symlink(path, ec).string();
+        (void)fs::status(path, ec); // only the error matters: a dangling or looping link
+        return fmt::format("symbolic link to {}{}", target,
+                           ec ? fmt::format(" ({})", ec.message()) : "");
+    }
+    case fs::file_type::regular:
+        return fmt::format("file of {} bytes", fs::file_size(path, ec));
+    default:
+        return "special file";
+    }
+}
+
+} // namespace detail
+
+/// Checks that every path and glob of `spec` matches nothing ("files.absent");
+/// evidence lists what is still there.
+[[nodiscard]] inline check_result check_absent(const absent_spec& spec) {
+    return timed_check("files.absent", [&] {
+        if (spec.paths.empty()) return check_result::error("files.absent", "no paths given");
+        std::error_code ec;
+        const auto root = spec.root.empty() ? std::filesystem::current_path(ec) : spec.root;
+        if (!std::filesystem::is_directory(root, ec))
+            return check_result::error("files.absent",
+                                       fmt::format("root '{}' is not a directory", root.string()));
+        check_result r;
+        r.evidence = bounded_evidence(spec.show);
+        std::vector<std::string> problems;
+        std::size_t present_patterns = 0;
+        for (const auto& pattern : spec.paths) {
+            if (detail::path_components(pattern).empty() && pattern != "/") {
+                problems.push_back(fmt::format("path '{}' names no file", pattern));
+                continue;
+            }
+            const auto found = detail::glob(root, pattern);
+            problems.insert(problems.end(), found.problems.begin(), found.problems.end());
+            present_patterns += found.paths.empty() ? 0 : 1;
+            for (const auto& path : found.paths) {
+                const auto what = detail::describe_remaining(root / path);
+                r.evidence.add({fmt::format("{}: still there ({})", path, what),
+                                {{"pattern", pattern}, {"path", path}, {"what", what}}});
+            }
+        }
+        r.totals = {{"root", root.string()},
+                    {"patterns", spec.paths.size()},
+                    {"patterns_present", present_patterns},
+                    {"remaining", r.evidence.total()}};
+        if (!problems.empty()) {
+            r.status = verdict::error;
+            r.summary =
+                problems.front() +
+                (problems.size() > 1 ? fmt::format(" (and {} more)", problems.size() - 1) : "");
+        } else if (r.evidence.total() > 0) {
+            r.status = verdict::fail;
+            r.summary =
+                fmt::format("{} of {} paths still present under {}: {} entries remain",
+                            present_patterns, spec.paths.size(), root.string(), r.evidence.total());
+        } else {
+            r.status = verdict::pass;
+            r.summary =
+                fmt::format("all {} paths are absent under {}", spec.paths.size(), root.string());
+        }
+        return r;
+    });
+}
+
+namespace detail {
+
+/// One file of the git tree at the reference revision (`git ls-tree -r`).
+struct tree_entry {
+    std::string mode; ///< "100644", "100755", "120000" (symbolic link)
+    std::string id;   ///< the blob's object id
+    std::string path; ///< relative to the root
+};
+
+/// Runs git in `root`; a failure comes back as `error`, with git's own last words.
+inline command_outcome run_git(const restored_spec& spec, std::vector<std::string> args,
+                               std::string& error, std::size_t output_limit = 64 * 1024) {
+    command_spec cmd;
+    cmd.argv = {"git"};
+    cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
+    cmd.working_directory = spec.root;
+    cmd.timeout = spec.timeout;
+    cmd.output_limit = output_limit;
+    cmd.environment["GIT_OPTIONAL_LOCKS"] = "0"; // read-only: no index refresh written
+    auto run = run_command(cmd);
+    if (!run.succeeded()) {
+        const auto said = last_lines(run.err.text(), 1);
+        error = fmt::format("`{}` in {} {}{}", run.command, spec.root.string(), run.describe(),
+                            said.empty() ? "" : ": " + said.back());
+    } else if (run.out.truncated()) {
+        error = fmt::format("`{}` printed more than {} bytes", run.command, output_limit);
+    }
+    return run;
+}
+
+/// The commit `spec.revision` names, or an error naming the revision and the root.
+inline std::string resolve_revision(const restored_spec& spec, std::string& error) {
+    std::string git_error;
+    (void)run_git(spec, {"rev-parse", "--is-inside-work-tree"}, git_error);
+    if (!git_error.empty()) {
+        error = fmt::format("{} is not inside a git work tree ({})", spec.root.string(), git_error);
+        return {};
+    }
+    const auto run =
+        run_git(spec, {"rev-parse", "--verify", "--quiet", spec.revision + "^{commit}"}, git_error);
+    if (!git_error.empty()) {
+        error = fmt::format("revision '{}' does not exist in the repository at {}", spec.revision,
+                            spec.root.string());
+        return {};
+    }
+    return last_lines(run.out.text(), 1).front();
+}
+
+/// Every file below the root at `commit` (paths relative to the root).
+inline std::vector<tree_entry> list_tree(const restored_spec& spec, const std::string& commit,
+                                         std::string& error) {
+    const auto run = run_git(spec, {"ls-tree", "-r", "-z", commit}, error, 256 * 1024 * 1024);
+    std::vector<tree_entry> entries;
+    if (!error.empty()) return entries;
+    const auto text = run.out.text();
+    std::size_t begin = 0;
+    while (begin < text.size()) {
+        auto end = text.find('\0', begin);
+        if (end == std::string::npos) end = text.size();
+        const auto record = text.substr(begin, end - begin);
+        begin = end + 1;
+        const auto tab = record.find('\t');
+        const auto first = record.find(' '), second = record.find(' ', first + 1);
+        if (tab == std::string::npos || second == std::string::npos) continue;
+        if (record.compare(first + 1, second - first - 1, "blob") != 0) continue; // submodules
+        entries.push_back({record.substr(0, first), record.substr(second + 1, tab - second - 1),
+                           record.substr(tab + 1)});
+    }
+    return entries;
+}
+
+/// True when `path` is `pattern`, lies below it as a directory, or matches it as a glob.
+inline bool selects(const std::string& pattern, const std::string& path) {
+    std::string plain = pattern;
+    while (plain.size() > 1 && plain.back() == '/')
+        plain.pop_back();
+    if (plain.rfind("./", 0) == 0) plain.erase(0, 2);
+    if (plain == "." || plain == path || path.rfind(plain + "/", 0) == 0) return true;
+    return has_wildcard(plain) && ::fnmatch(plain.c_str(), path.c_str(), FNM_PATHNAME) == 0;
+}
+
+/// What a comparison found, file by file.
+struct comparison {
+    std::string reference;        ///< "HEAD (1a2b3c4)" or "archive /x"
+    std::vector<std::string> bad; ///< could not compare: bad input, unreadable files, git errors
+    std::size_t compared = 0;
+    std::size_t identical = 0;
+};
+
+inline void record_difference(check_result& r, comparison& cmp, const std::string& path,
+                              const std::string& problem, const std::string& detail,
+                              bool can_decide = true) {
+    if (!can_decide) cmp.bad.push_back(fmt::format("{}: {}", path, detail));
+    r.evidence.add({fmt::format("{}: {}", path, detail),
+                    {{"path", path}, {"problem", problem}, {"detail", detail}}});
+}
+
+/// Compares one working-tree file with its blob (hash known from ls-tree).
+inline void compare_with_blob(const restored_spec& spec, const tree_entry& entry, check_result& r,
+                              comparison& cmp) {
+    const auto path = spec.root / entry.path;
+    ++cmp.compared;
+    std::string error;
+    if (entry.mode == "120000") {
+        std::error_code ec;
+        const auto target = std::filesystem::read_symlink(path, ec);
+        if (ec)
+            return record_difference(r, cmp, entry.path, "differs",
+                                     "should be a symbolic link: " + ec.message());
+        if (git_blob_id(target.string()) == entry.id) return (void)++cmp.identical;
+        return record_difference(
+            r, cmp, entry.path, "differs",
+            fmt::format("links to {}, not to what the revision has", target.string()));
+    }
+    if (const auto why = not_a_regular_file(path); !why.empty())
+        return record_difference(r, cmp, entry.path, why == "missing" ? "missing" : "differs", why);
+    const auto hashed = run_git(spec, {"hash-object", "--", entry.path}, error);
+    if (!error.empty()) return record_difference(r, cmp, entry.path, "unreadable", error, false);
+    if (last_lines(hashed.out.text(), 1).front() == entry.id) return (void)++cmp.identical;
+    std::string read_error;
+    const auto shown = run_git(spec, {"show", entry.id}, error, 32 * 1024 * 1024);
+    const auto actual = read_head(path, 32 * 1024 * 1024, read_error);
+    std::string where = "content differs";
+    if (error.empty() && actual) where = first_difference(*actual, shown.out.text());
+    record_difference(r, cmp, entry.path, "differs", where);
+}
+
+inline comparison compare_with_git(const restored_spec& spec, check_result& r) {
+    comparison cmp;
+    std::string error;
+    const auto commit = resolve_revision(spec, error);
+    const auto tree = error.empty() ? list_tree(spec, commit, error) : std::vector<tree_entry>{};
+    if (!error.empty()) {
+        cmp.bad.push_back(error);
+        return cmp;
+    }
+    cmp.reference = fmt::format("{} ({})", spec.revision, commit.substr(0, 12));
+    std::vector<const tree_entry*> chosen;
+    for (const auto& pattern : spec.paths) {
+        const auto before = chosen.size();
+        for (const auto& entry : tree)
+            if (selects(pattern, entry.path)) chosen.push_back(&entry);
+        if (chosen.size() == before)
+            cmp.bad.push_back(
+                fmt::format("'{}' names no file at revision {}", pattern, spec.revision));
+    }
+    for (const auto* entry : chosen)
+        compare_with_blob(spec, *entry, r, cmp);
+    return cmp;
+}
+
+/// Compares one restored file with its archived copy.
+inline void compare_with_copy(const restored_spec& spec, const std::string& relative,
+                              check_result& r, comparison& cmp) {
+    ++cmp.compared;
+    const auto restored = spec.root / relative;
+    const auto archived = spec.archive / relative;
+    if (const auto why = not_a_regular_file(restored); !why.empty())
+        return record_difference(r, cmp, restored.string(),
+                                 why == "missing" ? "missing" : "differs", why);
+    std::string error;
+    const auto want = file_sha1(archived, error);
+    if (!want)
+        return record_difference(r, cmp, archived.string(), "unreadable", "unreadable: " + error,
+                                 false);
+    const auto have = file_sha1(restored, error);
+    if (!have)
+        return record_difference(r, cmp, restored.string(), "unreadable", "unreadable: " + error,
+                                 false);
+    if (*have == *want) return (void)++cmp.identical;
+    const auto a = read_head(restored, 32 * 1024 * 1024, error);
+    const auto b = read_head(archived, 32 * 1024 * 1024, error);
+    record_difference(r, cmp, restored.string(), "differs",
+                      a && b ? first_difference(*a, *b) : "content differs");
+}
+
+inline comparison compare_with_archive(const restored_spec& spec, check_result& r) {
+    comparison cmp;
+    cmp.reference = "archive " + spec.archive.string();
+    std::error_code ec;
+    if (!std::filesystem::is_directory(spec.archive, ec)) {
+        cmp.bad.push_back(fmt::format("archive '{}' is not a directory", spec.archive.string()));
+        return cmp;
+    }
+    for (const auto& pattern : spec.paths) {
+        const auto found = glob(spec.archive, pattern);
+        cmp.bad.insert(cmp.bad.end(), found.problems.begin(), found.problems.end());
+        std::size_t files = 0;
+        for (const auto& match : found.paths) {
+            if (!std::filesystem::is_directory(spec.archive / match, ec)) {
+                ++files;
+                compare_with_copy(spec, match, r, cmp);
+                continue;
+            }
+            std::filesystem::recursive_directory_iterator it(spec.archive / match, ec), end;
+            for (; !ec && it != end; it.increment(ec)) {
+                if (!it->is_regular_file(ec)) continue;
+                ++files;
+                const auto relative = std::filesystem::relative(it->path(), spec.archive);
+                compare_with_copy(spec, relative.string(), r, cmp);
+            }
+        }
+        if (files == 0)
+            cmp.bad.push_back(fmt::format("'{}' names no file in {}", pattern, cmp.reference));
+    }
+    return cmp;
+}
+
+} // namespace detail
+
+/// Checks that every file `spec` names is identical to its reference
+/// ("files.restored"): the blob at `spec.revision`, or its copy in
+/// `spec.archive`, by content hash. Evidence names each differing, missing
+/// or unreadable file and, for text, the first differing line.
+[[nodiscard]] inline check_result check_restored(const restored_spec& spec) {
+    return timed_check("files.restored", [&] {
+        if (spec.paths.empty()) return check_result::error("files.restored", "no paths given");
+        std::error_code ec;
+        if (!std::filesystem::is_directory(spec.root, ec))
+            return check_result::error(
+                "files.restored", fmt::format("root '{}' is not a directory", spec.root.string()));
+        check_result r;
+        r.evidence = bounded_evidence(spec.show);
+        const auto cmp = spec.archive.empty() ? detail::compare_with_git(spec, r)
+                                              : detail::compare_with_archive(spec, r);
+        const auto differing = cmp.compared - cmp.identical;
+        r.totals = {{"root", spec.root.string()}, {"reference", cmp.reference},
+                    {"compared", cmp.compared},   {"identical", cmp.identical},
+                    {"differing", differing},     {"problems", cmp.bad}};
+        if (!cmp.bad.empty()) {
+            r.status = verdict::error;
+            r.summary =
+                cmp.bad.front() +
+                (cmp.bad.size() > 1 ? fmt::format(" (and {} more)", cmp.bad.size() - 1) : "");
+        } else if (differing > 0) {
+            r.status = verdict::fail;
+            r.summary = fmt::format("{} of {} files differ from {}", differing, cmp.compared,
+                                    cmp.reference);
+        } else {
+            r.status = verdict::pass;
+            r.summary = fmt::format("{} files identical to {}", cmp.compared, cmp.reference);
+        }
+        return r;
+    });
+}
+
+} // namespace rollcheck
