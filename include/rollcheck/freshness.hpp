@@ -77,8 +77,9 @@ inline void report_skew(check_result& r, double skew, std::chrono::milliseconds 
                     {{"clock_skew_s", r.totals["clock_skew_s"]}}});
 }
 
-/// The newest value of `column`, as the server prints it, and its age in
-/// seconds on the server's clock; nullopt when no row has a value.
+/// The newest value of `column` up to the server's now(), as the server
+/// prints it, and its age in seconds; nullopt when no row has such a value.
+/// Rows dated in the future are left out: one would hide a stalled writer.
 struct newest_row {
     std::string timestamp;
     double age_s = 0;
@@ -87,7 +88,8 @@ struct newest_row {
 inline std::optional<newest_row> newest(pqxx::transaction_base& tx, const std::string& table,
                                         const std::string& column) {
     const auto row = tx.exec1(
-        fmt::format("SELECT max({0})::text, extract(epoch FROM now() - max({0}))::float8 FROM {1}",
+        fmt::format("SELECT max({0})::text, extract(epoch FROM now() - max({0}))::float8 FROM {1}"
+                    " WHERE {0} <= now()",
                     column, table));
     if (row[0].is_null()) return std::nullopt;
     return newest_row{row[0].c_str(), row[1].as<double>()};
@@ -122,7 +124,8 @@ inline window_counts count_window(const recent_writes_spec& spec, pqxx::read_tra
     const auto column = tx.quote_name(spec.column);
     const auto row = tx.exec_params1(
         fmt::format("SELECT count(*) FILTER (WHERE {0} <= now()), count(*) FILTER (WHERE {0} > "
-                    "now()), max({0})::text, extract(epoch FROM now() - max({0}))::float8"
+                    "now()), max({0}) FILTER (WHERE {0} <= now())::text,"
+                    " extract(epoch FROM now() - max({0}) FILTER (WHERE {0} <= now()))::float8"
                     " FROM {1} WHERE {0} > now() - $1::interval",
                     column, table),
         interval_parameter(spec.within));
