@@ -3,11 +3,14 @@
 /// headers a program uses compiles faster.
 #pragma once
 
+#include "backup.hpp"
+#include "baseline.hpp"
 #include "command.hpp"
 #include "duplicates.hpp"
 #include "files.hpp"
 #include "freshness.hpp"
 #include "imports.hpp"
+#include "net.hpp"
 #include "postgres.hpp"
 #include "processes.hpp"
 #include "result.hpp"
