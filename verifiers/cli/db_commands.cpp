@@ -64,6 +64,20 @@ struct table_options {
     }
 };
 
+/// Connection, table and --column: what the timestamp checks share.
+struct timestamp_column_options {
+    connection_options connection;
+    table_options table;
+    std::string column;
+
+    void add_to(CLI::App& cmd) {
+        connection.add_to(cmd);
+        table.add_to(cmd);
+        cmd.add_option("--column", column, "timestamp column (timestamptz or timestamp)")
+            ->required();
+    }
+};
+
 /// An option holding a duration that may be absent.
 std::optional<std::chrono::milliseconds> optional_duration(const std::string& text) {
     if (text.empty()) return std::nullopt;
@@ -121,16 +135,13 @@ CLI::App* add_recent_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "recent", "Pass when enough rows have a timestamp within a window of the server's now()");
     struct options {
-        connection_options connection;
-        table_options table;
-        std::string column, within = "1h";
+        timestamp_column_options target;
+        std::string within = "1h";
         std::uint64_t min = 1;
         std::uint64_t max = 0;
     };
     auto o = std::make_shared<options>();
-    o->connection.add_to(*cmd);
-    o->table.add_to(*cmd);
-    cmd->add_option("--column", o->column, "timestamp column")->required();
+    o->target.add_to(*cmd);
     cmd->add_option("--within", o->within, "window before the server's now()")
         ->check(duration_validator())
         ->capture_default_str();
@@ -139,9 +150,9 @@ CLI::App* add_recent_command(CLI::App& group) {
     cmd->add_option("--max", o->max, "at most this many rows in the window (default: no limit)");
     add_check(*cmd, [o, cmd](const output_options&) {
         recent_writes_spec spec;
-        spec.connection = o->connection.spec();
-        spec.table = o->table.ref();
-        spec.column = o->column;
+        spec.connection = o->target.connection.spec();
+        spec.table = o->target.table.ref();
+        spec.column = o->target.column;
         spec.within = parse_duration(o->within);
         spec.min = o->min;
         if (cmd->count("--max") > 0) spec.max = o->max;
@@ -154,15 +165,12 @@ CLI::App* add_freshness_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "freshness", "Age of the newest row against --warn-after / --error-after (server clock)");
     struct options {
-        connection_options connection;
-        table_options table;
-        std::string column, warn_after, error_after;
+        timestamp_column_options target;
+        std::string warn_after, error_after;
         bool allow_empty = false;
     };
     auto o = std::make_shared<options>();
-    o->connection.add_to(*cmd);
-    o->table.add_to(*cmd);
-    cmd->add_option("--column", o->column, "timestamp column")->required();
+    o->target.add_to(*cmd);
     cmd->add_option("--warn-after", o->warn_after, "warn when the newest row is older than this")
         ->check(duration_validator());
     cmd->add_option("--error-after", o->error_after, "fail when the newest row is older than this")
@@ -171,9 +179,9 @@ CLI::App* add_freshness_command(CLI::App& group) {
                   "pass on a table with no rows instead of reporting an error");
     add_check(*cmd, [o](const output_options&) {
         freshness_spec spec;
-        spec.connection = o->connection.spec();
-        spec.table = o->table.ref();
-        spec.column = o->column;
+        spec.connection = o->target.connection.spec();
+        spec.table = o->target.table.ref();
+        spec.column = o->target.column;
         spec.warn_after = optional_duration(o->warn_after);
         spec.error_after = optional_duration(o->error_after);
         spec.allow_empty = o->allow_empty;
