@@ -10,6 +10,7 @@
 #include "files.hpp"
 #include "freshness.hpp"
 #include "imports.hpp"
+#include "log_scan.hpp"
 #include "net.hpp"
 #include "postgres.hpp"
 #include "processes.hpp"

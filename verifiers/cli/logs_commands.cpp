@@ -1,11 +1,136 @@
-// `rollcheck logs …`: log checks: errors since the rollback, required progress lines, bounded follow.
+// `rollcheck logs …`: log checks: errors since the rollback, required progress lines, bounded
+// follow.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <rollcheck/log_scan.hpp>
+
 #include "cli.hpp"
 
 namespace rollcheck::cli {
+namespace {
+
+/// `RE[:MIN]`: a trailing `:N` is the minimum (write `RE:1` to keep a pattern
+/// that itself ends in `:N`).
+log_requirement parse_requirement(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon != std::string::npos && colon + 1 < text.size() && colon > 0 &&
+        text.find_first_not_of("0123456789", colon + 1) == std::string::npos &&
+        text.size() - colon - 1 <= 9)
+        return {text.substr(0, colon), std::stoul(text.substr(colon + 1))};
+    return {text, 1};
+}
+
+/// A time as in the logs (ISO 8601, Python logging, syslog, epoch seconds,
+/// a date alone), or a duration meaning that long ago.
+std::optional<std::chrono::system_clock::time_point> parse_since(const std::string& text) {
+    const auto now = std::chrono::system_clock::now();
+    if (const auto ms = detail::timestamp_reader(now).whole_text(text))
+        return std::chrono::system_clock::time_point(std::chrono::milliseconds(*ms));
+    try {
+        return now - parse_duration(text);
+    } catch (const CLI::ValidationError&) {
+        return std::nullopt;
+    }
+}
+
+CLI::Validator since_validator() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            if (parse_since(text)) return {};
+            return "'" + text +
+                   "' is not a time (like 2026-11-28T09:26:24Z, '2026-11-28 09:26:24', "
+                   "'Nov 28 09:26:24', 1795857984) nor a duration (like 30m: that long ago)";
+        },
+        "TIME", "time");
+}
+
+/// The options scan and follow share: files and patterns.
+struct rules_options {
+    std::vector<std::string> files;
+    std::vector<std::string> errors, excludes, required;
+    bool ignore_case = false;
+    std::size_t max_errors = 0;
+
+    void add_to(CLI::App& cmd) {
+        cmd.add_option("files", files, "log files or globs ('-': stdin for scan)")->required();
+        cmd.add_option("--error,-e", errors, "error pattern (RE2/ERE); repeatable");
+        cmd.add_option("--exclude,-x", excludes,
+                       "known benign lines: error lines matching one are not errors");
+        cmd.add_option("--require,-r", required,
+                       "RE[:MIN]: a pattern that must match at least MIN lines (default 1)");
+        cmd.add_flag("--ignore-case,-i", ignore_case, "patterns ignore case");
+        cmd.add_option("--max-errors", max_errors, "error events allowed (a traceback is one)")
+            ->capture_default_str();
+    }
+
+    [[nodiscard]] log_rules rules() const {
+        log_rules r;
+        r.errors = errors;
+        r.excludes = excludes;
+        for (const auto& text : required)
+            r.required.push_back(parse_requirement(text));
+        r.ignore_case = ignore_case;
+        r.max_errors = max_errors;
+        return r;
+    }
+};
+
+void add_scan(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "scan", "scan logs once: error lines since a time, required lines present");
+    auto rules = std::make_shared<rules_options>();
+    auto since = std::make_shared<std::string>();
+    auto rotated = std::make_shared<bool>(false);
+    auto state = std::make_shared<std::string>();
+    rules->add_to(*cmd);
+    cmd->add_option("--since", *since, "only lines at or after TIME (or DURATION ago)")
+        ->check(since_validator());
+    cmd->add_flag("--rotated", *rotated,
+                  "also read rotated siblings FILE.N and FILE.N.gz, oldest first");
+    cmd->add_option("--state", *state, "resume file: read only what is new since the last run");
+    add_check(*cmd, [=](const output_options& out) {
+        log_scan_spec spec;
+        spec.files = rules->files;
+        spec.rules = rules->rules();
+        if (!since->empty()) spec.since = parse_since(*since);
+        spec.rotated = *rotated;
+        spec.state_file = *state;
+        spec.show = out.evidence_limit();
+        return check_log_scan(spec);
+    });
+}
+
+void add_follow(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "follow", "follow logs for a bounded window: a heartbeat required, no error line");
+    auto rules = std::make_shared<rules_options>();
+    auto window = std::make_shared<std::string>();
+    rules->add_to(*cmd);
+    cmd->add_option("--for", *window, "how long to watch (90s, 5m, …)")
+        ->required()
+        ->check(duration_validator());
+    add_check(*cmd, [=](const output_options& out) {
+        log_follow_spec spec;
+        spec.files = rules->files;
+        spec.rules = rules->rules();
+        spec.window = parse_duration(*window);
+        spec.show = out.evidence_limit();
+        return check_log_follow(spec);
+    });
+}
+
+} // namespace
 
 void add_logs_commands(CLI::App& app) {
-    auto* group = app.add_subcommand("logs", "log checks: errors since the rollback, required progress lines, bounded follow");
+    auto* group = app.add_subcommand(
+        "logs", "log checks: errors since the rollback, required progress lines, bounded follow");
     group->require_subcommand(1);
+    add_scan(*group);
+    add_follow(*group);
 }
 
 } // namespace rollcheck::cli
