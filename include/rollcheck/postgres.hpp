@@ -274,12 +274,15 @@ public:
     /// `SET LOCAL statement_timeout`, commits, and returns what `body` returned.
     template <typename Body>
     auto read(Body&& body) {
-        pqxx::read_transaction tx(connection_);
-        tx.exec_params("SELECT set_config('statement_timeout', $1, true)",
-                       std::to_string(spec_.statement_timeout.count()));
-        auto value = std::forward<Body>(body)(tx);
-        tx.commit();
-        return value;
+        return run<pqxx::read_transaction>(std::forward<Body>(body));
+    }
+
+    /// As read(), in a READ ONLY REPEATABLE READ transaction: all of `body`'s
+    /// queries see one snapshot (for checks that read a table more than once).
+    template <typename Body>
+    auto read_snapshot(Body&& body) {
+        return run<pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(
+            std::forward<Body>(body));
     }
 
     [[nodiscard]] const server_target& target() const noexcept { return target_; }
@@ -287,6 +290,16 @@ public:
     [[nodiscard]] pqxx::connection& connection() noexcept { return connection_; }
 
 private:
+    template <typename Transaction, typename Body>
+    auto run(Body&& body) {
+        Transaction tx(connection_);
+        tx.exec_params("SELECT set_config('statement_timeout', $1, true)",
+                       std::to_string(spec_.statement_timeout.count()));
+        auto value = std::forward<Body>(body)(tx);
+        tx.commit();
+        return value;
+    }
+
     static std::string value_or_empty(const char* text) { return text != nullptr ? text : ""; }
 
     connection_spec spec_;

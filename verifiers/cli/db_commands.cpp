@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <rollcheck/backup.hpp>
+#include <rollcheck/baseline.hpp>
 #include <rollcheck/duplicates.hpp>
 #include <rollcheck/freshness.hpp>
 #include <rollcheck/postgres.hpp>
@@ -190,6 +192,118 @@ CLI::App* add_freshness_command(CLI::App& group) {
     return cmd;
 }
 
+/// `text` as a table name, or a CLI11 error naming the option.
+table_ref parse_table_option(const std::string& option, const std::string& text) {
+    try {
+        return table_ref::parse(text);
+    } catch (const std::invalid_argument& e) {
+        throw CLI::ValidationError(option, e.what());
+    }
+}
+
+CLI::App* add_baseline_command(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "baseline", "Record a table's row count, newest timestamp and bucketed key fingerprint "
+                    "(and its keys) for a later `db compare`");
+    struct options {
+        connection_options connection;
+        table_options table;
+        std::vector<std::string> key;
+        std::string column, out;
+        unsigned buckets = 4096;
+        bool no_keys = false;
+    };
+    auto o = std::make_shared<options>();
+    o->connection.add_to(*cmd);
+    o->table.add_to(*cmd);
+    cmd->add_option("--key", o->key, "key column(s): --key a,b or --key a --key b")
+        ->required()
+        ->delimiter(',');
+    cmd->add_option("--column", o->column,
+                    "timestamp column whose newest value must not go back (optional)");
+    cmd->add_option("--out", o->out, "the baseline JSON file to write")->required();
+    cmd->add_option("--buckets", o->buckets, "fingerprint buckets, a power of two")
+        ->check(CLI::Range(1u, 65536u))
+        ->capture_default_str();
+    cmd->add_flag("--no-keys", o->no_keys,
+                  "write no OUT.keys file: compare then counts lost rows but cannot name them");
+    add_check(*cmd, [o](const output_options& out) {
+        baseline_spec spec;
+        spec.connection = o->connection.spec();
+        spec.tables = {{o->table.ref(), o->key, o->column}};
+        spec.out = o->out;
+        spec.buckets = o->buckets;
+        spec.keep_keys = !o->no_keys;
+        spec.show = out.evidence_limit();
+        return take_baseline(spec);
+    });
+    return cmd;
+}
+
+CLI::App* add_compare_command(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "compare", "Fail when rows recorded by `db baseline` are gone (naming the lost keys) or "
+                   "the newest timestamp went back");
+    struct options {
+        connection_options connection;
+        std::string baseline;
+        bool warn_on_gained = false;
+    };
+    auto o = std::make_shared<options>();
+    cmd->add_option("baseline", o->baseline, "the JSON file `db baseline` wrote")->required();
+    o->connection.add_to(*cmd);
+    cmd->add_flag("--warn-on-gained", o->warn_on_gained,
+                  "warn (not pass) when rows were gained and none lost");
+    add_check(*cmd, [o](const output_options& out) {
+        compare_spec spec;
+        spec.connection = o->connection.spec();
+        spec.baseline = o->baseline;
+        spec.warn_on_gained = o->warn_on_gained;
+        spec.show = out.evidence_limit();
+        return compare_baseline(spec);
+    });
+    return cmd;
+}
+
+CLI::App* add_backup_command(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "backup", "Verify a pg_dump custom-format archive: present, recent, readable by "
+                  "pg_restore, holding TABLE DATA for the named tables");
+    struct options {
+        std::string archive, max_age = "26h", timeout = "10m", pg_restore = "pg_restore";
+        std::vector<std::string> tables;
+        bool list_only = false;
+    };
+    auto o = std::make_shared<options>();
+    cmd->add_option("archive", o->archive, "the archive (pg_dump -Fc)")->required();
+    cmd->add_option("--table", o->tables,
+                    "a table whose data it must hold: TABLE (schema public) or SCHEMA.TABLE; "
+                    "repeat for more");
+    cmd->add_option("--max-age", o->max_age, "oldest acceptable age of the file (0s: any)")
+        ->check(duration_validator())
+        ->capture_default_str();
+    cmd->add_flag("--list-only", o->list_only,
+                  "read only the table of contents, not every data block (faster; misses "
+                  "truncated archives)");
+    cmd->add_option("--pg-restore", o->pg_restore, "the pg_restore program")->capture_default_str();
+    cmd->add_option("--timeout", o->timeout, "deadline of each pg_restore run")
+        ->check(duration_validator())
+        ->capture_default_str();
+    add_check(*cmd, [o](const output_options& out) {
+        backup_spec spec;
+        spec.archive = o->archive;
+        for (const auto& table : o->tables)
+            spec.tables.push_back(parse_table_option("--table", table));
+        spec.max_age = parse_duration(o->max_age);
+        spec.read_data = !o->list_only;
+        spec.pg_restore = o->pg_restore;
+        spec.timeout = parse_duration(o->timeout);
+        spec.show = out.evidence_limit();
+        return check_backup(spec);
+    });
+    return cmd;
+}
+
 } // namespace
 
 void add_db_commands(CLI::App& app) {
@@ -200,6 +314,9 @@ void add_db_commands(CLI::App& app) {
     add_duplicates_command(*group);
     add_recent_command(*group);
     add_freshness_command(*group);
+    add_baseline_command(*group);
+    add_compare_command(*group);
+    add_backup_command(*group);
 }
 
 } // namespace rollcheck::cli

@@ -1,0 +1,260 @@
+/// \file backup.hpp
+/// Backup verification: a pg_dump custom-format archive exists, is not empty,
+/// is recent enough, reads through with pg_restore, and holds TABLE DATA for
+/// the tables that matter.
+#pragma once
+
+#include <cerrno>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "command.hpp"
+#include "postgres.hpp"
+#include "result.hpp"
+
+namespace rollcheck {
+
+/// What a backup must be.
+struct backup_spec {
+    /// The archive, as written by `pg_dump -Fc`.
+    std::filesystem::path archive;
+    /// Tables whose data it must hold; an empty schema means `public` (an
+    /// archive has no search_path).
+    std::vector<table_ref> tables;
+    /// Oldest acceptable age of the file (its modification time); zero: any age.
+    std::chrono::milliseconds max_age{std::chrono::hours(26)};
+    /// Also read every data block (`pg_restore --file=/dev/null`): `--list`
+    /// reads only the table of contents, so it accepts a truncated archive.
+    bool read_data = true;
+    /// The pg_restore to run (a name is looked up on PATH).
+    std::string pg_restore = "pg_restore";
+    /// Deadline for each pg_restore run.
+    std::chrono::milliseconds timeout{std::chrono::minutes(10)};
+    std::size_t show = 10;
+};
+
+namespace detail {
+
+/// "45s", "12m 5s", "3h 12m", "2d 4h": an age as a person reads it.
+[[nodiscard]] inline std::string format_age(std::chrono::seconds age) {
+    const long long s = age.count();
+    if (s < 60) return fmt::format("{}s", s);
+    if (s < 3600) return fmt::format("{}m {}s", s / 60, s % 60);
+    if (s < 86400) return fmt::format("{}h {}m", s / 3600, s % 3600 / 60);
+    return fmt::format("{}d {}h", s / 86400, s % 86400 / 3600);
+}
+
+/// Why a file that is not a custom-format archive is not one, judged by its first bytes.
+[[nodiscard]] inline std::optional<std::string> not_custom_format(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    char head[5] = {};
+    in.read(head, sizeof head);
+    const std::string magic(head, static_cast<std::size_t>(in.gcount()));
+    if (magic == "PGDMP") return std::nullopt;
+    if (magic.rfind("--", 0) == 0 || magic.rfind("SET", 0) == 0 || magic.rfind("\n--", 0) == 0)
+        return std::string(
+            "is a plain SQL dump, not a pg_dump custom-format archive (pg_dump -Fc)");
+    return std::string("is not a pg_dump custom-format archive (it does not begin with PGDMP)");
+}
+
+/// TOC entries of a `pg_restore --list` listing, and how many are TABLE DATA
+/// (lines starting with ';' are comments).
+struct toc_counts {
+    std::size_t entries = 0;
+    std::size_t table_data = 0;
+
+    explicit toc_counts(const std::string& listing) {
+        std::size_t start = 0;
+        while (start < listing.size()) {
+            auto end = listing.find('\n', start);
+            if (end == std::string::npos) end = listing.size();
+            const std::string line = listing.substr(start, end - start);
+            start = end + 1;
+            if (line.empty() || line[0] == ';') continue;
+            ++entries;
+            if (line.find(" TABLE DATA ") != std::string::npos) ++table_data;
+        }
+    }
+};
+
+/// Collects what is wrong with an archive; each problem is one evidence item.
+class backup_findings {
+public:
+    backup_findings(const std::filesystem::path& file, std::size_t show)
+        : file_(file.string()), evidence_(show) {}
+
+    void add(const std::string& problem, const std::string& text, nlohmann::json data = {}) {
+        data["file"] = file_;
+        data["problem"] = problem;
+        evidence_.add({fmt::format("{}: {}", file_, text), std::move(data)});
+        texts_.push_back(text);
+    }
+    [[nodiscard]] bool any() const { return !texts_.empty(); }
+    [[nodiscard]] check_result finish(check_result r) {
+        r.evidence = std::move(evidence_);
+        return r;
+    }
+    [[nodiscard]] std::string joined() const {
+        std::string s;
+        for (const auto& t : texts_)
+            s += (s.empty() ? "" : "; ") + t;
+        return s;
+    }
+    [[nodiscard]] const std::string& file() const { return file_; }
+
+private:
+    std::string file_;
+    bounded_evidence evidence_;
+    std::vector<std::string> texts_;
+};
+
+/// Runs pg_restore with `args` on the archive; an outcome that means "could
+/// not run it" (not found, timed out) becomes an error message.
+[[nodiscard]] inline command_outcome
+run_pg_restore(const backup_spec& spec, std::vector<std::string> args, std::string& could_not_run) {
+    command_spec cmd;
+    cmd.argv = {spec.pg_restore};
+    cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
+    cmd.argv.push_back(spec.archive.string());
+    cmd.timeout = spec.timeout;
+    cmd.output_limit = 64 * 1024 * 1024; // a listing must be read whole
+    auto run = run_command(cmd);
+    if (run.status == command_status::failed_to_start || run.status == command_status::timed_out ||
+        run.status == command_status::signaled)
+        could_not_run = fmt::format("{}: {}", run.command, run.describe());
+    else if (run.out.truncated())
+        could_not_run =
+            fmt::format("{}: its listing is longer than {} bytes", run.command, cmd.output_limit);
+    return run;
+}
+
+/// The file facts: exists, regular, non-empty, recent. Returns the size, or
+/// nullopt when nothing more can be checked (an error message is set when
+/// the file could not even be examined).
+[[nodiscard]] inline std::optional<std::uintmax_t> examine_file(const backup_spec& spec,
+                                                                backup_findings& found,
+                                                                nlohmann::json& totals,
+                                                                std::string& error) {
+    struct ::stat st {};
+    if (::stat(spec.archive.c_str(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            found.add("missing", "does not exist");
+            return std::nullopt;
+        }
+        error = fmt::format("{}: cannot examine it: {}", found.file(), std::strerror(errno));
+        return std::nullopt;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        found.add("not_a_file", "is not a regular file");
+        return std::nullopt;
+    }
+    const auto size = static_cast<std::uintmax_t>(st.st_size);
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const auto age = std::chrono::duration_cast<std::chrono::seconds>(
+        now - std::chrono::seconds(st.st_mtim.tv_sec));
+    totals["bytes"] = size;
+    totals["age_s"] = age.count();
+    totals["max_age_s"] = std::chrono::duration_cast<std::chrono::seconds>(spec.max_age).count();
+    if (spec.max_age.count() > 0 && age > spec.max_age)
+        found.add(
+            "too_old",
+            fmt::format("{} old, older than the allowed {}", format_age(age),
+                        format_age(std::chrono::duration_cast<std::chrono::seconds>(spec.max_age))),
+            {{"age_s", age.count()}});
+    if (size == 0) {
+        found.add("empty", "is empty (0 bytes)");
+        return std::nullopt;
+    }
+    if (auto why = not_custom_format(spec.archive)) {
+        found.add("not_custom_format", *why);
+        return std::nullopt;
+    }
+    return size;
+}
+
+/// What `pg_restore --list` and (optionally) a full read say about the archive.
+inline void examine_contents(const backup_spec& spec, const std::vector<table_ref>& tables,
+                             backup_findings& found, nlohmann::json& totals, std::string& error) {
+    const auto list = run_pg_restore(spec, {"--list"}, error);
+    if (!error.empty()) return;
+    if (!list.succeeded()) {
+        found.add("unreadable",
+                  fmt::format("pg_restore --list cannot read it: {}", first_line(list.err.text())));
+        return;
+    }
+    const toc_counts counts(list.out.text());
+    totals["toc_entries"] = counts.entries;
+    totals["table_data_entries"] = counts.table_data;
+    auto missing = nlohmann::json::array();
+    for (const auto& table : tables) {
+        // pg_restore matches --schema and --table exactly; the listing prints
+        // names unquoted, so reading them back from it would be ambiguous.
+        const auto selected = run_pg_restore(
+            spec, {"--list", "--schema=" + table.schema, "--table=" + table.name}, error);
+        if (!error.empty()) return;
+        if (toc_counts(selected.out.text()).table_data == 0) {
+            found.add("missing_table_data",
+                      fmt::format("holds no TABLE DATA for {}", table.display()),
+                      {{"table", table.display()}});
+            missing.push_back(table.display());
+        }
+    }
+    totals["tables_missing"] = missing;
+    if (!spec.read_data) return;
+    const auto read = run_pg_restore(spec, {"--file=/dev/null"}, error);
+    if (!error.empty()) return;
+    totals["data_read"] = read.succeeded();
+    if (!read.succeeded())
+        found.add("data_unreadable",
+                  fmt::format("pg_restore cannot read its data: {}", first_line(read.err.text())));
+}
+
+} // namespace detail
+
+/// Verifies the backup `spec` describes. Check name "db.backup".
+///
+/// fail: the archive is missing, empty, older than max_age, not a custom-format
+/// archive, unreadable by pg_restore, or lacks TABLE DATA for a named table.
+/// error: a table name does not parse, pg_restore cannot be run or times out,
+/// or the file cannot be examined.
+[[nodiscard]] inline check_result check_backup(const backup_spec& spec) {
+    return timed_check("db.backup", [&] {
+        auto tables = spec.tables;
+        for (auto& table : tables)
+            if (table.schema.empty()) table.schema = "public";
+        detail::backup_findings found(spec.archive, spec.show);
+        nlohmann::json totals = {{"file", found.file()}};
+        std::string error;
+        const auto size = detail::examine_file(spec, found, totals, error);
+        if (size && error.empty()) detail::examine_contents(spec, tables, found, totals, error);
+        if (!error.empty()) return check_result::error("db.backup", error);
+        check_result r =
+            found.any()
+                ? check_result::fail("db.backup",
+                                     fmt::format("{}: {}", found.file(), found.joined()))
+                : check_result::pass(
+                      "db.backup",
+                      fmt::format("{}: custom-format archive, {} bytes, {} old, TABLE DATA for "
+                                  "{} named table(s){}",
+                                  found.file(), *size,
+                                  detail::format_age(
+                                      std::chrono::seconds(totals.value("age_s", std::int64_t{0}))),
+                                  tables.size(), spec.read_data ? ", every data block read" : ""));
+        r.totals = std::move(totals);
+        return found.finish(std::move(r));
+    });
+}
+
+} // namespace rollcheck
