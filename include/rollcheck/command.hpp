@@ -345,6 +345,12 @@ struct command_check_spec {
 
 namespace detail {
 
+/// "1 line", "3 lines": a count and its noun, for summaries.
+inline std::string counted(std::size_t n, std::string_view singular, std::string_view plural = {}) {
+    if (n == 1) return fmt::format("1 {}", singular);
+    return plural.empty() ? fmt::format("{} {}s", n, singular) : fmt::format("{} {}", n, plural);
+}
+
 /// The last `count` lines of `text` (a final newline ends a line, it does not start one).
 inline std::vector<std::string> last_lines(std::string_view text, std::size_t count) {
     if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
@@ -396,7 +402,7 @@ inline void add_output_tail(bounded_evidence& evidence, const command_outcome& r
     for (const auto& [name, stream] : streams) {
         if (stream->total_bytes == 0) continue;
         const auto tail = last_lines(stream->text(), lines);
-        std::string text = fmt::format("{} (last {} lines):", name, tail.size());
+        std::string text = fmt::format("{} (last {}):", name, counted(tail.size(), "line"));
         for (const auto& line : tail)
             text += "\n      " + line;
         evidence.add({std::move(text), {{"stream", name}, {"tail", tail}}});

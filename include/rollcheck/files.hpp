@@ -65,7 +65,7 @@ inline std::string describe_remaining(const std::filesystem::path& path) {
             end;
         for (; !ec && it != end; it.increment(ec))
             ++entries;
-        return fmt::format("directory holding {} entries", entries);
+        return "directory holding " + counted(entries, "entry", "entries");
     }
     case fs::file_type::symlink: {
         const auto target = fs::read_symlink(path, ec).string();
@@ -121,13 +121,13 @@ inline std::string describe_remaining(const std::filesystem::path& path) {
                 (problems.size() > 1 ? fmt::format(" (and {} more)", problems.size() - 1) : "");
         } else if (r.evidence.total() > 0) {
             r.status = verdict::fail;
-            r.summary =
-                fmt::format("{} of {} paths still present under {}: {} entries remain",
-                            present_patterns, spec.paths.size(), root.string(), r.evidence.total());
+            r.summary = fmt::format("{} of {} still present under {}: {} remain", present_patterns,
+                                    detail::counted(spec.paths.size(), "path"), root.string(),
+                                    detail::counted(r.evidence.total(), "entry", "entries"));
         } else {
             r.status = verdict::pass;
-            r.summary =
-                fmt::format("all {} paths are absent under {}", spec.paths.size(), root.string());
+            r.summary = fmt::format("all {} absent under {}",
+                                    detail::counted(spec.paths.size(), "path"), root.string());
         }
         return r;
     });
@@ -369,11 +369,12 @@ inline comparison compare_with_archive(const restored_spec& spec, check_result& 
                 (cmp.bad.size() > 1 ? fmt::format(" (and {} more)", cmp.bad.size() - 1) : "");
         } else if (differing > 0) {
             r.status = verdict::fail;
-            r.summary = fmt::format("{} of {} files differ from {}", differing, cmp.compared,
-                                    cmp.reference);
+            r.summary = fmt::format("{} of {} differ from {}", differing,
+                                    detail::counted(cmp.compared, "file"), cmp.reference);
         } else {
             r.status = verdict::pass;
-            r.summary = fmt::format("{} files identical to {}", cmp.compared, cmp.reference);
+            r.summary = fmt::format("{} identical to {}", detail::counted(cmp.compared, "file"),
+                                    cmp.reference);
         }
         return r;
     });

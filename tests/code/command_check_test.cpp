@@ -31,7 +31,7 @@ TEST_CASE("a command that exits as expected passes, with its output's tail as ev
                        "exited with status 0");
     REQUIRE(r.evidence.items().size() == 2);
     CHECK(r.evidence.items()[0].text == "stdout (last 2 lines):\n      line 4\n      line 5");
-    CHECK(r.evidence.items()[1].text == "stderr (last 1 lines):\n      oops");
+    CHECK(r.evidence.items()[1].text == "stderr (last 1 line):\n      oops");
     CHECK(r.totals["exit_status"] == 0);
 }
 

@@ -75,7 +75,7 @@ TEST_CASE("removed paths and globs that match nothing pass") {
     spec.paths = {"core/pipeline/", "core/fetchers", "tests/test_*_new.py", "**/*.orig"};
     const auto r = check_absent(spec);
     REQUIRE_VERDICT(r, verdict::pass);
-    CHECK(r.summary == "all 4 paths are absent under " + dir.path().string());
+    CHECK(r.summary == "all 4 paths absent under " + dir.path().string());
 }
 
 TEST_CASE("what is still there is listed, files, directories and glob matches alike") {
@@ -113,7 +113,7 @@ TEST_CASE("symbolic link loops in globs end with a clear result") {
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK(texts(r) ==
           "self: still there (symbolic link to self (Too many levels of symbolic links))\n"
-          "a/b/up/b/up/b: still there (directory holding 1 entries)\n");
+          "a/b/up/b/up/b: still there (directory holding 1 entry)\n");
 }
 
 TEST_CASE("bad input to the absence check is an error") {
@@ -132,7 +132,7 @@ TEST_CASE("bad input to the absence check is an error") {
     CHECK(r.summary == "root '" + (dir / "missing").string() + "' is not a directory");
 }
 
-TEST_CASE("files identical to the revision pass; edited, deleted and replaced files fail") {
+TEST_CASE("files identical to the revision pass, and edited, deleted and replaced files fail") {
     repository repo;
     auto r = check_restored(repo.spec());
     REQUIRE_VERDICT(r, verdict::pass);

@@ -1,8 +1,233 @@
-// `rollcheck py|files|run|proc|net …`: code and runtime checks.
+// `rollcheck py|files|run|proc|net …`: code and runtime checks: Python imports,
+// removed and restored files, commands, processes, ports and HTTP health.
+//
+// Each subcommand is one add_<name>_command function that fills the
+// verifier's spec from its options and leaves printing to add_check.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rollcheck/command.hpp>
+#include <rollcheck/files.hpp>
+#include <rollcheck/imports.hpp>
+#include <rollcheck/net.hpp>
+#include <rollcheck/processes.hpp>
+
 #include "cli.hpp"
 
 namespace rollcheck::cli {
+namespace {
 
-void add_code_commands(CLI::App& app) { (void)app; }
+/// An option holding a duration, validated by parse_duration.
+CLI::Option* add_duration(CLI::App& cmd, const std::string& name, std::string& value,
+                          const std::string& help) {
+    return cmd.add_option(name, value, help)->check(duration_validator())->capture_default_str();
+}
+
+void add_py_imports_command(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "imports", "modules import, and removed modules no longer do, checked in one interpreter");
+    struct options {
+        import_spec spec;
+        std::string interpreter, timeout = "60s", module_timeout = "10s";
+    };
+    auto o = std::make_shared<options>();
+    cmd->add_option("--python", o->interpreter,
+                    "the interpreter (a path) or a virtualenv directory (its bin/python)")
+        ->required();
+    cmd->add_option("--cwd", o->spec.working_directory,
+                    "directory the interpreter runs in (first on sys.path)");
+    cmd->add_option("--pythonpath", o->spec.python_path,
+                    "entry put before the inherited PYTHONPATH (repeatable)")
+        ->allow_extra_args(false);
+    cmd->add_option("--module,-m", o->spec.must_import, "module that must import (repeatable)")
+        ->allow_extra_args(false);
+    cmd->add_option("--gone,-g", o->spec.must_not_import,
+                    "module that must not be importable any more (repeatable)")
+        ->allow_extra_args(false);
+    add_duration(*cmd, "--timeout", o->timeout, "deadline for the whole check");
+    add_duration(*cmd, "--module-timeout", o->module_timeout,
+                 "deadline for one module's import (a module still importing is an error)");
+    add_check(*cmd, [o](const output_options& out) {
+        o->spec.interpreter = o->interpreter;
+        o->spec.timeout = parse_duration(o->timeout);
+        o->spec.module_timeout = parse_duration(o->module_timeout);
+        o->spec.show = out.evidence_limit();
+        return check_imports(o->spec);
+    });
+}
+
+void add_files_absent_command(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "absent", "files, directories and globs that a rollback removed are gone");
+    auto spec = std::make_shared<absent_spec>();
+    cmd->add_option("paths", spec->paths,
+                    "paths and globs (*, ?, [...], ** for any directories; quote them)")
+        ->required();
+    cmd->add_option("--root", spec->root, "directory relative paths start from (default: .)");
+    add_check(*cmd, [spec](const output_options& out) {
+        spec->show = out.evidence_limit();
+        return check_absent(*spec);
+    });
+}
+
+void add_files_restored_command(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "restored", "files are identical to a git revision (HEAD by default) or an archive copy");
+    struct options {
+        restored_spec spec;
+        std::string timeout = "30s";
+    };
+    auto o = std::make_shared<options>();
+    cmd->add_option("paths", o->spec.paths,
+                    "files, directories or globs: relative to --root against a revision, "
+                    "relative to --archive against an archive")
+        ->required();
+    cmd->add_option("--root", o->spec.root, "the directory the files were restored into")
+        ->required();
+    auto* revision = cmd->add_option("--revision", o->spec.revision,
+                                     "git revision whose content is the reference")
+                         ->capture_default_str();
+    cmd->add_option("--archive", o->spec.archive,
+                    "directory holding the reference copies, instead of git")
+        ->excludes(revision);
+    add_duration(*cmd, "--git-timeout", o->timeout, "deadline of each git command");
+    add_check(*cmd, [o](const output_options& out) {
+        o->spec.timeout = parse_duration(o->timeout);
+        o->spec.show = out.evidence_limit();
+        return check_restored(o->spec);
+    });
+}
+
+void add_run_command(CLI::App& app) {
+    auto* cmd = app.add_subcommand(
+        "run", "run a command with a deadline; check its exit status and output (pytest's "
+               "summary is read)");
+    struct options {
+        command_check_spec spec;
+        std::vector<std::string> argv;
+        std::string timeout = "60s";
+        bool shell = false;
+    };
+    auto o = std::make_shared<options>();
+    cmd->add_option("command", o->argv, "the command and its arguments (after --)")->required();
+    cmd->add_flag("--shell", o->shell, "run the one argument with /bin/sh -c");
+    cmd->add_option("--cwd", o->spec.command.working_directory, "directory the command runs in");
+    cmd->add_option("--expect-exit", o->spec.expect_exit, "exit status that means success")
+        ->capture_default_str();
+    cmd->add_option("--match", o->spec.must_match,
+                    "RE2 pattern a line of stdout or stderr must match (repeatable)")
+        ->allow_extra_args(false);
+    cmd->add_option("--no-match", o->spec.must_not_match,
+                    "RE2 pattern no line of stdout or stderr may match (repeatable)")
+        ->allow_extra_args(false);
+    cmd->add_option("--tail", o->spec.tail_lines, "output lines shown as evidence, per stream")
+        ->capture_default_str();
+    add_duration(*cmd, "--timeout", o->timeout, "deadline; then the whole process tree is killed");
+    add_check(*cmd, [o](const output_options& out) {
+        if (o->shell && o->argv.size() != 1)
+            throw CLI::ValidationError("--shell", "takes exactly one script argument");
+        o->spec.command.argv = o->shell ? command_spec::shell(o->argv.front()).argv : o->argv;
+        o->spec.command.timeout = parse_duration(o->timeout);
+        o->spec.show = out.evidence_limit();
+        return check_command(o->spec);
+    });
+}
+
+void add_proc_command(CLI::App& group, const std::string& name, bool running) {
+    auto* cmd = group.add_subcommand(
+        name, running ? "processes whose command line matches are running (at least or exactly N)"
+                      : "no process's command line matches");
+    struct options {
+        process_spec spec;
+        std::string wait = "0s";
+        bool exactly = false;
+    };
+    auto o = std::make_shared<options>();
+    cmd->add_option("pattern", o->spec.pattern,
+                    "RE2 pattern searched in each command line (arguments joined by spaces)")
+        ->required();
+    if (running) {
+        cmd->add_option("--count", o->spec.count, "how many must run (at least)")
+            ->capture_default_str();
+        cmd->add_flag("--exactly", o->exactly, "exactly --count, not at least");
+    }
+    add_duration(*cmd, "--wait", o->wait, "wait this long for the condition to hold");
+    add_check(*cmd, [o, running](const output_options& out) {
+        o->spec.expect = !running     ? process_expectation::none
+                         : o->exactly ? process_expectation::exactly
+                                      : process_expectation::at_least;
+        o->spec.wait = parse_duration(o->wait);
+        o->spec.show = out.evidence_limit();
+        return check_processes(o->spec);
+    });
+}
+
+void add_net_port_command(CLI::App& group) {
+    auto* cmd = group.add_subcommand("port", "a TCP port is open (or, with --closed, closed)");
+    struct options {
+        port_spec spec;
+        bool closed = false;
+        std::string timeout = "3s";
+    };
+    auto o = std::make_shared<options>();
+    cmd->add_option("--host", o->spec.host, "host name or address")->capture_default_str();
+    cmd->add_option("--port", o->spec.port, "TCP port")->required()->check(CLI::Range(1, 65535));
+    cmd->add_flag("--closed", o->closed, "expect the port closed: nothing accepts");
+    add_duration(*cmd, "--timeout", o->timeout, "deadline for resolving and connecting");
+    add_check(*cmd, [o](const output_options&) {
+        o->spec.expect_open = !o->closed;
+        o->spec.timeout = parse_duration(o->timeout);
+        return check_port(o->spec);
+    });
+}
+
+void add_net_http_command(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "http", "an HTTP GET answers a status (and a body pattern), or, with --no-answer, nothing");
+    struct options {
+        http_spec spec;
+        std::string timeout = "5s";
+    };
+    auto o = std::make_shared<options>();
+    cmd->add_option("url", o->spec.url, "http://host[:port]/path")->required();
+    cmd->add_option("--status", o->spec.expect_status, "status the answer must have")
+        ->capture_default_str();
+    cmd->add_option("--body", o->spec.body_pattern, "RE2 pattern the body must match");
+    cmd->add_option("--body-limit", o->spec.body_limit, "body bytes read at most")
+        ->capture_default_str();
+    cmd->add_flag("--no-answer", o->spec.expect_no_answer,
+                  "pass only when nothing answers (a stopped service)");
+    add_duration(*cmd, "--timeout", o->timeout, "deadline for the whole exchange");
+    add_check(*cmd, [o](const output_options&) {
+        o->spec.timeout = parse_duration(o->timeout);
+        return check_http(o->spec);
+    });
+}
+
+} // namespace
+
+void add_code_commands(CLI::App& app) {
+    auto* py = app.add_subcommand("py", "Python checks: imports");
+    py->require_subcommand(1);
+    add_py_imports_command(*py);
+
+    auto* files = app.add_subcommand("files", "removed paths are gone, restored files are intact");
+    files->require_subcommand(1);
+    add_files_absent_command(*files);
+    add_files_restored_command(*files);
+
+    add_run_command(app);
+
+    auto* proc = app.add_subcommand("proc", "processes, read from /proc");
+    proc->require_subcommand(1);
+    add_proc_command(*proc, "running", true);
+    add_proc_command(*proc, "absent", false);
+
+    auto* net = app.add_subcommand("net", "TCP ports and HTTP health");
+    net->require_subcommand(1);
+    add_net_port_command(*net);
+    add_net_http_command(*net);
+}
 
 } // namespace rollcheck::cli
