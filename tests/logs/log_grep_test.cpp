@@ -136,7 +136,7 @@ TEST_CASE("every error line grep -nE lists, and no other, for the same pattern a
     check_same_lines(got, expected);
 }
 
-TEST_CASE("--json --show all of the command line is grep -nE's list for a pattern") {
+TEST_CASE("the JSON evidence of a scan keeping every line is grep -nE's list, field by field") {
     rollcheck_test::temp_dir dir;
     const auto log = dir.write("app.log", varied_log(3, 600000)).string();
     const auto expected = grep_lines("ERROR|Traceback", {log}, false);

@@ -1,0 +1,141 @@
+// The rules of a scan: error patterns minus exclusions against an error
+// budget, required patterns with a minimum, case, and patterns refused up
+// front with a message naming them.
+#include <catch2/catch.hpp>
+#include <rollcheck/catch.hpp>
+
+#include "log_test_support.hpp"
+
+using namespace rollcheck;
+
+namespace {
+
+const std::string app_log = "2026-11-28 09:00:00,000 INFO scoring started\n"
+                            "2026-11-28 09:00:01,000 ERROR connection reset by peer\n"
+                            "2026-11-28 09:00:02,000 INFO processed 10 submissions\n"
+                            "2026-11-28 09:00:03,000 ERROR retrying: known flaky upstream\n"
+                            "2026-11-28 09:00:04,000 INFO processed 12 submissions\n"
+                            "2026-11-28 09:00:05,000 error lower-case failure\n";
+
+} // namespace
+
+TEST_CASE("error lines fail the scan and are listed as FILE:LINE:TEXT") {
+    rollcheck_test::temp_dir dir;
+    const auto log = dir.write("app.log", app_log).string();
+    const auto r = check_log_scan(log_test::scan_of({log}, {"ERROR"}));
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK_THAT(r.summary,
+               Catch::StartsWith("2 error events (2 lines) in " + log +
+                                 " (318 bytes, "
+                                 "2026-11-28T09:00:00.000Z to 2026-11-28T09:00:05.000Z), "
+                                 "at most 0 allowed"));
+    CHECK(log_test::evidence_texts(r) ==
+          std::vector<std::string>{
+              log + ":2:2026-11-28 09:00:01,000 ERROR connection reset by peer",
+              log + ":4:2026-11-28 09:00:03,000 ERROR retrying: known flaky upstream"});
+    CHECK(r.totals["error_lines"] == 2);
+    CHECK(r.totals["patterns"][0]["lines"] == 2);
+    CHECK(r.totals["patterns"][0]["engine"] == "vectorscan");
+}
+
+TEST_CASE("exclusions drop known benign lines, and ignore_case widens every pattern") {
+    rollcheck_test::temp_dir dir;
+    const auto log = dir.write("app.log", app_log).string();
+    auto spec = log_test::scan_of({log}, {"ERROR"});
+    spec.rules.excludes = {"known flaky"};
+    auto r = check_log_scan(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK(log_test::evidence_texts(r) ==
+          std::vector<std::string>{log +
+                                   ":2:2026-11-28 09:00:01,000 ERROR connection reset by peer"});
+    CHECK(r.totals["excluded_lines"] == 1);
+
+    spec.rules.ignore_case = true;
+    r = check_log_scan(spec);
+    CHECK(r.evidence.total() == 2);
+    CHECK(r.evidence.items().back().data["line"] == 6);
+}
+
+TEST_CASE("error events up to max_errors pass, with the lines still shown") {
+    rollcheck_test::temp_dir dir;
+    const auto log = dir.write("app.log", app_log).string();
+    auto spec = log_test::scan_of({log}, {"ERROR"});
+    spec.rules.max_errors = 2;
+    const auto r = check_log_scan(spec);
+    REQUIRE_VERDICT(r, verdict::pass);
+    CHECK_THAT(r.summary,
+               Catch::Contains("2 error events (2 lines)") && Catch::Contains("at most 2 allowed"));
+    CHECK(r.evidence.total() == 2);
+}
+
+TEST_CASE("a required pattern must match its minimum number of lines") {
+    rollcheck_test::temp_dir dir;
+    const auto log = dir.write("app.log", app_log).string();
+    log_scan_spec spec;
+    spec.files = {log};
+    spec.rules.required = {{"processed [0-9]+ submissions", 2}};
+    auto r = check_log_scan(spec);
+    REQUIRE_VERDICT(r, verdict::pass);
+    CHECK_THAT(r.summary,
+               Catch::EndsWith("; required 'processed [0-9]+ submissions' matched 2 lines"));
+
+    spec.rules.required = {{"processed [0-9]+ submissions", 3}};
+    r = check_log_scan(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK_THAT(r.summary,
+               Catch::EndsWith("; required 'processed [0-9]+ submissions' matched 2 lines, "
+                               "at least 3 needed"));
+    CHECK(r.totals["patterns"][0]["min_count"] == 3);
+}
+
+TEST_CASE("invalid patterns are refused up front, naming the pattern and the reason") {
+    rollcheck_test::temp_dir dir;
+    const auto log = dir.write("app.log", app_log).string();
+    auto spec = log_test::scan_of({log}, {"ERROR", "(unclosed"});
+    auto r = check_log_scan(spec);
+    REQUIRE_VERDICT(r, verdict::error);
+    CHECK(r.summary == "invalid error pattern '(unclosed': missing ): (unclosed");
+
+    spec = log_test::scan_of({log}, {"(a)\\1"});
+    r = check_log_scan(spec);
+    REQUIRE_VERDICT(r, verdict::error);
+    CHECK(r.summary ==
+          "invalid error pattern '(a)\\1': invalid escape sequence: \\1 (backreferences "
+          "need a backtracking engine; they are not supported)");
+
+    spec = log_test::scan_of({log}, {"ERROR"});
+    spec.rules.excludes = {"[z-a]"};
+    r = check_log_scan(spec);
+    CHECK(r.summary == "invalid exclusion '[z-a]': invalid character class range: z-a");
+
+    spec.rules = {};
+    r = check_log_scan(spec);
+    CHECK(r.summary == "nothing to look for: give an error pattern or a required pattern");
+}
+
+TEST_CASE("a pattern that can match an empty string is matched line by line with RE2") {
+    rollcheck_test::temp_dir dir;
+    const auto log = dir.write("blank.log", "a\n\nb\n").string();
+    const auto r = check_log_scan(log_test::scan_of({log}, {"^$"}));
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK(log_test::evidence_texts(r) == std::vector<std::string>{log + ":2:"});
+    CHECK(r.totals["patterns"][0]["engine"] == "re2");
+    CHECK(r.totals["patterns"][0]["engine_note"] ==
+          "can match an empty string: matched line by line");
+}
+
+TEST_CASE("a pattern built to make a backtracking engine explode ends in linear time") {
+    rollcheck_test::temp_dir dir;
+    const auto log =
+        dir.write("hostile.log", std::string(20 << 20, 'a') + "!\n" + std::string(64, 'a') + "\n")
+            .string();
+    for (const char* pattern : {"(a+)+$", "(a|aa)+$", "(a*)*b"}) {
+        CAPTURE(pattern);
+        const auto r = check_log_scan(log_test::scan_of({log}, {pattern}));
+        REQUIRE_VERDICT(r, std::string(pattern) == "(a*)*b" ? verdict::pass : verdict::fail);
+        if (r.status == verdict::fail)
+            CHECK(log_test::evidence_texts(r) ==
+                  std::vector<std::string>{log + ":2:" + std::string(64, 'a')});
+        CHECK(r.elapsed < std::chrono::seconds(30));
+    }
+}
