@@ -236,8 +236,7 @@ private:
             return;
         }
         const std::uint64_t number = line_number(hit.start);
-        const std::string text = printable_line(
-            line.substr(0, std::min(line.size(), hit.end - hit.start)), evidence_text_limit);
+        const std::string text = printable_line(line, evidence_text_limit, hit.end - hit.start);
         nlohmann::json data = {
             {"file", cursor_.name}, {"line", number}, {"text", text}, {"pattern", pattern.text}};
         std::string shown = fmt::format("{}:{}:{}", cursor_.name, number, text);

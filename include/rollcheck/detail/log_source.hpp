@@ -142,6 +142,13 @@ inline void write_all(int fd, const char* data, std::size_t size) {
     }
 }
 
+/// zlib's last error on `gz`, without the file name zlib puts in front.
+inline std::string gzip_error(gzFile gz, const std::string& name, int& code) {
+    std::string message = ::gzerror(gz, &code);
+    if (message.rfind(name + ": ", 0) == 0) message.erase(0, name.size() + 2);
+    return message;
+}
+
 /// Decompresses `name` into a temporary file, or says why it cannot.
 inline unique_fd gunzip_to_temp(const std::string& name, std::string& why) {
     gzFile gz = ::gzopen(name.c_str(), "rb");
@@ -157,7 +164,7 @@ inline unique_fd gunzip_to_temp(const std::string& name, std::string& why) {
         if (n < 0 || (n == 0 && !::gzeof(gz))) {
             int code = 0;
             why = fmt::format("{}: corrupt gzip data after {} uncompressed bytes: {}", name, total,
-                              ::gzerror(gz, &code));
+                              gzip_error(gz, name, code));
             ::gzclose_r(gz);
             return {};
         }
@@ -165,7 +172,15 @@ inline unique_fd gunzip_to_temp(const std::string& name, std::string& why) {
         write_all(out.get(), buffer.data(), static_cast<std::size_t>(n));
         total += static_cast<std::uint64_t>(n);
     }
-    ::gzclose_r(gz);
+    // zlib treats a stream cut short as "maybe still being written": only
+    // the final state says the data ended inside a gzip member.
+    int code = Z_OK;
+    const std::string message = gzip_error(gz, name, code);
+    if (::gzclose_r(gz) == Z_BUF_ERROR || code != Z_OK) {
+        why = fmt::format("{}: corrupt gzip data after {} uncompressed bytes: {}", name, total,
+                          code != Z_OK ? message : "unexpected end of file");
+        return {};
+    }
     return out;
 }
 

@@ -60,8 +60,10 @@ namespace rollcheck::detail {
 
 /// `line` as printable, valid UTF-8: control bytes and bytes that are not
 /// UTF-8 become `\xNN` (tab stays), and text past `limit` bytes is cut with
-/// a note of how much was left out.
-[[nodiscard]] inline std::string printable_line(std::string_view line, std::size_t limit) {
+/// a note of how much was left out (of `full_size` bytes, when `line` is
+/// already a prefix of the line).
+[[nodiscard]] inline std::string printable_line(std::string_view line, std::size_t limit,
+                                                std::size_t full_size = 0) {
     std::string out;
     const auto* s = reinterpret_cast<const unsigned char*>(line.data());
     const std::size_t shown = line.size() < limit ? line.size() : limit;
@@ -81,7 +83,8 @@ namespace rollcheck::detail {
             out += static_cast<char>(c);
         ++i;
     }
-    if (i < line.size()) out += fmt::format(" [… {} more bytes]", line.size() - i);
+    full_size = full_size > line.size() ? full_size : line.size();
+    if (i < full_size) out += fmt::format(" [… {} more bytes]", full_size - i);
     return out;
 }
 
