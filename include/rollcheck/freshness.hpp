@@ -116,25 +116,28 @@ struct window_counts {
     double skew = 0;
 };
 
-/// One range condition on `column`, so an index on it serves the count; the
-/// newest value outside the window is looked up only when the window is empty.
+/// The recent-writes query, `$1` the window as an interval: one range
+/// condition on the column, so an index on it serves the count.
+inline std::string recent_writes_sql(const recent_writes_spec& spec,
+                                     const pqxx::transaction_base& tx) {
+    return fmt::format("SELECT count(*) FILTER (WHERE {0} <= now()), count(*) FILTER (WHERE {0} > "
+                       "now()), max({0}) FILTER (WHERE {0} <= now())::text,"
+                       " extract(epoch FROM now() - max({0}) FILTER (WHERE {0} <= now()))::float8"
+                       " FROM {1} WHERE {0} > now() - $1::interval",
+                       tx.quote_name(spec.column), spec.table.sql(tx));
+}
+
+/// The counts in the window; the newest value outside it is looked up only
+/// when the window is empty.
 inline window_counts count_window(const recent_writes_spec& spec, pqxx::read_transaction& tx) {
     window_counts w;
-    const auto table = spec.table.sql(tx);
-    const auto column = tx.quote_name(spec.column);
-    const auto row = tx.exec_params1(
-        fmt::format("SELECT count(*) FILTER (WHERE {0} <= now()), count(*) FILTER (WHERE {0} > "
-                    "now()), max({0}) FILTER (WHERE {0} <= now())::text,"
-                    " extract(epoch FROM now() - max({0}) FILTER (WHERE {0} <= now()))::float8"
-                    " FROM {1} WHERE {0} > now() - $1::interval",
-                    column, table),
-        interval_parameter(spec.within));
+    const auto row = tx.exec_params1(recent_writes_sql(spec, tx), interval_parameter(spec.within));
     w.in_window = row[0].as<std::uint64_t>();
     w.future = row[1].as<std::uint64_t>();
     if (!row[2].is_null())
         w.newest = newest_row{row[2].c_str(), row[3].as<double>()};
     else
-        w.newest = newest(tx, table, column);
+        w.newest = newest(tx, spec.table.sql(tx), tx.quote_name(spec.column));
     w.skew = server_clock_skew(tx);
     return w;
 }
