@@ -6,6 +6,7 @@
 #include "backup.hpp"
 #include "baseline.hpp"
 #include "command.hpp"
+#include "cron.hpp"
 #include "duplicates.hpp"
 #include "files.hpp"
 #include "freshness.hpp"

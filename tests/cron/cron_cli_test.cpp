@@ -1,0 +1,95 @@
+// `rollcheck cron …` as an operator runs it: output and exit status.
+#include <string>
+
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <rollcheck/command.hpp>
+
+#include "test_support.hpp"
+
+using namespace rollcheck;
+
+namespace {
+
+command_outcome cli(std::vector<std::string> args) {
+    command_spec spec;
+    spec.argv = {ROLLCHECK_CLI, "cron"};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.timeout = std::chrono::seconds(30);
+    return run_command(spec);
+}
+
+} // namespace
+
+TEST_CASE("cron next prints one time a line, in UTC or the zone given") {
+    const auto utc = cli({"next", "0 2 * * 0-7", "--from", "2026-11-28T10:00", "--count", "3"});
+    CHECK(utc.exit_code == 0);
+    CHECK(utc.out.text() == "2026-11-29T02:00\n2026-11-30T02:00\n2026-12-01T02:00\n");
+    const auto berlin = cli({"next", "30 2 * * *", "--from", "2026-03-28T00:00", "--tz",
+                             "Europe/Berlin", "--count", "3"});
+    CHECK(berlin.out.text() == "2026-03-28T02:30\n2026-03-29T03:00\n2026-03-30T02:30\n");
+    const auto previous = cli({"next", "@weekly", "--from", "2026-11-28T10:00", "--previous"});
+    CHECK(previous.out.text() == "2026-11-22T00:00\n");
+    const auto json =
+        cli({"next", "0 2 * * *", "--from", "2026-11-28T10:00", "--count", "1", "--json"});
+    CHECK(nlohmann::json::parse(json.out.text())["evidence"] ==
+          nlohmann::json::parse(R"([{"local": "2026-11-29T02:00", "utc": "2026-11-29T02:00Z"}])"));
+}
+
+TEST_CASE("cron next: an invalid expression or argument exits 2 with the reason") {
+    const auto bad = cli({"next", "0 60 * * *"});
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.out.text(),
+               Catch::StartsWith("ERROR cron.next: 1:3: hour 60 out of range 0-23 ("));
+    const auto never = cli({"next", "0 0 30 2 *"});
+    CHECK(never.exit_code == 2);
+    CHECK_THAT(never.out.text(),
+               Catch::StartsWith("ERROR cron.next: '0 0 30 2 *' does not fire within 400 years"));
+    CHECK(cli({"next", "* * * * *", "--count", "0"}).exit_code == 2);
+    CHECK(cli({"next", "* * * * *", "--from", "yesterday"}).exit_code == 2);
+    CHECK(cli({"next", "* * * * *", "--tz", "Mars/Base"}).exit_code == 2);
+}
+
+TEST_CASE("cron lint names file, line and column and exits 1 on errors, 0 when clean") {
+    rollcheck_test::temp_dir dir;
+    const auto broken = dir.write("crontab", "0 2 * * * /bin/true\n0 60 * * * /bin/true\n");
+    const auto r = cli({"lint", broken.string()});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out.text(), Catch::Contains(broken.string() + ":2:3: hour 60 out of range 0-23"));
+    const auto clean = dir.write("clean", "0 2 * * * /bin/true\n");
+    CHECK(cli({"lint", clean.string()}).exit_code == 0);
+    const auto system = dir.write("system", "0 2 * * * root /bin/true\n");
+    CHECK(cli({"lint", "--system", system.string()}).exit_code == 0);
+    const auto stdin_run = run_command(command_spec::shell(
+        fmt::format("printf '0 2 * * 8 /bin/true\\n' | '{}' cron lint -", ROLLCHECK_CLI)));
+    CHECK(stdin_run.exit_code == 1);
+    CHECK_THAT(stdin_run.out.text(),
+               Catch::Contains("<stdin>:1:9: day of week 8 out of range 0-7"));
+    CHECK(cli({"lint", (dir / "missing").string()}).exit_code == 2);
+}
+
+TEST_CASE("cron expect, snapshot and diff exit 0 when healthy, 1 when not") {
+    rollcheck_test::temp_dir dir;
+    const auto tab = dir.write("crontab", "0 2 * * * python scripts/core/batch.py\n");
+    const std::vector<std::string> expect = {
+        "expect", "--schedule", "0 2 * * *", "--command", "python scripts/core/batch.py",
+        "--file", tab.string(), "--absent",  "unified"};
+    CHECK(cli(expect).exit_code == 0);
+    const auto snapshot = (dir / "cron.snapshot").string();
+    CHECK(cli({"snapshot", "-o", snapshot, "--file", tab.string()}).exit_code == 0);
+    CHECK(cli({"diff", snapshot}).exit_code == 0);
+
+    dir.write("crontab", "0 2 * * * python scripts/core/batch.py\n* * * * * run_unified.py\n");
+    const auto forbidden = cli(expect);
+    CHECK(forbidden.exit_code == 1);
+    CHECK_THAT(
+        forbidden.out.text(),
+        Catch::Contains(tab.string() +
+                        ":2: '* * * * * run_unified.py' matches forbidden pattern 'unified'"));
+    const auto diff = cli({"diff", snapshot, "--json"});
+    CHECK(diff.exit_code == 1);
+    CHECK(nlohmann::json::parse(diff.out.text())["totals"]["added"] == 1);
+    CHECK(cli({"expect", "--schedule", "0 2 * * *"}).exit_code == 2); // --command missing
+}
