@@ -49,7 +49,8 @@ namespace detail {
 /// the modules. Writes one JSON line per event on a private copy of stdout,
 /// while the modules' own output (Python's or C's, on fd 1) goes to stderr.
 /// A {"start": name} line, written before each import, tells the caller
-/// which module was in progress when the interpreter died or hung.
+/// which module was in progress when the interpreter died or hung. The
+/// place an import failed is the last frame outside this driver and importlib.
 inline constexpr const char* import_driver = R"PY(
 import importlib, json, os, signal, sys, traceback
 channel = os.dup(1)
@@ -60,6 +61,7 @@ class ImportDeadline(BaseException):
 def on_alarm(signum, frame):
     raise ImportDeadline()
 signal.signal(signal.SIGALRM, on_alarm)
+machinery = os.path.dirname(importlib.__file__)
 def emit(record):
     os.write(channel, (json.dumps(record) + "\n").encode())
 def module_file(name, tb):
@@ -80,7 +82,8 @@ def check(name, limit):
     except ImportDeadline:
         return {"ok": False, "type": "deadline", "message": ""}
     except BaseException as e:
-        frames = traceback.extract_tb(e.__traceback__)
+        frames = [f for f in traceback.extract_tb(e.__traceback__)
+                  if not f.filename.startswith(("<", machinery))]
         return {"ok": False, "type": type(e).__name__, "message": str(e),
                 "missing": e.name if isinstance(e, ModuleNotFoundError) else None,
                 "file": module_file(name, e.__traceback__),

@@ -72,8 +72,7 @@ TEST_CASE("each failing import is reported with its type, message and file, and 
     CHECK(items[2].text == "app.indirect: ValueError: broken on purpose (module " +
                                tree.path("app/indirect.py") + "; raised at " +
                                tree.path("app/broken.py") + ":3)");
-    CHECK_THAT(items[3].text, Catch::StartsWith("app.nope: ModuleNotFoundError: No module named "
-                                                "'app.nope'"));
+    CHECK(items[3].text == "app.nope: ModuleNotFoundError: No module named 'app.nope'");
     CHECK(items[0].data["problem"] == "does not import");
     CHECK(r.totals["as_expected"] == 1);
 }
