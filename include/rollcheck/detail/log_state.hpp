@@ -118,9 +118,10 @@ struct resume_point {
                 fmt::format("continued from byte {}{}", e.offset, where)};
     }
     if (same_path == nullptr) return {0, 0, 0, "not seen by the last run: read from the start"};
-    if (same_path->inode == log.inode)
-        return {0, 0, 0, "truncated or rewritten since the last run: read from the start"};
-    return {0, 0, 0, "replaced since the last run (rotated): read from the start"};
+    // Not told apart by inode: a rotated file's inode is often reused at once.
+    return {0, 0, 0,
+            "rotated, truncated or rewritten since the last run (its first bytes "
+            "differ): read from the start"};
 }
 
 } // namespace rollcheck::detail
