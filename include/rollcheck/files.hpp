@@ -4,10 +4,12 @@
 /// leaves them) or the copy in an archive directory.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -230,12 +232,62 @@ inline void record_difference(check_result& r, comparison& cmp, const std::strin
                     {{"path", path}, {"problem", problem}, {"detail", detail}}});
 }
 
-/// Compares one working-tree file with its blob (hash known from ls-tree).
-inline void compare_with_blob(const restored_spec& spec, const tree_entry& entry, check_result& r,
-                              comparison& cmp) {
-    const auto path = spec.root / entry.path;
+/// True for an entry whose working-tree file is to be hashed: a regular file.
+inline bool needs_hash(const restored_spec& spec, const tree_entry& entry) {
+    return entry.mode != "120000" && not_a_regular_file(spec.root / entry.path).empty();
+}
+
+/// Blob ids of working-tree files as `git hash-object` computes them (with
+/// the filters a checkout applies), many files per git run; a file git
+/// cannot hash gets its error in `errors` instead.
+inline std::map<std::string, std::string>
+hash_working_files(const restored_spec& spec, const std::vector<std::string>& paths,
+                   std::map<std::string, std::string>& errors) {
+    constexpr std::size_t batch_size = 200;
+    std::map<std::string, std::string> ids;
+    for (std::size_t begin = 0; begin < paths.size(); begin += batch_size) {
+        const auto first = paths.begin() + static_cast<std::ptrdiff_t>(begin);
+        const std::vector<std::string> batch(
+            first, first + static_cast<std::ptrdiff_t>(std::min(batch_size, paths.size() - begin)));
+        std::vector<std::string> args = {"hash-object", "--"};
+        args.insert(args.end(), batch.begin(), batch.end());
+        std::string error;
+        const auto run = run_git(spec, args, error);
+        const auto lines = last_lines(run.out.text(), batch.size());
+        if (error.empty() && lines.size() == batch.size()) {
+            for (std::size_t i = 0; i < batch.size(); ++i)
+                ids[batch[i]] = lines[i];
+            continue;
+        }
+        for (const auto& path : batch) { // one file spoiled the batch: name it
+            std::string one_error;
+            const auto one = run_git(spec, {"hash-object", "--", path}, one_error);
+            if (one_error.empty())
+                ids[path] = last_lines(one.out.text(), 1).front();
+            else
+                errors[path] = one_error;
+        }
+    }
+    return ids;
+}
+
+/// The first differing line of a working-tree file and its blob.
+inline std::string describe_blob_difference(const restored_spec& spec, const tree_entry& entry) {
+    std::string error, read_error;
+    const auto shown = run_git(spec, {"show", entry.id}, error, 32 * 1024 * 1024);
+    const auto actual = read_head(spec.root / entry.path, 32 * 1024 * 1024, read_error);
+    if (!error.empty() || !actual) return "content differs";
+    return first_difference(*actual, shown.out.text());
+}
+
+/// Compares one entry of the revision with the working tree; `ids` and
+/// `errors` hold what hash_working_files found for the regular files.
+inline void compare_entry(const restored_spec& spec, const tree_entry& entry,
+                          const std::map<std::string, std::string>& ids,
+                          const std::map<std::string, std::string>& errors, check_result& r,
+                          comparison& cmp) {
     ++cmp.compared;
-    std::string error;
+    const auto path = spec.root / entry.path;
     if (entry.mode == "120000") {
         std::error_code ec;
         const auto target = std::filesystem::read_symlink(path, ec);
@@ -249,15 +301,10 @@ inline void compare_with_blob(const restored_spec& spec, const tree_entry& entry
     }
     if (const auto why = not_a_regular_file(path); !why.empty())
         return record_difference(r, cmp, entry.path, why == "missing" ? "missing" : "differs", why);
-    const auto hashed = run_git(spec, {"hash-object", "--", entry.path}, error);
-    if (!error.empty()) return record_difference(r, cmp, entry.path, "unreadable", error, false);
-    if (last_lines(hashed.out.text(), 1).front() == entry.id) return (void)++cmp.identical;
-    std::string read_error;
-    const auto shown = run_git(spec, {"show", entry.id}, error, 32 * 1024 * 1024);
-    const auto actual = read_head(path, 32 * 1024 * 1024, read_error);
-    std::string where = "content differs";
-    if (error.empty() && actual) where = first_difference(*actual, shown.out.text());
-    record_difference(r, cmp, entry.path, "differs", where);
+    if (const auto failed = errors.find(entry.path); failed != errors.end())
+        return record_difference(r, cmp, entry.path, "unreadable", failed->second, false);
+    if (ids.at(entry.path) == entry.id) return (void)++cmp.identical;
+    record_difference(r, cmp, entry.path, "differs", describe_blob_difference(spec, entry));
 }
 
 inline comparison compare_with_git(const restored_spec& spec, check_result& r) {
@@ -279,8 +326,18 @@ inline comparison compare_with_git(const restored_spec& spec, check_result& r) {
             cmp.bad.push_back(
                 fmt::format("'{}' names no file at revision {}", pattern, spec.revision));
     }
-    for (const auto* entry : chosen)
-        compare_with_blob(spec, *entry, r, cmp);
+    std::vector<const tree_entry*> unique;
+    std::vector<std::string> to_hash;
+    std::set<std::string> seen;
+    for (const auto* entry : chosen) {
+        if (!seen.insert(entry->path).second) continue;
+        unique.push_back(entry);
+        if (needs_hash(spec, *entry)) to_hash.push_back(entry->path);
+    }
+    std::map<std::string, std::string> errors;
+    const auto ids = hash_working_files(spec, to_hash, errors);
+    for (const auto* entry : unique)
+        compare_entry(spec, *entry, ids, errors, r, cmp);
     return cmp;
 }
 

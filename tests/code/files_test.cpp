@@ -176,6 +176,26 @@ TEST_CASE("another revision, a glob, and a file replaced by a FIFO") {
     CHECK(texts(r) == "scripts/core/trust.py: is a FIFO, not a file\n");
 }
 
+TEST_CASE("a file git cannot read is an error naming it, the others are still compared") {
+    repository repo;
+    repo.dir.write("scripts/core/.gitattributes", "guarded.txt filter=guard\n");
+    repo.dir.write("scripts/core/guarded.txt", "secret\n");
+    git(repo.dir.path(), {"add", "-A"});
+    git(repo.dir.path(), {"commit", "-q", "-m", "guarded"});
+    // A required clean filter that fails: git hash-object cannot read the file.
+    git(repo.dir.path(), {"config", "filter.guard.clean", "false"});
+    git(repo.dir.path(), {"config", "filter.guard.required", "true"});
+    repo.dir.write("scripts/core/trust.py", "changed\n");
+    const auto r = check_restored(repo.spec());
+    REQUIRE_VERDICT(r, verdict::error);
+    CHECK_THAT(r.summary, Catch::StartsWith("scripts/core/guarded.txt: `git hash-object -- "
+                                            "scripts/core/guarded.txt` in " +
+                                            repo.dir.path().string() + " exited with status 128"));
+    CHECK_THAT(texts(r), Catch::Contains("scripts/core/trust.py: line 1: 'changed' here, 'def "
+                                         "trust():' in the reference"));
+    CHECK(r.totals["compared"] == 6);
+}
+
 TEST_CASE("not a repository, a missing revision or a path the revision lacks is an error") {
     repository repo;
     auto spec = repo.spec();
