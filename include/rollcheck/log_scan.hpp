@@ -257,7 +257,7 @@ private:
 
         const detail::timestamp_reader clock;
         const detail::scan_context ctx{patterns, clock, detail::to_millis(spec.since)};
-        detail::scan_tally tally(spec.show);
+        detail::scan_tally tally(spec.show, patterns.patterns().size());
         detail::log_scan_run run(spec, ctx, tally);
         std::vector<std::string> names;
         std::uint64_t total_size = 0;
@@ -314,7 +314,7 @@ private:
 
         const detail::timestamp_reader clock;
         const detail::scan_context ctx{patterns, clock, std::nullopt};
-        detail::scan_tally tally(spec.show);
+        detail::scan_tally tally(spec.show, patterns.patterns().size());
         detail::log_follower follower(ctx, tally);
         std::vector<std::string> names;
         for (const auto& input : inputs) {

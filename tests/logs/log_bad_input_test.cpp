@@ -30,7 +30,7 @@ std::string scan_open_log(detail::open_log& log) {
     REQUIRE(patterns.compile(false).empty());
     const detail::timestamp_reader clock;
     const detail::scan_context ctx{patterns, clock, std::nullopt};
-    detail::scan_tally tally(10);
+    detail::scan_tally tally(10, 1);
     detail::log_cursor cursor;
     cursor.name = log.name;
     cursor.fd = log.fd.get();

@@ -35,7 +35,8 @@ inline constexpr int event_lookback_lines = 256;
 
 /// What all files of one check add up to.
 struct scan_tally {
-    explicit scan_tally(std::size_t show) : evidence(show) {}
+    scan_tally(std::size_t show, std::size_t patterns)
+        : evidence(show), pattern_lines(patterns, 0) {}
     bounded_evidence evidence;
     std::vector<std::uint64_t> pattern_lines; ///< per pattern, lines counted
     std::uint64_t error_lines = 0, error_events = 0, excluded_lines = 0, bytes = 0;
@@ -85,9 +86,7 @@ public:
     region_scan(const scan_context& ctx, log_cursor& cursor, scan_tally& tally, std::uint64_t begin,
                 std::uint64_t end)
         : ctx_(ctx), cursor_(cursor), tally_(tally), reader_(cursor.fd, cursor.name, begin, end),
-          begin_(begin), covered_(ctx.patterns.patterns().size(), 0), line_begin_(begin) {
-        tally_.pattern_lines.resize(ctx.patterns.patterns().size(), 0);
-    }
+          begin_(begin), covered_(ctx.patterns.patterns().size(), 0), line_begin_(begin) {}
 
     void run() {
         stream s(ctx_.patterns.database());
