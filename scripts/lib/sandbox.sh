@@ -107,7 +107,11 @@ def test_score_counts_characters():
 PY
   sandbox_write "$repo/scripts/unified/run_unified_pipeline.py" <<'PY'
 """Direct Python access to the pipeline, without the API."""
-from core.scoring import score
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
+from core.scoring import score  # noqa: E402
 
 print("unified pipeline (direct):", score("direct access"))
 PY
@@ -143,6 +147,21 @@ SQL
   (set -a; . "$dir/pg/pg.env"; set +a; pg_dump -Fc -d reddit_harbor -f "$dir/backup_$(date +%Y%m%d).dump")
 }
 
+# What the operator records before deploying: a baseline of the table (the
+# "no data lost" reference) and a snapshot of the crontab.
+sandbox_record_before() {
+  local dir=$1 rollcheck=$2
+  "$rollcheck" db baseline --dsn "$(sandbox_dsn "$dir")" --table opportunities_unified \
+    --key submission_id --column created_at --out "$dir/baseline.json" >/dev/null
+  "$rollcheck" cron snapshot --file "$dir/crontab" --output "$dir/crontab.snapshot" >/dev/null
+}
+
+# How the verifiers connect: as the read-only role, over the unix socket.
+sandbox_dsn() {
+  local env=$1/pg/pg.env
+  echo "host=$(sed -n 's/^PGHOST=//p' "$env") port=$(sed -n 's/^PGPORT=//p' "$env") user=rollcheck_reader dbname=reddit_harbor"
+}
+
 # The migration, phases 1-11, as deployed: new modules, the monoliths edited
 # in place and archived, the unified pipeline scheduled and running, and the
 # duplicates that the new storage layer wrote (the plan's Phase 7 issue).
@@ -163,11 +182,7 @@ sandbox_deploy_migration() {
   printf '\nfrom core.pipeline import orchestrator  # migrated\n' >>"$repo/scripts/core/batch_opportunity_scoring.py"
   printf '\nfrom core.storage import *  # migrated\n' >>"$repo/scripts/dlt/dlt_trust_pipeline.py"
 
-  sandbox_write "$dir/crontab.before" <<EOF
-SHELL=/bin/sh
-PATH=/usr/bin:/bin
-0 2 * * * cd $repo && $SANDBOX_PYTHON scripts/core/batch_opportunity_scoring.py >> logs/cron.log 2>&1
-EOF
+  cp "$dir/crontab" "$dir/crontab.before"
   sandbox_write "$dir/crontab" <<EOF
 SHELL=/bin/sh
 PATH=/usr/bin:/bin
@@ -181,11 +196,22 @@ EOF
   echo $! >"$dir/unified.pid"
 }
 
+sandbox_create_crontab() {
+  local dir=$1 repo=$1/reddit_harbor
+  sandbox_write "$dir/crontab" <<EOF
+SHELL=/bin/sh
+PATH=/usr/bin:/bin
+0 2 * * * cd $repo && $SANDBOX_PYTHON scripts/core/batch_opportunity_scoring.py >> logs/cron.log 2>&1
+EOF
+}
+
 sandbox_create() {
-  local dir=$1 root=$2
+  local dir=$1 root=$2 rollcheck=$3
   mkdir -p "$dir"
   sandbox_create_repo "$dir/reddit_harbor"
+  sandbox_create_crontab "$dir"
   sandbox_create_database "$dir" "$root"
+  sandbox_record_before "$dir" "$rollcheck"
   sandbox_deploy_migration "$dir"
 }
 

@@ -29,35 +29,46 @@ verify_check() {
 verify_rollback() {
   local dir=$1 repo=$1/reddit_harbor
   verify_rollcheck=$2
-  local dsn
-  dsn="host=$(sed -n 's/^PGHOST=//p' "$dir/pg/pg.env") port=$(sed -n 's/^PGPORT=//p' "$dir/pg/pg.env") user=rollcheck_reader dbname=reddit_harbor"
+  local dsn archive=$repo/scripts/archive/monoliths_$SANDBOX_ARCHIVE_DATE
+  dsn=$(sandbox_dsn "$dir")
+  # The pipeline's own scripts find the database as the operator's shell does.
+  set -a; . "$dir/pg/pg.env"; set +a
 
-  verify_check "Phase 1-3" "new modules are gone" "files absent" \
-    --root "$repo" core/pipeline core/fetchers core/enrichment core/agents core/quality_filters 'tests/test_*_new.py'
-  verify_check "Phase 1-3" "old test suite passes (pytest)" "run" \
+  verify_check "Phase 1-3" "new modules are gone" "files absent" --root "$repo" \
+    core/pipeline core/fetchers core/enrichment core/agents core/quality_filters 'tests/test_*_new.py'
+  verify_check "Phase 1-3" "old system works (pytest tests/ -v)" "run" \
     --cwd "$repo" --timeout 120s -- "$SANDBOX_PYTHON" -m pytest tests/ -v
-  verify_check "Phase 4-5" "monoliths restored from HEAD" "files restored" \
-    --repo "$repo" --rev HEAD scripts/core/batch_opportunity_scoring.py scripts/dlt/dlt_trust_pipeline.py
-  verify_check "Phase 4-5" "extracted modules are not importable" "py imports" \
-    --python "$SANDBOX_PYTHON" --cwd "$repo" --absent core.deduplication,core.fetchers.database_fetcher --present core.scoring
-  verify_check "Phase 7" "backup holds opportunities_unified" "db backup" \
+  verify_check "Phase 4-5" "monoliths restored as in HEAD" "files restored" --root "$repo" \
+    scripts/core/batch_opportunity_scoring.py scripts/dlt/dlt_trust_pipeline.py
+  verify_check "Phase 4-5" "extracted modules no longer import" "py imports" \
+    --python "$SANDBOX_PYTHON" --cwd "$repo" --gone core.deduplication --gone core.fetchers.database_fetcher \
+    --gone core.enrichment --module core.scoring
+  verify_check "Phase 4-5" "monolith runs (--limit 10)" "run" --cwd "$repo" --timeout 60s \
+    -- "$SANDBOX_PYTHON" scripts/core/batch_opportunity_scoring.py --limit 10
+  verify_check "Phase 7" "backup verified" "db backup" \
     "$dir"/backup_*.dump --table public.opportunities_unified --max-age 26h
   verify_check "Phase 7" "no duplicated submission_id" "db duplicates" \
     --dsn "$dsn" --table opportunities_unified --key submission_id
-  verify_check "Phase 8" "monoliths still run" "run" \
-    --cwd "$repo" --timeout 60s -- "$SANDBOX_PYTHON" scripts/testing/verify_monoliths.py
+  verify_check "Phase 7" "no data lost since the baseline" "db compare" "$dir/baseline.json" --dsn "$dsn"
+  verify_check "Phase 8" "both monoliths work" "run" --cwd "$repo" --timeout 60s \
+    -- "$SANDBOX_PYTHON" scripts/testing/verify_monoliths.py
   verify_check "Phase 9-10" "API and SDK removed" "files absent" --root "$repo" api sdk
-  verify_check "Phase 11" "unified pipeline stopped" "proc absent" --match run_unified_pipeline
+  verify_check "Phase 9-10" "direct Python access works" "run" --cwd "$repo" --timeout 60s \
+    -- "$SANDBOX_PYTHON" scripts/unified/run_unified_pipeline.py
+  verify_check "Phase 11" "unified pipeline stopped" "proc absent" --wait 5s run_unified_pipeline
   verify_check "Phase 11" "monoliths match the archive" "files restored" \
-    --archive "$repo/scripts/archive/monoliths_$SANDBOX_ARCHIVE_DATE" --into "$repo/scripts/core" batch_opportunity_scoring.py
-  verify_check "Phase 11" "cron job restored, unified one gone" "cron expect" \
-    --file "$dir/crontab" --schedule '0 2 * * *' \
+    --root "$repo/scripts/core" --archive "$archive" batch_opportunity_scoring.py
+  verify_check "Phase 11" "cron job back, unified one gone" "cron expect" --file "$dir/crontab" \
+    --schedule '0 2 * * *' \
     --command "cd $repo && $SANDBOX_PYTHON scripts/core/batch_opportunity_scoring.py >> logs/cron.log 2>&1" \
     --absent run_unified_pipeline
-  verify_check "Phase 11" "no error in the pipeline's log" "logs scan" \
-    "$repo/logs/batch_opportunity_scoring.log" --error 'ERROR|CRITICAL|Traceback' --require 'processed [0-9]+ submissions:1'
+  verify_check "Phase 11" "crontab exactly as before the deploy" "cron diff" \
+    "$dir/crontab.snapshot" --file "$dir/crontab"
+  verify_check "Phase 11" "log: progress lines, no error" "logs scan" \
+    "$repo/logs/batch_opportunity_scoring.log" --error 'ERROR|CRITICAL|Traceback' \
+    --require 'processed [0-9]+ submissions:4'
   verify_check "Phase 11" "database writes in the last hour" "db recent" \
-    --dsn "$dsn" --table opportunities_unified --column created_at --within 1h --min 1
+    --dsn "$dsn" --table opportunities_unified --column created_at --within 1h --min 100
 
   echo
   printf '%-11s %-44s %s\n' "PHASE" "CHECK" "VERDICT"
