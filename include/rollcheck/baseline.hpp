@@ -129,7 +129,7 @@ record_table(pqxx::transaction_base& tx, table_baseline& t, unsigned buckets, at
 
 /// The tables of a spec, parsed and checked before any query.
 [[nodiscard]] inline baseline plan_baseline(const baseline_spec& spec) {
-    if (spec.buckets == 0 || (spec.buckets & (spec.buckets - 1)) != 0 || spec.buckets > 65536)
+    if (!valid_bucket_count(spec.buckets))
         throw std::invalid_argument(
             fmt::format("buckets: {} is not a power of two from 1 to 65536", spec.buckets));
     if (spec.tables.empty()) throw std::invalid_argument("no tables to take a baseline of");
@@ -435,19 +435,34 @@ private:
     return j;
 }
 
-/// The verdict over every table: missing or undecidable is error, lost rows
-/// or a newest timestamp gone back is fail, gains pass (or warn).
+/// The verdict over every table: a missing table is error; lost rows or a
+/// newest timestamp gone back is fail; gains that may hide losses are error;
+/// other gains pass (or warn).
 [[nodiscard]] inline verdict judge(const std::vector<table_delta>& deltas, bool warn_on_gained) {
     verdict v = verdict::pass;
     for (const auto& d : deltas) {
-        if (d.missing || d.unresolved > 0)
+        if (d.missing)
             v = std::max(v, verdict::error);
         else if (d.lost > 0 || d.went_back)
             v = std::max(v, verdict::fail);
+        else if (d.unresolved > 0)
+            v = std::max(v, verdict::error);
         else if (d.gained > 0 && warn_on_gained)
             v = std::max(v, verdict::warn);
     }
     return v;
+}
+
+/// What the summary opens with: the gravest finding over every table.
+[[nodiscard]] inline const char* lead_phrase(const std::vector<table_delta>& deltas) {
+    const auto any = [&](auto pred) { return std::any_of(deltas.begin(), deltas.end(), pred); };
+    if (any([](const table_delta& d) { return d.missing.has_value(); }))
+        return "could not compare every table";
+    if (any([](const table_delta& d) { return d.lost > 0; })) return "rows lost";
+    if (any([](const table_delta& d) { return d.went_back; })) return "newest timestamp went back";
+    if (any([](const table_delta& d) { return d.unresolved > 0; }))
+        return "could not rule out lost rows";
+    return "no rows lost";
 }
 
 [[nodiscard]] inline check_result compare_with(pg_session& session, const compare_spec& spec,
@@ -471,10 +486,7 @@ private:
         phrases.push_back(describe_delta(b.tables[i], deltas[i]));
     }
     const verdict v = judge(deltas, spec.warn_on_gained);
-    const char* lead = v == verdict::error  ? "could not compare every table"
-                       : lost > 0           ? "rows lost"
-                       : v == verdict::fail ? "newest timestamp went back"
-                                            : "no rows lost";
+    const char* lead = lead_phrase(deltas);
     auto r = check_result::make("db.compare", v,
                                 fmt::format("{} since the baseline taken {} on {} ({}): {}", lead,
                                             b.taken_at, b.server, spec.baseline.string(),

@@ -25,6 +25,7 @@ nlohmann::json valid_baseline() {
             {"version", 1},
             {"taken_at", "2026-11-28 10:00:00+00"},
             {"server", "host (local socket) port 5432 database app"},
+            {"hash", "hashtextextended(ROW(key)::text, 0)"},
             {"buckets", 2},
             {"keys_file", ""},
             {"keys_bytes", 0},
@@ -72,6 +73,13 @@ TEST_CASE("a baseline of another format version, or with broken fields, is an er
     CHECK(compare_file(dir, j.dump()).summary ==
           fmt::format("baseline {}: version: format version 2 is not supported (this rollcheck "
                       "reads version 1)",
+                      file));
+
+    j = valid_baseline();
+    j["hash"] = "md5(key)";
+    CHECK(compare_file(dir, j.dump()).summary ==
+          fmt::format("baseline {}: hash: keys hashed otherwise than "
+                      "hashtextextended(ROW(key)::text, 0) cannot be compared",
                       file));
 
     j = valid_baseline();

@@ -53,6 +53,13 @@ namespace detail {
 
 inline constexpr const char* baseline_format = "rollcheck-baseline";
 inline constexpr const char* keys_header = "rollcheck-baseline-keys 1\n";
+/// How a key's hash is computed; a baseline with another cannot be compared.
+inline constexpr const char* key_hash = "hashtextextended(ROW(key)::text, 0)";
+
+/// Buckets are picked by the hash's low bits: a power of two, 1 to 65536.
+[[nodiscard]] constexpr bool valid_bucket_count(unsigned n) noexcept {
+    return n != 0 && (n & (n - 1)) == 0 && n <= 65536;
+}
 
 [[nodiscard]] inline nlohmann::json baseline_to_json(const baseline& b) {
     auto tables = nlohmann::json::array();
@@ -68,14 +75,10 @@ inline constexpr const char* keys_header = "rollcheck-baseline-keys 1\n";
         if (!t.key_offsets.empty()) j["key_offsets"] = t.key_offsets;
         tables.push_back(std::move(j));
     }
-    return {{"format", baseline_format},
-            {"version", baseline::format_version},
-            {"taken_at", b.taken_at},
-            {"server", b.server},
-            {"hash", "hashtextextended(ROW(key)::text, 0)"},
-            {"buckets", b.buckets},
-            {"keys_file", b.keys_file},
-            {"keys_bytes", b.keys_bytes},
+    return {{"format", baseline_format},  {"version", baseline::format_version},
+            {"taken_at", b.taken_at},     {"server", b.server},
+            {"hash", key_hash},           {"buckets", b.buckets},
+            {"keys_file", b.keys_file},   {"keys_bytes", b.keys_bytes},
             {"tables", std::move(tables)}};
 }
 
@@ -163,7 +166,9 @@ private:
                                       version, baseline::format_version));
     baseline b;
     b.buckets = r.get<unsigned>(j, "buckets", "buckets");
-    if (b.buckets == 0 || (b.buckets & (b.buckets - 1)) != 0 || b.buckets > 65536)
+    if (r.get<std::string>(j, "hash", "hash") != key_hash)
+        r.fail("hash", fmt::format("keys hashed otherwise than {} cannot be compared", key_hash));
+    if (!valid_bucket_count(b.buckets))
         r.fail("buckets", fmt::format("{} is not a power of two up to 65536", b.buckets));
     b.taken_at = r.get<std::string>(j, "taken_at", "taken_at");
     b.server = r.get<std::string>(j, "server", "server");
