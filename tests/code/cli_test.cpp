@@ -1,0 +1,85 @@
+// `rollcheck py|files|run|proc|net`, run as a program: help, JSON, and the
+// exit statuses 0 (pass), 1 (fail), 2 (error or bad arguments).
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <rollcheck/command.hpp>
+
+#include "code_support.hpp"
+
+using namespace rollcheck;
+
+namespace {
+
+command_outcome cli(std::vector<std::string> args) {
+    command_spec spec;
+    spec.argv = {ROLLCHECK_CLI};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.timeout = std::chrono::seconds(30);
+    return run_command(spec);
+}
+
+} // namespace
+
+TEST_CASE("every code subcommand has help") {
+    const std::vector<std::vector<std::string>> commands = {
+        {"py", "imports"},   {"files", "absent"}, {"files", "restored"}, {"run"},
+        {"proc", "running"}, {"proc", "absent"},  {"net", "port"},       {"net", "http"}};
+    for (auto args : commands) {
+        args.push_back("--help");
+        const auto r = cli(args);
+        INFO(r.command);
+        CHECK(r.succeeded());
+        CHECK_THAT(r.out.text(), Catch::Contains("--json") && Catch::Contains("Usage: rollcheck"));
+    }
+}
+
+TEST_CASE("exit statuses follow the verdict, and --json prints the result as JSON") {
+    rollcheck_test::temp_dir dir;
+    dir.write("core/pipeline/__init__.py", "");
+
+    auto r = cli({"files", "absent", "--root", dir.path().string(), "sdk/"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.text() ==
+          "PASS files.absent: all 1 path absent under " + dir.path().string() + " (0 ms)\n");
+
+    r = cli({"files", "absent", "--json", "--root", dir.path().string(), "core/pipeline/"});
+    CHECK(r.exit_code == 1);
+    const auto json = nlohmann::json::parse(r.out.text());
+    CHECK(json["verdict"] == "fail");
+    CHECK(json["evidence"][0]["path"] == "core/pipeline");
+
+    r = cli({"py", "imports", "--python", rollcheck_test::python, "--cwd", dir.path().string(),
+             "-m", "json", "-g", "core.pipeline", "-g", "core.fetchers"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out.text(), Catch::Contains("core.pipeline: still importable, from " +
+                                             (dir / "core/pipeline/__init__.py").string()));
+
+    r = cli({"run", "--match", "^ok$", "--", "/bin/echo", "ok"});
+    CHECK(r.exit_code == 0);
+    r = cli({"run", "--shell", "exit 4"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out.text(), Catch::StartsWith("FAIL command.run: `/bin/sh -c 'exit 4'` exited "
+                                               "with status 4 (expected status 0)"));
+
+    r = cli({"net", "http", "https://127.0.0.1/"});
+    CHECK(r.exit_code == 2);
+    r = cli({"proc", "absent", rollcheck_test::unique_name("nothing_like_this")});
+    CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("bad arguments exit 2 with a message") {
+    auto r = cli({"proc", "running", "x", "--wait", "soon"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err.text(), Catch::Contains("'soon' is not a duration"));
+    r = cli({"net", "port", "--port", "70000"});
+    CHECK(r.exit_code == 2);
+    r = cli({"run", "--shell", "echo", "two words"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err.text(), Catch::Contains("takes exactly one script argument"));
+    r = cli(
+        {"files", "restored", "--root", "/tmp", "--revision", "HEAD", "--archive", "/tmp", "x"});
+    CHECK(r.exit_code == 2);
+}
