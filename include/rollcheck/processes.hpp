@@ -78,6 +78,17 @@ inline std::vector<matched_process> matching_processes(const RE2& re) {
     return found;
 }
 
+/// `text` with control characters (a newline inside an argument) shown as \xNN,
+/// so that one process stays one line of evidence.
+inline std::string printable(const std::string& text) {
+    std::string shown;
+    for (const char c : text)
+        shown += static_cast<unsigned char>(c) < 0x20 || c == 0x7f
+                     ? fmt::format("\\x{:02x}", static_cast<unsigned char>(c))
+                     : std::string(1, c);
+    return shown;
+}
+
 inline bool expectation_holds(const process_spec& spec, std::size_t running) {
     switch (spec.expect) {
     case process_expectation::at_least:
@@ -146,12 +157,13 @@ inline std::string describe_expectation(const process_spec& spec) {
                                     ? ""
                                     : fmt::format(" after waiting {} ms", spec.wait.count()));
         for (const auto& p : found)
-            r.evidence.add({fmt::format("pid {} user {} started {}: {}", p.pid, p.user,
-                                        detail::utc_time(p.started), p.command_line),
-                            {{"pid", p.pid},
-                             {"user", p.user},
-                             {"started", detail::utc_time(p.started)},
-                             {"command_line", p.command_line}}});
+            r.evidence.add(
+                {fmt::format("pid {} user {} started {}: {}", p.pid, p.user,
+                             detail::utc_time(p.started), detail::printable(p.command_line)),
+                 {{"pid", p.pid},
+                  {"user", p.user},
+                  {"started", detail::utc_time(p.started)},
+                  {"command_line", p.command_line}}});
         r.totals = {{"matching", found.size()}, {"looks", looks}};
         return r;
     });

@@ -3,8 +3,6 @@
 #pragma once
 
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -31,8 +29,7 @@ public:
         std::vector<pid_t> found;
         for (const pid_t pid : rollcheck::detail::list_pids()) {
             if (pid == ::getpid()) continue;
-            std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
-            const std::string env((std::istreambuf_iterator<char>(in)), {});
+            const std::string env = rollcheck::detail::read_proc_file(pid, "environ");
             const auto s = rollcheck::detail::read_proc_stat(pid);
             if (s && s->state != 'Z' && env.find(needle + '\0') != std::string::npos)
                 found.push_back(pid);

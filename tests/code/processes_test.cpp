@@ -24,11 +24,15 @@ public:
     worker(const rollcheck_test::temp_dir& dir, const std::string& token,
            std::chrono::milliseconds start_after = 0ms)
         : stop_file_(dir / rollcheck_test::unique_name("stop")) {
-        const auto script = dir.write("worker.sh", "while [ ! -e \"$1\" ]; do sleep 0.02; done\n");
-        thread_ = std::thread([this, script, token, start_after] {
+        // Python rather than a shell loop: a shell forks copies of itself,
+        // which would briefly match the token too.
+        thread_ = std::thread([this, token, start_after] {
             std::this_thread::sleep_for(start_after);
             command_spec spec;
-            spec.argv = {"/bin/sh", script.string(), stop_file_.string(), token};
+            spec.argv = {rollcheck_test::python, "-c",
+                         "import os, sys, time; [time.sleep(0.02) for _ in iter(lambda: "
+                         "os.path.exists(sys.argv[1]), True)]",
+                         stop_file_.string(), token};
             spec.timeout = 30s;
             (void)run_command(spec);
         });
@@ -74,7 +78,7 @@ TEST_CASE("running processes are counted, with pid, user, start time and command
     REQUIRE(r.evidence.items().size() == 2);
     const auto& first = r.evidence.items()[0];
     CHECK_THAT(first.text, Catch::Matches("pid [0-9]+ user root started "
-                                          "20[0-9-]+T[0-9:]+Z: /bin/sh .*/worker.sh .* " +
+                                          "20[0-9-]+T[0-9:]+Z: /usr/bin/python3 -c import .* " +
                                           token));
     CHECK(first.data["user"] == "root");
     // Started within the last minute: start times are read from /proc/PID/stat's starttime.
@@ -173,6 +177,7 @@ TEST_CASE("processes that vanish while /proc is read are left out, not errors") 
     int looks = 0;
     while (!done) {
         const auto r = check_processes(spec);
+        INFO(r.summary);
         CHECK((r.status == verdict::pass || r.status == verdict::fail));
         ++looks;
     }
@@ -181,6 +186,20 @@ TEST_CASE("processes that vanish while /proc is read are left out, not errors") 
     CHECK(mark.marked_processes().empty());
     CHECK(detail::read_proc_cmdline(999999999).empty());
     CHECK_FALSE(detail::read_proc_uid(999999999).has_value());
+}
+
+TEST_CASE("control characters in a command line stay on one line of evidence") {
+    rollcheck_test::temp_dir dir;
+    const auto token = rollcheck_test::unique_name("multi\nline");
+    worker w(dir, token);
+    wait_for(token, 1);
+    process_spec spec;
+    spec.pattern = token;
+    const auto r = check_processes(spec);
+    REQUIRE_VERDICT(r, verdict::pass);
+    const auto& item = r.evidence.items().at(0);
+    CHECK_THAT(item.text, Catch::EndsWith(" multi\\x0aline" + token.substr(token.find('_'))));
+    CHECK(item.data["command_line"].get<std::string>().find(token) != std::string::npos);
 }
 
 TEST_CASE("a missing or invalid pattern is an error") {

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
-#include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -78,11 +77,22 @@ struct proc_stat {
     return all;
 }
 
+/// The whole of /proc/PID/`name`; empty when the process is gone, even
+/// mid-read (istream::read turns the ESRCH libstdc++ throws into a stop,
+/// where an istreambuf_iterator would let it escape).
+[[nodiscard]] inline std::string read_proc_file(pid_t pid, const char* name) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/" + name, std::ios::binary);
+    std::string content;
+    char buffer[4096];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
+        content.append(buffer, static_cast<std::size_t>(in.gcount()));
+    return content;
+}
+
 /// The arguments of `pid` as /proc/PID/cmdline holds them (NUL-separated);
 /// empty for a kernel thread, a zombie, or a process that is gone.
 [[nodiscard]] inline std::vector<std::string> read_proc_cmdline(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-    const std::string raw((std::istreambuf_iterator<char>(in)), {});
+    const std::string raw = read_proc_file(pid, "cmdline");
     std::vector<std::string> args;
     std::size_t begin = 0;
     while (begin < raw.size()) {
