@@ -172,7 +172,12 @@ inline void read_user_crontab(const cron_source& src, const cron_input& in,
     spec.output_limit = 64u << 20;
     const auto run = run_command(spec);
     const auto label = src.label();
-    if (run.succeeded() && !run.out.truncated()) {
+    if (run.out.truncated()) {
+        out.errors.push_back(
+            fmt::format("{}: printed more than {} bytes", label, spec.output_limit));
+        return;
+    }
+    if (run.succeeded()) {
         out.tabs.push_back(parse_crontab(run.out.text(), label, options));
         return;
     }

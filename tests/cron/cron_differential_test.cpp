@@ -152,9 +152,9 @@ bool skips_feb_29_backwards(const cron_schedule& s, const std::string& cron,
 }
 
 /// Departures 2 and 3 (README): croniter raises CroniterBadDateError for
-/// schedules cron runs: both day fields restricted and the day-of-month never
-/// in the named months (`0 0 31 6 sat`: Saturdays in June), or a schedule that
-/// fires only on February 29.
+/// schedules cron runs: both day fields restricted and the day of month in
+/// none of the named months (`0 0 31 6 sat`: Saturdays in June), or, asked
+/// for the previous time, a schedule that fires only on February 29.
 bool croniter_gives_up(const cron_schedule& s, cron_time from) {
     const auto next = cron_next(s, from, next_count);
     if (next.empty()) return true; // never fires: cron never runs it either

@@ -476,14 +476,15 @@ inline check_result check_cron_ran(const cron_ran_spec& spec) {
             return check_result::error("cron.ran", fmt::format("'{}' has not fired in 400 years "
                                                                "before now: nothing to check",
                                                                spec.schedule));
-        std::ifstream in(spec.log, std::ios::binary);
         std::error_code ec;
-        if (!in || std::filesystem::is_directory(spec.log, ec))
-            return check_result::error("cron.ran",
-                                       fmt::format("cannot read log '{}': {}", spec.log.string(),
-                                                   std::filesystem::is_directory(spec.log, ec)
-                                                       ? "is a directory"
-                                                       : std::strerror(errno)));
+        if (std::filesystem::is_directory(spec.log, ec))
+            return check_result::error(
+                "cron.ran", fmt::format("cannot read log '{}': is a directory", spec.log.string()));
+        std::ifstream in(spec.log, std::ios::binary);
+        if (!in)
+            return check_result::error(
+                "cron.ran",
+                fmt::format("cannot read log '{}': {}", spec.log.string(), std::strerror(errno)));
         std::optional<std::int64_t> latest;
         std::size_t matching = 0, number = 0, latest_line = 0;
         for (std::string line; std::getline(in, line);) {
