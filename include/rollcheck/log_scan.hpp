@@ -223,9 +223,8 @@ private:
         e.offset = reader.line_start(log.size); // a partial last line is read again, whole
         e.fingerprint_length = std::min<std::uint64_t>(fingerprint_bytes, log.size);
         e.fingerprint = fingerprint_of(log, e.fingerprint_length);
-        e.counted_to = std::min(cursor.counted_to, e.offset);
-        e.lines_before = cursor.counted_to <= e.offset ? cursor.lines_before : 0;
-        if (cursor.counted_to > e.offset) e.counted_to = 0;
+        e.counted_to = cursor.counted_to; // a line start, never past the offset
+        e.lines_before = cursor.lines_before;
         state_.push_back(e);
     }
 
