@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "detail/spans.hpp"
 #include "postgres.hpp"
 #include "result.hpp"
 
@@ -46,15 +47,6 @@ struct backup_spec {
 };
 
 namespace detail {
-
-/// "45s", "12m 5s", "3h 12m", "2d 4h": an age as a person reads it.
-[[nodiscard]] inline std::string format_age(std::chrono::seconds age) {
-    const long long s = age.count();
-    if (s < 60) return fmt::format("{}s", s);
-    if (s < 3600) return fmt::format("{}m {}s", s / 60, s % 60);
-    if (s < 86400) return fmt::format("{}h {}m", s / 3600, s % 3600 / 60);
-    return fmt::format("{}d {}h", s / 86400, s % 86400 / 3600);
-}
 
 /// Why a file that is not a custom-format archive is not one, judged by its first bytes.
 [[nodiscard]] inline std::optional<std::string> not_custom_format(const std::filesystem::path& p) {
@@ -127,7 +119,9 @@ run_pg_restore(const backup_spec& spec, std::vector<std::string> args, std::stri
     command_spec cmd;
     cmd.argv = {spec.pg_restore};
     cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
-    cmd.argv.push_back(spec.archive.string());
+    // A relative name starting with '-' would read as an option.
+    const auto archive = spec.archive.string();
+    cmd.argv.push_back(archive.rfind('-', 0) == 0 ? "./" + archive : archive);
     cmd.timeout = spec.timeout;
     cmd.output_limit = 64 * 1024 * 1024; // a listing must be read whole
     auto run = run_command(cmd);
@@ -168,11 +162,10 @@ run_pg_restore(const backup_spec& spec, std::vector<std::string> args, std::stri
     totals["age_s"] = age.count();
     totals["max_age_s"] = std::chrono::duration_cast<std::chrono::seconds>(spec.max_age).count();
     if (spec.max_age.count() > 0 && age > spec.max_age)
-        found.add(
-            "too_old",
-            fmt::format("{} old, older than the allowed {}", format_age(age),
-                        format_age(std::chrono::duration_cast<std::chrono::seconds>(spec.max_age))),
-            {{"age_s", age.count()}});
+        found.add("too_old",
+                  fmt::format("{} old, older than the allowed {}", human_span(age),
+                              human_span(spec.max_age)),
+                  {{"age_s", age.count()}});
     if (size == 0) {
         found.add("empty", "is empty (0 bytes)");
         return std::nullopt;
@@ -249,7 +242,7 @@ inline void examine_contents(const backup_spec& spec, const std::vector<table_re
                       fmt::format("{}: custom-format archive, {} bytes, {} old, TABLE DATA for "
                                   "{} named table(s){}",
                                   found.file(), *size,
-                                  detail::format_age(
+                                  detail::human_span(
                                       std::chrono::seconds(totals.value("age_s", std::int64_t{0}))),
                                   tables.size(), spec.read_data ? ", every data block read" : ""));
         r.totals = std::move(totals);
