@@ -8,6 +8,7 @@
 ///     REQUIRE_VERIFIED(rollcheck::check_duplicates(spec));
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -84,12 +85,13 @@ inline std::optional<std::string> invalid_duplicates_spec(const duplicates_spec&
 /// with the totals over all of them computed by window functions before the
 /// LIMIT, and the groups holding a NULL key sorted last to count their rows.
 inline std::string duplicates_sql(const duplicates_spec& spec, const pqxx::transaction_base& tx) {
-    std::vector<std::string> columns, outputs, keys_out, any_null;
+    std::vector<std::string> columns, outputs, quoted, keys_out, any_null;
     for (std::size_t i = 0; i < spec.key.size(); ++i) {
         const auto column = tx.quote_name(spec.key[i]);
         columns.push_back(fmt::format("{} AS key_{}", column, i));
         keys_out.push_back(fmt::format("key_{}", i));
         outputs.push_back(fmt::format("key_{}::text", i));
+        quoted.push_back(column);
         any_null.push_back(column + " IS NULL");
     }
     std::string scope;
@@ -113,7 +115,7 @@ inline std::string duplicates_sql(const duplicates_spec& spec, const pqxx::trans
         fmt::arg("outputs", fmt::join(outputs, ", ")),
         fmt::arg("columns", fmt::join(columns, ", ")), fmt::arg("has_null", has_null),
         fmt::arg("table", spec.table.sql(tx)), fmt::arg("scope", scope),
-        fmt::arg("groups", fmt::join(keys_out, ", ")), fmt::arg("keys", fmt::join(keys_out, ", ")),
+        fmt::arg("groups", fmt::join(quoted, ", ")), fmt::arg("keys", fmt::join(keys_out, ", ")),
         fmt::arg("limit", limit));
 }
 

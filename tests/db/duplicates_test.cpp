@@ -118,6 +118,21 @@ TEST_CASE("NULL keys are counted and the policy says whether they pass, warn or 
     CHECK(r.evidence.total() == 0);
 }
 
+TEST_CASE("key columns named like the query's own aliases are grouped as columns") {
+    const auto table = make_table(
+        "CREATE TABLE {0} (key_0 int, n int, has_null bool);"
+        "INSERT INTO {0} VALUES (1, 7, true), (1, 8, false), (2, 7, false), (3, 7, NULL)");
+    auto r = check_duplicates(spec_for(table, {"n"}));
+    CHECK(r.evidence.items().at(0).text == "n=7: 3 rows");
+    r = check_duplicates(spec_for(table, {"has_null", "key_0"}));
+    CHECK(r.summary ==
+          fmt::format("no duplicated (has_null, key_0) in public.{}; 1 rows have a NULL "
+                      "in (has_null, key_0) and were not compared",
+                      table));
+    r = check_duplicates(spec_for(table, {"key_0"}));
+    CHECK(r.evidence.items().at(0).data == nlohmann::json{{"key", {"1"}}, {"count", 2}});
+}
+
 TEST_CASE("a clean table passes and says what it checked") {
     const auto table =
         make_table("CREATE TABLE {0} (k int); INSERT INTO {0} SELECT generate_series(1, 1000)");
