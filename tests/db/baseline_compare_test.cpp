@@ -185,3 +185,22 @@ TEST_CASE("a dropped table, or a key file that does not match, is an error") {
     CHECK_THAT(r.summary, Catch::StartsWith("could not compare every table since") &&
                               Catch::EndsWith(fmt::format("table {} not found", table)));
 }
+
+TEST_CASE("tables of one baseline share its key file and are judged apart") {
+    const auto first = make_keyed_table(300);
+    const auto second = make_keyed_table(700);
+    temp_dir dir;
+    auto base = baseline_of(first, dir);
+    base.tables.push_back({table_ref::parse(second), {"id"}, ""});
+    REQUIRE_VERDICT(take_baseline(base), verdict::pass);
+    admin_exec(fmt::format("DELETE FROM {} WHERE id = 650; INSERT INTO {} VALUES (301, now())",
+                           second, first));
+    const auto r = compare_baseline(compare_to(dir));
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK_THAT(r.summary,
+               Catch::EndsWith(fmt::format("{}: 0 rows lost, 1 gained (300 → 301 rows); {}: 1 "
+                                           "rows lost, 0 gained (700 → 699 rows)",
+                                           first, second)));
+    CHECK(evidence_text(r) ==
+          fmt::format("{}: gained key id=301\n{}: lost key id=650\n", first, second));
+}
