@@ -2,9 +2,12 @@
 // server that is down or silent, wrong passwords, missing objects. Each is
 // an error result, on time, naming where it happened and never a password.
 #include <chrono>
+#include <cstdint>
+#include <string>
 #include <thread>
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,10 +42,55 @@ public:
     local_socket& operator=(const local_socket&) = delete;
 
     [[nodiscard]] int port() const { return port_; }
+    [[nodiscard]] int fd() const { return fd_; }
 
 private:
     int fd_;
     int port_ = 0;
+};
+
+/// Relays one client to the fixture's server and drops both connections
+/// the moment the client sends COMMIT: a server lost during the commit.
+class commit_cutter {
+public:
+    commit_cutter() : thread_([this] { relay(); }) {}
+    ~commit_cutter() { thread_.join(); }
+    commit_cutter(const commit_cutter&) = delete;
+    commit_cutter& operator=(const commit_cutter&) = delete;
+
+    [[nodiscard]] int port() const { return listener_.port(); }
+
+private:
+    void relay() {
+        const int client = ::accept(listener_.fd(), nullptr, nullptr);
+        const int server = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(static_cast<std::uint16_t>(postgres().port));
+        if (client >= 0 && ::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+            forward(client, server);
+        ::close(server);
+        if (client >= 0) ::close(client);
+    }
+    static void forward(int client, int server) {
+        pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+        char buffer[8192];
+        while (::poll(fds, 2, 10000) > 0) {
+            for (int i = 0; i < 2; ++i) {
+                if (fds[i].revents == 0) continue;
+                const auto n = ::read(fds[i].fd, buffer, sizeof buffer);
+                if (n <= 0) return;
+                if (i == 0 && std::string(buffer, static_cast<std::size_t>(n)).find("COMMIT") !=
+                                  std::string::npos)
+                    return;
+                if (::write(fds[1 - i].fd, buffer, static_cast<std::size_t>(n)) != n) return;
+            }
+        }
+    }
+
+    local_socket listener_{true};
+    std::thread thread_;
 };
 
 duplicates_spec duplicates_on(const connection_spec& connection, const table_ref& table,
@@ -150,6 +198,22 @@ TEST_CASE("a listener that accepts but never answers is an error within connect_
                               silent.port())));
     CHECK_THAT(r.summary, Catch::Contains("timeout expired"));
     require_no_secret(r, "hunter2x");
+}
+
+TEST_CASE("a connection lost during the commit is an error saying the commit broke") {
+    const auto table = rollcheck_test::make_table("CREATE TABLE {0} (id int)");
+    commit_cutter cutter;
+    connection_spec connection;
+    connection.dsn = fmt::format("host=127.0.0.1 port={} user=postgres password={} dbname=postgres "
+                                 "sslmode=disable",
+                                 cutter.port(), postgres().password);
+    const auto r = check_duplicates(duplicates_on(connection, {"", table}));
+    REQUIRE_VERDICT(r, verdict::error);
+    CHECK_THAT(r.summary, Catch::StartsWith(fmt::format(
+                              "the connection to host 127.0.0.1 port {} database postgres broke "
+                              "while committing the read-only check of {}: ",
+                              cutter.port(), table)));
+    require_no_secret(r, postgres().password);
 }
 
 TEST_CASE("a wrong password is an error that names the user and not the password") {
