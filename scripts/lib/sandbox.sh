@@ -234,8 +234,33 @@ sandbox_roll_back() {
   kill "$(cat "$dir/unified.pid")" 2>/dev/null || true
   cp "$repo/scripts/archive/monoliths_$SANDBOX_ARCHIVE_DATE/"*.py "$repo/scripts/core/"
   cp "$dir/crontab.before" "$dir/crontab"
-  (set -a; . "$dir/pg/pg.env"; set +a; cd "$repo" &&
+  sandbox_restart_monolith "$dir"
+}
+
+sandbox_restart_monolith() {
+  local dir=$1
+  (set -a; . "$dir/pg/pg.env"; set +a; cd "$dir/reddit_harbor" &&
    "$SANDBOX_PYTHON" scripts/core/batch_opportunity_scoring.py --limit 100)
+}
+
+# A rollback done in a hurry, for drills: the verifiers must catch each slip.
+# core/pipeline/ stays, the database is not restored (the duplicates stay),
+# the unified pipeline keeps running and keeps its cron entry, and the
+# restarted monolith logs an error.
+sandbox_roll_back_botched() {
+  local dir=$1 repo=$1/reddit_harbor
+  sandbox_log "Phase 1-3: rm -rf core/fetchers/ core/enrichment/ core/agents/ core/quality_filters/ (core/pipeline/ forgotten)"
+  rm -rf "$repo"/core/{fetchers,enrichment,agents,quality_filters} "$repo"/tests/test_*_new.py
+  sandbox_log "Phase 4-5: git checkout HEAD -- the monoliths; rm -rf core/deduplication/"
+  git -C "$repo" checkout HEAD -- scripts/core/batch_opportunity_scoring.py scripts/dlt/dlt_trust_pipeline.py
+  rm -rf "$repo/core/deduplication"
+  sandbox_log "Phase 7: rm -rf core/storage/ (the database restore skipped)"
+  rm -rf "$repo/core/storage" "$repo/api" "$repo/sdk"
+  sandbox_log "Phase 11: monoliths copied back; unified pipeline and its cron entry left in place"
+  cp "$repo/scripts/archive/monoliths_$SANDBOX_ARCHIVE_DATE/"*.py "$repo/scripts/core/"
+  sandbox_restart_monolith "$dir"
+  printf '%s ERROR batch_opportunity_scoring: enrichment service unreachable\n' \
+    "$(date -u '+%Y-%m-%d %H:%M:%S,000')" >>"$repo/logs/batch_opportunity_scoring.log"
 }
 
 sandbox_destroy() {
