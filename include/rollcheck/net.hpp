@@ -229,8 +229,8 @@ inline http_answer http_get(const http_url& url, const http_spec& spec) {
     }
     answer.connected = true;
     http::request<http::empty_body> request{http::verb::get, url.target, 11};
-    request.set(http::field::host,
-                url.port == 80 ? url.host : fmt::format("{}:{}", url.host, url.port));
+    const auto host = url.host.find(':') == std::string::npos ? url.host : "[" + url.host + "]";
+    request.set(http::field::host, url.port == 80 ? host : fmt::format("{}:{}", host, url.port));
     request.set(http::field::user_agent, "rollcheck");
     request.set(http::field::connection, "close");
     stream.expires_at(deadline);

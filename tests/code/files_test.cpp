@@ -197,6 +197,7 @@ TEST_CASE("a file git cannot read is an error naming it, the others are still co
 }
 
 TEST_CASE("not a repository, a missing revision or a path the revision lacks is an error") {
+    rollcheck_test::process_mark mark;
     repository repo;
     auto spec = repo.spec();
     spec.revision = "no-such-branch";
@@ -221,6 +222,7 @@ TEST_CASE("not a repository, a missing revision or a path the revision lacks is 
                                             plain.path().string() +
                                             " exited with status 128: "
                                             "fatal: not a git repository"));
+    CHECK(mark.marked_processes().empty());
 }
 
 TEST_CASE("files restored from an archive directory are compared with their copies") {

@@ -278,3 +278,17 @@ TEST_CASE("bad URLs and patterns are errors") {
     REQUIRE_VERDICT(r, verdict::error);
     CHECK_THAT(r.summary, Catch::StartsWith("http://no-such-host.invalid/: "));
 }
+
+TEST_CASE("URLs give host, port and target, and an IPv6 literal loses its brackets") {
+    std::string why;
+    auto url = detail::parse_http_url("http://[::1]:8080/health?deep=1", why);
+    REQUIRE(url);
+    CHECK(url->host == "::1");
+    CHECK(url->port == 8080);
+    CHECK(url->target == "/health?deep=1");
+    url = detail::parse_http_url("http://api.internal", why);
+    REQUIRE(url);
+    CHECK(url->host == "api.internal");
+    CHECK(url->port == 80);
+    CHECK(url->target == "/");
+}
