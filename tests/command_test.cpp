@@ -9,32 +9,13 @@
 #include <catch2/catch.hpp>
 #include <rollcheck/command.hpp>
 
+#include "process_mark.hpp"
 #include "test_support.hpp"
 
 using namespace rollcheck;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Pids of live processes whose environment holds `mark` (every process a
-/// test starts inherits it, however it detaches).
-std::vector<pid_t> processes_marked(const std::string& mark) {
-    std::vector<pid_t> found;
-    for (const pid_t pid : detail::list_pids()) {
-        std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
-        const std::string env((std::istreambuf_iterator<char>(in)), {});
-        const auto s = detail::read_proc_stat(pid);
-        if (s && s->state != 'Z' && env.find(mark) != std::string::npos) found.push_back(pid);
-    }
-    return found;
-}
-
-/// A spec whose processes carry a unique mark in their environment.
-command_spec marked(command_spec spec, std::string& mark) {
-    mark = "ROLLCHECK_TEST_MARK=" + rollcheck_test::unique_name("run");
-    spec.environment["ROLLCHECK_TEST_MARK"] = mark.substr(mark.find('=') + 1);
-    return spec;
-}
 
 long peak_rss_kib() {
     std::ifstream in("/proc/self/status");
@@ -108,54 +89,54 @@ TEST_CASE("a program that cannot start says why") {
 }
 
 TEST_CASE("the deadline kills the whole process group: sh -c 'sleep 100 & sleep 100'") {
-    std::string mark;
-    auto spec = marked(command_spec::shell("sleep 100 & sleep 100"), mark);
+    rollcheck_test::process_mark mark;
+    auto spec = command_spec::shell("sleep 100 & sleep 100");
     spec.timeout = 1s;
     const auto r = run_command(spec);
     CHECK(r.status == command_status::timed_out);
     CHECK(r.elapsed < spec.timeout + 1s);
-    CHECK(processes_marked(mark).empty());
+    CHECK(mark.marked_processes().empty());
     CHECK_THAT(r.describe(), Catch::StartsWith("timed out after"));
 }
 
 TEST_CASE("a program that ignores SIGTERM is killed after the grace period") {
-    std::string mark;
-    auto spec = marked(command_spec::shell("trap '' TERM; echo ready; sleep 100; sleep 100"), mark);
+    rollcheck_test::process_mark mark;
+    auto spec = command_spec::shell("trap '' TERM; echo ready; sleep 100; sleep 100");
     spec.timeout = 500ms;
     spec.kill_grace = 300ms;
     const auto r = run_command(spec);
     CHECK(r.status == command_status::timed_out);
     CHECK(r.elapsed < spec.timeout + 1s);
     CHECK(r.out.text() == "ready\n");
-    CHECK(processes_marked(mark).empty());
+    CHECK(mark.marked_processes().empty());
 }
 
 TEST_CASE("what a program leaves running when it exits is taken down too") {
-    std::string mark;
-    auto spec = marked(command_spec::shell("sleep 100 & echo started"), mark);
+    rollcheck_test::process_mark mark;
+    auto spec = command_spec::shell("sleep 100 & echo started");
     const auto r = run_command(spec);
     REQUIRE(r.status == command_status::exited);
     CHECK(r.exit_code == 0);
     CHECK(r.out.text() == "started\n");
     CHECK(r.elapsed < 2s);
-    CHECK(processes_marked(mark).empty());
+    CHECK(mark.marked_processes().empty());
 }
 
 TEST_CASE("a grandchild that leaves the group with setsid is still taken down") {
-    std::string mark;
+    rollcheck_test::process_mark mark;
     SECTION("its parent still runs at the deadline") {
-        auto spec = marked(command_spec::shell("setsid sleep 100 & sleep 100"), mark);
+        auto spec = command_spec::shell("setsid sleep 100 & sleep 100");
         spec.timeout = 700ms;
         const auto r = run_command(spec);
         CHECK(r.status == command_status::timed_out);
     }
     SECTION("its parent exits at once, leaving it an orphan") {
-        auto spec = marked(command_spec::shell("setsid sleep 100 & exit 0"), mark);
+        auto spec = command_spec::shell("setsid sleep 100 & exit 0");
         const auto r = run_command(spec);
         CHECK(r.status == command_status::exited);
         CHECK(r.elapsed < 2s);
     }
-    CHECK(processes_marked(mark).empty());
+    CHECK(mark.marked_processes().empty());
 }
 
 TEST_CASE("200 MB of output stays bounded: head and tail kept, all counted") {
@@ -186,11 +167,11 @@ TEST_CASE("large output on both streams at once does not deadlock") {
 }
 
 TEST_CASE("a program that closes its output but keeps running still meets the deadline") {
-    std::string mark;
-    auto spec = marked(command_spec::shell("exec >/dev/null 2>&1; sleep 100"), mark);
+    rollcheck_test::process_mark mark;
+    auto spec = command_spec::shell("exec >/dev/null 2>&1; sleep 100");
     spec.timeout = 500ms;
     const auto r = run_command(spec);
     CHECK(r.status == command_status::timed_out);
     CHECK(r.elapsed < spec.timeout + 1s);
-    CHECK(processes_marked(mark).empty());
+    CHECK(mark.marked_processes().empty());
 }
