@@ -123,7 +123,7 @@ inline std::string describe_remaining(const std::filesystem::path& path) {
                 (problems.size() > 1 ? fmt::format(" (and {} more)", problems.size() - 1) : "");
         } else if (r.evidence.total() > 0) {
             r.status = verdict::fail;
-            r.summary = fmt::format("{} of {} still present under {}: {} remain", present_patterns,
+            r.summary = fmt::format("{} of {} still present under {}: {} left", present_patterns,
                                     detail::counted(spec.paths.size(), "path"), root.string(),
                                     detail::counted(r.evidence.total(), "entry", "entries"));
         } else {

@@ -91,7 +91,7 @@ TEST_CASE("what is still there is listed, files, directories and glob matches al
     const auto r = check_absent(spec);
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK(r.summary ==
-          "3 of 4 paths still present under " + dir.path().string() + ": 3 entries remain");
+          "3 of 4 paths still present under " + dir.path().string() + ": 3 entries left");
     CHECK(texts(r) == "core/pipeline: still there (directory holding 2 entries)\n"
                       "tests/test_scoring_new.py: still there (file of 5 bytes)\n"
                       "api/deep/er/x.orig: still there (file of 0 bytes)\n");
