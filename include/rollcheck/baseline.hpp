@@ -91,7 +91,7 @@ inline void write_keys(pqxx::transaction_base& tx, const baseline_sql& sql, tabl
     };
     for_each_row(
         tx, fmt::format("SELECT {}{} FROM {} ORDER BY 1", sql.bucket, sql.key_columns, sql.from),
-        {}, [&](const pqxx::row& row) {
+        std::nullopt, [&](const pqxx::row& row) {
             const auto b = row[0].as<unsigned>();
             start_through(b);
             keys.stream() << encode_key(row, 1) << '\n';

@@ -86,15 +86,16 @@ inline void bucket_aggregates(pqxx::transaction_base& tx, const baseline_sql& sq
 }
 
 /// Streams rows of `query` (whose first column is the bucket) through a
-/// cursor, so that no more than one batch is held here at once.
+/// cursor, so that no more than one batch is held here at once; `parameter`
+/// is its `$1`, when it has one.
 template <typename Each>
 void for_each_row(pqxx::transaction_base& tx, const std::string& query,
-                  const std::vector<std::string>& params, Each&& each) {
+                  const std::optional<std::string>& parameter, Each&& each) {
     const std::string declare = "DECLARE rollcheck_rows NO SCROLL CURSOR FOR " + query;
-    if (params.empty())
-        tx.exec(declare);
+    if (parameter)
+        tx.exec_params(declare, *parameter);
     else
-        tx.exec_params(declare, params.front());
+        tx.exec(declare);
     for (;;) {
         const auto batch = tx.exec("FETCH FORWARD 20000 FROM rollcheck_rows");
         for (const auto& row : batch)
