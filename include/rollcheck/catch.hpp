@@ -2,7 +2,7 @@
 /// Catch2 (v2) glue: assert a check_result so that a failure shows the
 /// summary and the evidence, in the console and in the JUnit report.
 ///
-///     auto r = rollcheck::find_duplicates(spec);
+///     auto r = rollcheck::check_duplicates(spec);
 ///     REQUIRE_VERIFIED(r);             // pass, warn or skip; warn/skip are reported
 ///     REQUIRE_VERDICT(r, rollcheck::verdict::fail);
 #pragma once
