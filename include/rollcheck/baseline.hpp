@@ -43,6 +43,7 @@
 
 #include "detail/baseline_file.hpp"
 #include "detail/baseline_sql.hpp"
+#include "detail/bytes.hpp"
 #include "postgres.hpp"
 #include "result.hpp"
 
@@ -148,12 +149,6 @@ record_table(pqxx::transaction_base& tx, table_baseline& t, unsigned buckets, at
     return b;
 }
 
-[[nodiscard]] inline std::string human_bytes(std::uint64_t bytes) {
-    if (bytes < 10 * 1024) return fmt::format("{} bytes", bytes);
-    if (bytes < 10 * 1024 * 1024) return fmt::format("{} KiB", bytes / 1024);
-    return fmt::format("{} MiB", bytes / (1024 * 1024));
-}
-
 /// The evidence line of a recorded table.
 [[nodiscard]] inline evidence_item recorded_item(const table_baseline& t) {
     std::string text =
@@ -203,9 +198,10 @@ record_table(pqxx::transaction_base& tx, table_baseline& t, unsigned buckets, at
         "db.baseline",
         fmt::format(
             "wrote {} ({}): {} table(s), {} rows, {} buckets, taken at {}{}", spec.out.string(),
-            human_bytes(json_bytes), b.tables.size(), rows, b.buckets, b.taken_at,
-            keys ? fmt::format("; keys in {} ({})", keys_path.string(), human_bytes(b.keys_bytes))
-                 : std::string("; no key file: compare can count lost rows, not name them")));
+            describe_bytes(json_bytes), b.tables.size(), rows, b.buckets, b.taken_at,
+            keys
+                ? fmt::format("; keys in {} ({})", keys_path.string(), describe_bytes(b.keys_bytes))
+                : std::string("; no key file: compare can count lost rows, not name them")));
     r.evidence = bounded_evidence(spec.show);
     for (const auto& t : b.tables)
         r.evidence.add(recorded_item(t));

@@ -24,6 +24,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "detail/bytes.hpp"
 #include "detail/log_follow.hpp"
 #include "detail/log_patterns.hpp"
 #include "detail/log_scanner.hpp"
@@ -86,12 +87,6 @@ namespace detail {
     for (const auto& r : rules.required)
         patterns.add(r.pattern, pattern_role::require, r.min_count);
     return patterns.compile(rules.ignore_case);
-}
-
-[[nodiscard]] inline std::string describe_bytes(std::uint64_t n) {
-    if (n < 10 * 1024) return fmt::format("{} bytes", n);
-    if (n < 10 * 1024 * 1024) return fmt::format("{} KiB", n / 1024);
-    return fmt::format("{:.1f} MiB", static_cast<double>(n) / (1024.0 * 1024.0));
 }
 
 /// Counts, patterns and the time range, as the result's totals.
