@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "detail/bytes.hpp"
 #include "detail/spans.hpp"
 #include "postgres.hpp"
 #include "result.hpp"
@@ -81,33 +82,40 @@ struct toc_counts {
     }
 };
 
-/// Collects what is wrong with an archive; each problem is one evidence item.
+/// Collects what is wrong with an archive; each problem is one evidence item
+/// that names the file and, once known, its size and age.
 class backup_findings {
 public:
     backup_findings(const std::filesystem::path& file, std::size_t show)
-        : file_(file.string()), evidence_(show) {}
+        : path_(file.string()), label_(path_), evidence_(show) {}
 
+    void describe_file(std::uintmax_t size, std::chrono::seconds age) {
+        label_ = fmt::format("{} ({}, {} old)", path_, describe_bytes(size), human_span(age));
+    }
     void add(const std::string& problem, const std::string& text, nlohmann::json data = {}) {
-        data["file"] = file_;
+        data["file"] = path_;
         data["problem"] = problem;
-        evidence_.add({fmt::format("{}: {}", file_, text), std::move(data)});
+        evidence_.add({fmt::format("{}: {}", label_, text), std::move(data)});
         texts_.push_back(text);
     }
     [[nodiscard]] bool any() const { return !texts_.empty(); }
+    /// "FILE (SIZE, AGE old): what is wrong; what else is wrong".
+    [[nodiscard]] std::string summary() const {
+        std::string s = label_ + ": ";
+        for (std::size_t i = 0; i < texts_.size(); ++i)
+            s += (i > 0 ? "; " : "") + texts_[i];
+        return s;
+    }
+    [[nodiscard]] const std::string& file() const { return path_; }
+    [[nodiscard]] const std::string& label() const { return label_; }
     [[nodiscard]] check_result finish(check_result r) {
         r.evidence = std::move(evidence_);
         return r;
     }
-    [[nodiscard]] std::string joined() const {
-        std::string s;
-        for (const auto& t : texts_)
-            s += (s.empty() ? "" : "; ") + t;
-        return s;
-    }
-    [[nodiscard]] const std::string& file() const { return file_; }
 
 private:
-    std::string file_;
+    std::string path_;
+    std::string label_;
     bounded_evidence evidence_;
     std::vector<std::string> texts_;
 };
@@ -134,25 +142,23 @@ run_pg_restore(const backup_spec& spec, std::vector<std::string> args, std::stri
     return run;
 }
 
-/// The file facts: exists, regular, non-empty, recent. Returns the size, or
-/// nullopt when nothing more can be checked (an error message is set when
-/// the file could not even be examined).
-[[nodiscard]] inline std::optional<std::uintmax_t> examine_file(const backup_spec& spec,
-                                                                backup_findings& found,
-                                                                nlohmann::json& totals,
-                                                                std::string& error) {
+/// The file facts: exists, regular, non-empty, recent, custom format.
+/// Returns whether pg_restore may look inside (`error` is set when the file
+/// could not even be examined).
+[[nodiscard]] inline bool examine_file(const backup_spec& spec, backup_findings& found,
+                                       nlohmann::json& totals, std::string& error) {
     struct ::stat st {};
     if (::stat(spec.archive.c_str(), &st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
             found.add("missing", "does not exist");
-            return std::nullopt;
+            return false;
         }
         error = fmt::format("{}: cannot examine it: {}", found.file(), std::strerror(errno));
-        return std::nullopt;
+        return false;
     }
     if (!S_ISREG(st.st_mode)) {
         found.add("not_a_file", "is not a regular file");
-        return std::nullopt;
+        return false;
     }
     const auto size = static_cast<std::uintmax_t>(st.st_size);
     const auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -161,20 +167,19 @@ run_pg_restore(const backup_spec& spec, std::vector<std::string> args, std::stri
     totals["bytes"] = size;
     totals["age_s"] = age.count();
     totals["max_age_s"] = std::chrono::duration_cast<std::chrono::seconds>(spec.max_age).count();
+    found.describe_file(size, age);
     if (spec.max_age.count() > 0 && age > spec.max_age)
-        found.add("too_old",
-                  fmt::format("{} old, older than the allowed {}", human_span(age),
-                              human_span(spec.max_age)),
+        found.add("too_old", fmt::format("older than the allowed {}", human_span(spec.max_age)),
                   {{"age_s", age.count()}});
     if (size == 0) {
-        found.add("empty", "is empty (0 bytes)");
-        return std::nullopt;
+        found.add("empty", "is empty");
+        return false;
     }
     if (auto why = not_custom_format(spec.archive)) {
         found.add("not_custom_format", *why);
-        return std::nullopt;
+        return false;
     }
-    return size;
+    return true;
 }
 
 /// What `pg_restore --list` and (optionally) a full read say about the archive.
@@ -220,8 +225,7 @@ inline void examine_contents(const backup_spec& spec, const std::vector<table_re
 ///
 /// fail: the archive is missing, empty, older than max_age, not a custom-format
 /// archive, unreadable by pg_restore, or lacks TABLE DATA for a named table.
-/// error: a table name does not parse, pg_restore cannot be run or times out,
-/// or the file cannot be examined.
+/// error: pg_restore cannot be run or times out, or the file cannot be examined.
 [[nodiscard]] inline check_result check_backup(const backup_spec& spec) {
     return timed_check("db.backup", [&] {
         auto tables = spec.tables;
@@ -230,21 +234,17 @@ inline void examine_contents(const backup_spec& spec, const std::vector<table_re
         detail::backup_findings found(spec.archive, spec.show);
         nlohmann::json totals = {{"file", found.file()}};
         std::string error;
-        const auto size = detail::examine_file(spec, found, totals, error);
-        if (size && error.empty()) detail::examine_contents(spec, tables, found, totals, error);
+        if (detail::examine_file(spec, found, totals, error))
+            detail::examine_contents(spec, tables, found, totals, error);
         if (!error.empty()) return check_result::error("db.backup", error);
         check_result r =
             found.any()
-                ? check_result::fail("db.backup",
-                                     fmt::format("{}: {}", found.file(), found.joined()))
-                : check_result::pass(
-                      "db.backup",
-                      fmt::format("{}: custom-format archive, {} bytes, {} old, TABLE DATA for "
-                                  "{} named table(s){}",
-                                  found.file(), *size,
-                                  detail::human_span(
-                                      std::chrono::seconds(totals.value("age_s", std::int64_t{0}))),
-                                  tables.size(), spec.read_data ? ", every data block read" : ""));
+                ? check_result::fail("db.backup", found.summary())
+                : check_result::pass("db.backup",
+                                     fmt::format("{}: custom-format archive, TABLE DATA for {} "
+                                                 "named table(s){}",
+                                                 found.label(), tables.size(),
+                                                 spec.read_data ? ", every data block read" : ""));
         r.totals = std::move(totals);
         return found.finish(std::move(r));
     });

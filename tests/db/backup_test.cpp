@@ -54,6 +54,17 @@ backup_spec spec_for(const std::filesystem::path& file, const std::vector<std::s
     return spec;
 }
 
+/// How messages open for an existing file: "FILE (SIZE, " (the age follows).
+std::string opening(const std::filesystem::path& file) {
+    return fmt::format("{} ({}, ", file.string(),
+                       detail::describe_bytes(std::filesystem::file_size(file)));
+}
+
+/// Matches "FILE (SIZE, AGE old): `rest`".
+Catch::Matchers::StdString::StartsWithMatcher opens_with(const std::filesystem::path& file) {
+    return Catch::StartsWith(opening(file));
+}
+
 void set_age(const std::filesystem::path& file, std::chrono::seconds age) {
     const auto when = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - age);
     const ::utimbuf times{when, when};
@@ -69,9 +80,9 @@ TEST_CASE("a fresh custom-format archive with the named tables' data passes") {
     const auto r =
         check_backup(spec_for(file, {"orders", "public.customers", "\"Odd Schema\".\"a b\""}));
     REQUIRE_VERDICT(r, verdict::pass);
-    CHECK_THAT(r.summary,
-               Catch::StartsWith(fmt::format("{}: custom-format archive, ", file.string())) &&
-                   Catch::EndsWith(" old, TABLE DATA for 3 named table(s), every data block read"));
+    CHECK_THAT(r.summary, opens_with(file) &&
+                              Catch::EndsWith(" s old): custom-format archive, TABLE DATA for 3 "
+                                              "named table(s), every data block read"));
     CHECK(r.totals["table_data_entries"] == 3);
     CHECK(r.totals["tables_missing"].empty());
     CHECK(r.totals["age_s"].get<long long>() < 60);
@@ -84,13 +95,14 @@ TEST_CASE("a table whose TABLE DATA the archive lacks fails by name, and names m
     const auto r = check_backup(spec_for(
         file, {"orders", "audit.orders", "\"Odd Schema\".\"a\"", "\"odd schema\".\"a b\""}));
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK(r.summary == fmt::format("{}: holds no TABLE DATA for audit.orders; holds no TABLE DATA "
-                                   "for \"Odd Schema\".a; holds no TABLE DATA for \"odd "
-                                   "schema\".\"a b\"",
-                                   file.string()));
+    CHECK_THAT(r.summary, opens_with(file) &&
+                              Catch::EndsWith(" old): holds no TABLE DATA for audit.orders; holds "
+                                              "no TABLE DATA for \"Odd Schema\".a; holds no "
+                                              "TABLE DATA for \"odd schema\".\"a b\""));
     REQUIRE(r.evidence.items().size() == 3);
-    CHECK(r.evidence.items()[0].text ==
-          fmt::format("{}: holds no TABLE DATA for audit.orders", file.string()));
+    CHECK_THAT(r.evidence.items()[0].text,
+               opens_with(file) && Catch::EndsWith(" old): holds no TABLE DATA for audit.orders"));
+    CHECK(r.evidence.items()[0].data["file"] == file.string());
     CHECK(r.evidence.items()[0].data["table"] == "audit.orders");
     CHECK(r.totals["tables_missing"].size() == 3);
 }
@@ -104,8 +116,8 @@ TEST_CASE("a truncated archive passes --list but not the read of its data") {
     const auto r = check_backup(spec);
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK_THAT(r.summary,
-               Catch::StartsWith(fmt::format(
-                   "{}: pg_restore cannot read its data: pg_restore: error: ", file.string())));
+               opens_with(file) &&
+                   Catch::Contains(" old): pg_restore cannot read its data: pg_restore: error: "));
     spec.read_data = false;
     REQUIRE_VERDICT(check_backup(spec), verdict::pass);
 }
@@ -122,29 +134,30 @@ TEST_CASE("a corrupt archive, an empty file, a plain SQL dump and a missing file
     auto r = check_backup(spec_for(corrupt, {"orders"}));
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK_THAT(r.summary,
-               Catch::StartsWith(fmt::format(
-                   "{}: pg_restore --list cannot read it: pg_restore: error: ", corrupt.string())));
+               opens_with(corrupt) &&
+                   Catch::Contains(" old): pg_restore --list cannot read it: pg_restore: error: "));
 
     const auto empty = dir.write("empty.dump", "");
     r = check_backup(spec_for(empty, {"orders"}));
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK(r.summary == fmt::format("{}: is empty (0 bytes)", empty.string()));
+    CHECK_THAT(r.summary, Catch::StartsWith(empty.string() + " (0 bytes, ") &&
+                              Catch::EndsWith(" old): is empty"));
 
     const auto plain = dir / "plain.sql";
     dump(plain, "plain");
     r = check_backup(spec_for(plain, {"orders"}));
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK(r.summary == fmt::format("{}: is a plain SQL dump, not a pg_dump custom-format archive "
-                                   "(pg_dump -Fc)",
-                                   plain.string()));
+    CHECK_THAT(r.summary,
+               opens_with(plain) && Catch::EndsWith(" old): is a plain SQL dump, not a pg_dump "
+                                                    "custom-format archive (pg_dump -Fc)"));
 
     const auto tar = dir / "nightly.tar";
     dump(tar, "tar");
     r = check_backup(spec_for(tar, {"orders"}));
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK(r.summary == fmt::format("{}: is not a pg_dump custom-format archive (it does not begin "
-                                   "with PGDMP)",
-                                   tar.string()));
+    CHECK_THAT(r.summary, opens_with(tar) &&
+                              Catch::EndsWith(" old): is not a pg_dump custom-format archive (it "
+                                              "does not begin with PGDMP)"));
 
     const auto missing = dir / "nowhere.dump";
     r = check_backup(spec_for(missing, {"orders"}));
@@ -161,7 +174,7 @@ TEST_CASE("an archive older than max_age fails with its age") {
     auto spec = spec_for(file, {"orders"});
     auto r = check_backup(spec);
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK(r.summary == fmt::format("{}: 1d 6h old, older than the allowed 1d 2h", file.string()));
+    CHECK(r.summary == opening(file) + "1d 6h old): older than the allowed 1d 2h");
     CHECK(r.totals["age_s"].get<long long>() >= 30 * 3600);
     spec.max_age = 48h;
     REQUIRE_VERDICT(check_backup(spec), verdict::pass);
