@@ -141,6 +141,12 @@ TEST_CASE("clock jumps back: a wildcard job runs in both repeated hours") {
           times{"2026-10-25T02:00", "2026-10-25T02:30", "2026-10-25T02:00", "2026-10-25T02:30"});
 }
 
+TEST_CASE("a change of 3 hours or more is a correction that fixed-time jobs follow too") {
+    // Pacific/Apia skipped 2011-12-30 whole (UTC-10 to UTC+14): nothing runs at the jump.
+    CHECK(next("0 12 * * *", "2011-12-29T13:00", 2, "Pacific/Apia") ==
+          times{"2011-12-31T12:00", "2012-01-01T12:00"});
+}
+
 TEST_CASE("zones south of the equator and zones without daylight-saving time") {
     // Australia/Sydney, 2026-10-04: 02:00 AEST becomes 03:00 AEDT.
     CHECK(next("30 2 * * *", "2026-10-03T12:00", 2, "Australia/Sydney") ==

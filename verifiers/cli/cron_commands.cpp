@@ -256,7 +256,8 @@ void add_ran(CLI::App& group) {
 
 void add_cron_commands(CLI::App& app) {
     auto* group = app.add_subcommand(
-        "cron", "crontab checks: lint, next fire times, expected entries, snapshot and diff");
+        "cron", "crontab checks: lint, next fire times, expected entries, snapshot and "
+                "diff, did a job run");
     group->require_subcommand(1);
     add_lint(*group);
     add_next(*group);

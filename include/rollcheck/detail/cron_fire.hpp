@@ -4,9 +4,11 @@
 ///
 /// cron(8) on Debian: when the clock jumps forward (less than 3 hours), a
 /// fixed-time job whose time was skipped runs right after the jump; when it
-/// jumps back, a fixed-time job does not run again in the repeated time.
-/// Jobs with '*' in the minute or hour field (and @hourly) just follow the
-/// new clock: skipped times do not fire, repeated times fire twice.
+/// jumps back (less than 3 hours), a fixed-time job does not run again in the
+/// repeated time. Jobs with '*' in the minute or hour field (and @hourly) just
+/// follow the new clock: skipped times do not fire, repeated times fire
+/// twice. A change of 3 hours or more is a correction of the clock, which
+/// every job follows like a wildcard job.
 #pragma once
 
 #include <algorithm>
@@ -36,6 +38,8 @@ namespace detail {
 
 inline constexpr std::int64_t cron_offset_bound = 26 * 3600; ///< beyond any real UTC offset
 inline constexpr std::int64_t cron_search_days = 146097;     ///< 400 years: the calendar repeats
+inline constexpr std::int64_t cron_correction =
+    3 * 3600; ///< a clock change cron calls a correction
 
 inline std::int64_t floor_day(std::int64_t seconds) {
     return posix_tz_rule::floor_div(seconds, 86400);
@@ -76,7 +80,9 @@ inline void cron_instants(const cron_schedule& s, const tz_zone& z, std::int64_t
         if (!seen) found[n++] = t;
     }
     if (n == 0) {
-        if (!s.wildcard()) out.push_back(cron_jump_after(z, local));
+        const auto jump = cron_jump_after(z, local);
+        if (!s.wildcard() && z.offset_at(jump) - z.offset_at(jump - 1) < cron_correction)
+            out.push_back(jump);
         return;
     }
     // At most three candidates: an insertion sort by hand (std::sort on a
@@ -85,7 +91,7 @@ inline void cron_instants(const cron_schedule& s, const tz_zone& z, std::int64_t
         for (int j = k; j > 0 && found[j] < found[j - 1]; --j)
             std::swap(found[j], found[j - 1]);
     out.push_back(found[0]);
-    if (s.wildcard())
+    if (s.wildcard() || (n > 1 && found[n - 1] - found[0] >= cron_correction))
         for (int k = 1; k < n; ++k)
             out.push_back(found[k]);
 }
