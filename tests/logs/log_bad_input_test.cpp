@@ -87,6 +87,17 @@ TEST_CASE("a file truncated while it is read is an error naming the point, never
                                        "rewritten in place); nothing after that point was checked");
 }
 
+TEST_CASE("a file truncated while a match's line is being located is the same error") {
+    rollcheck_test::temp_dir dir;
+    // the match is in the first block, its line runs past the truncation
+    const auto path = dir.write("app.log", "x\nERROR " + std::string(600000, 'a') + "\n").string();
+    detail::open_log log;
+    REQUIRE(detail::open_input({path, false}, log).empty());
+    REQUIRE(::truncate(path.c_str(), 300000) == 0);
+    CHECK(scan_open_log(log) == path + " shrank to 300000 bytes while it was read (truncated or "
+                                       "rewritten in place); nothing after that point was checked");
+}
+
 TEST_CASE("a file rotated away while it is read is read to its end") {
     rollcheck_test::temp_dir dir;
     const auto path = dir.write("app.log", log_test::python_log_lines(0, 20000, "line") +

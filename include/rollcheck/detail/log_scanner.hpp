@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <optional>
 #include <string>
@@ -92,16 +93,22 @@ public:
         stream s(ctx_.patterns.database());
         while (reader_.advance()) {
             const auto block = reader_.block();
-            if (s.id != nullptr &&
-                hs_scan_stream(s.id, block.data(), static_cast<unsigned>(block.size()), 0,
-                               s.scratch, &region_scan::on_match, this) != HS_SUCCESS)
-                throw std::runtime_error(fmt::format("{}: Vectorscan scan failed", cursor_.name));
+            if (s.id != nullptr) {
+                const auto rc =
+                    hs_scan_stream(s.id, block.data(), static_cast<unsigned>(block.size()), 0,
+                                   s.scratch, &region_scan::on_match, this);
+                if (failure_) std::rethrow_exception(failure_);
+                if (rc != HS_SUCCESS)
+                    throw std::runtime_error(
+                        fmt::format("{}: Vectorscan scan failed ({})", cursor_.name, rc));
+            }
             if (ctx_.patterns.has_line_patterns()) match_lines_with_re2(false);
             settle(reader_.block_offset() + block.size());
         }
         if (s.id != nullptr) {
             hs_close_stream(s.id, s.scratch, &region_scan::on_match, this);
             s.id = nullptr;
+            if (failure_) std::rethrow_exception(failure_);
         }
         if (ctx_.patterns.has_line_patterns()) match_lines_with_re2(true);
         settle(UINT64_MAX);
@@ -131,14 +138,23 @@ private:
     static int on_match(unsigned id, unsigned long long, unsigned long long to, unsigned,
                         void* self) {
         auto& scan = *static_cast<region_scan*>(self);
-        const std::uint64_t last = scan.begin_ + to - 1; // last byte of the match
-        if (last < scan.covered_[id]) return 0;
-        const std::uint64_t end = scan.reader_.line_end(last);
-        scan.covered_[id] = end + 1;
-        auto& hit = scan.hits_[scan.reader_.line_start(last)];
+        try {
+            scan.record_match(id, scan.begin_ + to - 1);
+            return 0;
+        } catch (...) { // no exception may cross Vectorscan's C frames: stop, rethrow after
+            scan.failure_ = std::current_exception();
+            return 1;
+        }
+    }
+
+    /// `last`: the offset of the match's last byte.
+    void record_match(unsigned id, std::uint64_t last) {
+        if (last < covered_[id]) return;
+        const std::uint64_t end = reader_.line_end(last);
+        covered_[id] = end + 1;
+        auto& hit = hits_[reader_.line_start(last)];
         hit.end = end;
         hit.ids.push_back(id);
-        return 0;
     }
 
     /// Lines of the patterns Vectorscan refused, matched one by one with RE2.
@@ -313,6 +329,7 @@ private:
     std::vector<std::uint64_t> covered_;
     std::map<std::uint64_t, line_hit> hits_;
     std::uint64_t line_begin_;
+    std::exception_ptr failure_;
 };
 
 } // namespace rollcheck::detail
