@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <rollcheck/command.hpp>
 
+#include "run_program.hpp"
 #include "test_support.hpp"
 
 using namespace rollcheck;
@@ -13,11 +14,8 @@ using namespace rollcheck;
 namespace {
 
 command_outcome run_sample(std::vector<std::string> args) {
-    command_spec spec;
-    spec.argv = {ROLLCHECK_SAMPLE_SUITE};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    spec.timeout = std::chrono::seconds(60);
-    return run_command(spec);
+    return rollcheck_test::run_program(ROLLCHECK_SAMPLE_SUITE, std::move(args),
+                                       std::chrono::seconds(60));
 }
 
 std::string read_file(const std::filesystem::path& file) {

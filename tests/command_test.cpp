@@ -1,7 +1,6 @@
 // The command runner against real processes: deadlines that take down the
 // whole tree, bounded capture, exit codes and signals, clear start failures.
 #include <chrono>
-#include <fstream>
 #include <string>
 
 #include <sys/stat.h>
@@ -14,17 +13,6 @@
 
 using namespace rollcheck;
 using namespace std::chrono_literals;
-
-namespace {
-
-long peak_rss_kib() {
-    std::ifstream in("/proc/self/status");
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
-
-} // namespace
 
 TEST_CASE("arguments reach the program as they are, without a shell") {
     command_spec spec;
@@ -140,7 +128,7 @@ TEST_CASE("a grandchild that leaves the group with setsid is still taken down") 
 }
 
 TEST_CASE("200 MB of output stays bounded: head and tail kept, all counted") {
-    const long before = peak_rss_kib();
+    const long before = rollcheck_test::peak_rss_kib();
     auto spec =
         command_spec::shell("head -c 200000000 /dev/zero | tr '\\0' 'x'; echo; echo last line");
     spec.output_limit = 64 * 1024;
@@ -153,7 +141,7 @@ TEST_CASE("200 MB of output stays bounded: head and tail kept, all counted") {
     CHECK_THAT(r.out.tail, Catch::EndsWith("xxx\nlast line\n"));
     CHECK_THAT(r.out.text(), Catch::Contains("bytes not kept"));
     // Peak memory grows by far less than the output (the limit is a few MB).
-    CHECK(peak_rss_kib() - before < 16 * 1024);
+    CHECK(rollcheck_test::peak_rss_kib() - before < 16 * 1024);
 }
 
 TEST_CASE("large output on both streams at once does not deadlock") {

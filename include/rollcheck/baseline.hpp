@@ -44,6 +44,7 @@
 #include "detail/baseline_file.hpp"
 #include "detail/baseline_sql.hpp"
 #include "detail/bytes.hpp"
+#include "detail/text.hpp"
 #include "postgres.hpp"
 #include "result.hpp"
 
@@ -406,8 +407,9 @@ private:
     if (d.changed_buckets == 0)
         text = fmt::format("{}: unchanged ({} rows)", name, d.rows_now);
     else
-        text = fmt::format("{}: {}{} rows lost, {} gained ({} → {} rows)", name,
-                           d.exact ? "" : "at least ", d.lost, d.gained, t.rows, d.rows_now);
+        text = fmt::format(
+            "{}: {}{} lost, {} gained ({} → {} rows)", name, d.exact ? "" : "at least ",
+            detail::counted(static_cast<std::size_t>(d.lost), "row"), d.gained, t.rows, d.rows_now);
     if (d.unresolved > 0)
         text += fmt::format(", {} bucket(s) grew where lost rows would hide (no key file)",
                             d.unresolved);

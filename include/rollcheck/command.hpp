@@ -36,6 +36,7 @@
 
 #include "detail/pattern.hpp"
 #include "detail/process_tree.hpp"
+#include "detail/text.hpp"
 #include "result.hpp"
 
 namespace rollcheck {
@@ -344,12 +345,6 @@ struct command_check_spec {
 };
 
 namespace detail {
-
-/// "1 line", "3 lines": a count and its noun, for summaries.
-inline std::string counted(std::size_t n, std::string_view singular, std::string_view plural = {}) {
-    if (n == 1) return fmt::format("1 {}", singular);
-    return plural.empty() ? fmt::format("{} {}s", n, singular) : fmt::format("{} {}", n, plural);
-}
 
 /// The last `count` lines of `text` (a final newline ends a line, it does not start one).
 inline std::vector<std::string> last_lines(std::string_view text, std::size_t count) {

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "detail/spans.hpp"
+#include "detail/text.hpp"
 #include "postgres.hpp"
 #include "result.hpp"
 
@@ -167,8 +168,10 @@ inline check_result duplicates_result(const duplicates_spec& spec, const pqxx::r
         }
     r.evidence.count_more(static_cast<std::size_t>(duplicated) - listed);
     if (null_rows > 0) {
-        r.summary +=
-            fmt::format("; {} rows have a NULL in {} and were not compared", null_rows, label);
+        r.summary += fmt::format(
+            "; {} a NULL in {} and {} not compared",
+            detail::counted(static_cast<std::size_t>(null_rows), "row has", "rows have"), label,
+            null_rows == 1 ? "was" : "were");
         if (spec.null_keys == null_key_policy::fail)
             r.status = verdict::fail;
         else if (spec.null_keys == null_key_policy::warn)

@@ -20,6 +20,7 @@
 #include "command.hpp"
 #include "detail/file_compare.hpp"
 #include "detail/glob.hpp"
+#include "detail/text.hpp"
 #include "result.hpp"
 
 namespace rollcheck {

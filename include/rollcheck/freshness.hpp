@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "detail/spans.hpp"
+#include "detail/text.hpp"
 #include "postgres.hpp"
 #include "result.hpp"
 
@@ -146,7 +147,8 @@ inline check_result recent_writes_result(const recent_writes_spec& spec, const w
     const std::string expected = spec.max ? fmt::format("{} to {} expected", spec.min, *spec.max)
                                           : fmt::format("at least {} expected", spec.min);
     const std::string what =
-        fmt::format("{} rows in {} with {} within {} of the server's now() ({})", w.in_window,
+        fmt::format("{} in {} with {} within {} of the server's now() ({})",
+                    detail::counted(static_cast<std::size_t>(w.in_window), "row"),
                     spec.table.display(), spec.column, human_span(spec.within), expected);
     const bool ok = w.in_window >= spec.min && (!spec.max || w.in_window <= *spec.max);
     check_result r =
@@ -155,8 +157,10 @@ inline check_result recent_writes_result(const recent_writes_spec& spec, const w
     r.evidence = bounded_evidence(show_all);
     if (w.newest) r.evidence.add(newest_item(spec.column, *w.newest));
     if (w.future > 0)
-        r.evidence.add({fmt::format("{} rows have {} after the server's now() (not counted)",
-                                    w.future, spec.column),
+        r.evidence.add({fmt::format("{} {} after the server's now() (not counted)",
+                                    detail::counted(static_cast<std::size_t>(w.future), "row has",
+                                                    "rows have"),
+                                    spec.column),
                         {{"future_rows", w.future}}});
     r.totals = {{"table", spec.table.display()},
                 {"column", spec.column},

@@ -8,17 +8,14 @@
 #include <rollcheck/command.hpp>
 
 #include "code_support.hpp"
+#include "run_program.hpp"
 
 using namespace rollcheck;
 
 namespace {
 
 command_outcome cli(std::vector<std::string> args) {
-    command_spec spec;
-    spec.argv = {ROLLCHECK_CLI};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    spec.timeout = std::chrono::seconds(30);
-    return run_command(spec);
+    return rollcheck_test::run_program(ROLLCHECK_CLI, std::move(args));
 }
 
 } // namespace

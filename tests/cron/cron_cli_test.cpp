@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <rollcheck/command.hpp>
 
+#include "run_program.hpp"
 #include "test_support.hpp"
 
 using namespace rollcheck;
@@ -14,11 +15,8 @@ using namespace rollcheck;
 namespace {
 
 command_outcome cli(std::vector<std::string> args) {
-    command_spec spec;
-    spec.argv = {ROLLCHECK_CLI, "cron"};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    spec.timeout = std::chrono::seconds(30);
-    return run_command(spec);
+    args.insert(args.begin(), "cron");
+    return rollcheck_test::run_program(ROLLCHECK_CLI, std::move(args));
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include <rollcheck/command.hpp>
 
 #include "baseline_support.hpp"
+#include "run_program.hpp"
 
 using namespace rollcheck;
 using namespace rollcheck_test;
@@ -16,10 +17,7 @@ namespace {
 
 /// Runs the rollcheck program with `args`; returns the finished run.
 command_outcome run_rollcheck(const std::vector<std::string>& args) {
-    command_spec spec;
-    spec.argv = {ROLLCHECK_CLI};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    auto run = run_command(spec);
+    auto run = rollcheck_test::run_program(ROLLCHECK_CLI, args, std::chrono::seconds(60));
     REQUIRE(run.status == command_status::exited);
     return run;
 }

@@ -94,7 +94,7 @@ TEST_CASE("a key swapped for another in the same bucket is a lost row and a gain
     admin_exec(fmt::format("UPDATE {} SET id = {} WHERE id = 1", table, other));
     const auto r = compare_baseline(compare_to(dir));
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK_THAT(r.summary, Catch::EndsWith("1 rows lost, 1 gained (1000 → 1000 rows)"));
+    CHECK_THAT(r.summary, Catch::EndsWith("1 row lost, 1 gained (1000 → 1000 rows)"));
     CHECK(evidence_text(r) ==
           fmt::format("{0}: lost key id=1\n{0}: gained key id={1}\n", table, other));
     CHECK(r.totals["tables"][0]["buckets_changed"] == 1);
@@ -106,7 +106,7 @@ TEST_CASE("a key swapped for another in the same bucket is a lost row and a gain
     const auto bounded = compare_baseline(compare_to(dir));
     REQUIRE_VERDICT(bounded, verdict::fail);
     CHECK_THAT(bounded.summary,
-               Catch::EndsWith("at least 1 rows lost, 1 gained (1000 → 1000 rows)"));
+               Catch::EndsWith("at least 1 row lost, 1 gained (1000 → 1000 rows)"));
     CHECK(bounded.evidence.total() == 0);
 }
 
@@ -199,7 +199,7 @@ TEST_CASE("tables of one baseline share its key file and are judged apart") {
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK_THAT(r.summary,
                Catch::EndsWith(fmt::format("{}: 0 rows lost, 1 gained (300 → 301 rows); {}: 1 "
-                                           "rows lost, 0 gained (700 → 699 rows)",
+                                           "row lost, 0 gained (700 → 699 rows)",
                                            first, second)));
     CHECK(evidence_text(r) ==
           fmt::format("{}: gained key id=301\n{}: lost key id=650\n", first, second));

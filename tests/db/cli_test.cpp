@@ -9,6 +9,7 @@
 #include <rollcheck/command.hpp>
 
 #include "db_test_support.hpp"
+#include "run_program.hpp"
 
 using namespace rollcheck;
 using rollcheck_test::make_table;
@@ -23,12 +24,8 @@ struct cli_run {
 };
 
 cli_run rollcheck_cli(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-    command_spec spec;
-    spec.argv = {ROLLCHECK_CLI};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    spec.environment = std::move(env);
-    spec.timeout = std::chrono::seconds(60);
-    const auto r = run_command(spec);
+    const auto r = rollcheck_test::run_program(ROLLCHECK_CLI, std::move(args),
+                                               std::chrono::seconds(60), std::move(env));
     REQUIRE(r.status == command_status::exited);
     return {r.exit_code, r.out.text(), r.err.text()};
 }

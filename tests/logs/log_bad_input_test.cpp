@@ -15,13 +15,6 @@ using namespace rollcheck;
 
 namespace {
 
-long peak_rss_kib() {
-    std::ifstream in("/proc/self/status");
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
-
 /// A scan of one open log, as check_log_scan runs it, for tests that
 /// change the file between opening and reading.
 std::string scan_open_log(detail::open_log& log) {
@@ -69,12 +62,12 @@ TEST_CASE("a 100 MB line without a newline is read in bounded memory") {
             out << mebibyte;
         out << " ERROR at the very end";
     }
-    const long before = peak_rss_kib();
+    const long before = rollcheck_test::peak_rss_kib();
     const auto r = check_log_scan(log_test::scan_of({path.string()}, {"ERROR"}));
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK(r.evidence.items()[0].text ==
           path.string() + ":1:" + std::string(1000, 'a') + " [… 104856622 more bytes]");
-    CHECK(peak_rss_kib() - before < 64 * 1024);
+    CHECK(rollcheck_test::peak_rss_kib() - before < 64 * 1024);
 }
 
 TEST_CASE("a file truncated while it is read is an error naming the point, never a pass") {

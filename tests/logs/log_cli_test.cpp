@@ -8,17 +8,15 @@
 #include <rollcheck/command.hpp>
 
 #include "log_test_support.hpp"
+#include "run_program.hpp"
 
 using namespace rollcheck;
 
 namespace {
 
 command_outcome cli(std::vector<std::string> args) {
-    command_spec spec;
-    spec.argv = {ROLLCHECK_CLI, "logs"};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    spec.timeout = std::chrono::seconds(30);
-    return run_command(spec);
+    args.insert(args.begin(), "logs");
+    return rollcheck_test::run_program(ROLLCHECK_CLI, std::move(args));
 }
 
 /// The output with the elapsed time "(N ms)" made constant.

@@ -101,4 +101,12 @@ inline const pg_server& postgres() {
     return server;
 }
 
+/// This process's peak resident memory so far (VmHWM), in KiB.
+inline long peak_rss_kib() {
+    std::ifstream in("/proc/self/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
 } // namespace rollcheck_test
