@@ -23,6 +23,7 @@
 #include "command.hpp"
 #include "detail/bytes.hpp"
 #include "detail/spans.hpp"
+#include "detail/text.hpp"
 #include "postgres.hpp"
 #include "result.hpp"
 
@@ -241,9 +242,9 @@ inline void examine_contents(const backup_spec& spec, const std::vector<table_re
             found.any()
                 ? check_result::fail("db.backup", found.summary())
                 : check_result::pass("db.backup",
-                                     fmt::format("{}: custom-format archive, TABLE DATA for {} "
-                                                 "named table(s){}",
-                                                 found.label(), tables.size(),
+                                     fmt::format("{}: custom-format archive, TABLE DATA for {}{}",
+                                                 found.label(),
+                                                 detail::counted(tables.size(), "named table"),
                                                  spec.read_data ? ", every data block read" : ""));
         r.totals = std::move(totals);
         return found.finish(std::move(r));

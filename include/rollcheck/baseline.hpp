@@ -411,8 +411,9 @@ private:
             "{}: {}{} lost, {} gained ({} → {} rows)", name, d.exact ? "" : "at least ",
             detail::counted(static_cast<std::size_t>(d.lost), "row"), d.gained, t.rows, d.rows_now);
     if (d.unresolved > 0)
-        text += fmt::format(", {} bucket(s) grew where lost rows would hide (no key file)",
-                            d.unresolved);
+        text += fmt::format(
+            ", {} where lost rows would hide (no key file)",
+            detail::counted(static_cast<std::size_t>(d.unresolved), "bucket grew", "buckets grew"));
     if (d.went_back)
         text += fmt::format(", newest {} went back from {} to {}", t.column, *t.newest,
                             d.newest_now.value_or("(no rows)"));

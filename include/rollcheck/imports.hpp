@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "detail/text.hpp"
 #include "result.hpp"
 
 namespace rollcheck {
@@ -320,14 +321,17 @@ inline std::string import_spec_problem(const import_spec& spec) {
                     {"errors", counts[verdict::error]},
                     {"interpreter_runs", reports.interpreter_runs}};
         if (v == verdict::pass)
-            r.summary =
-                fmt::format("{} modules import and {} removed modules are gone ({})",
-                            spec.must_import.size(), spec.must_not_import.size(), program.string());
-        else
             r.summary = fmt::format(
-                "{} of {} modules not as expected ({} failed, {} could not be checked) ({})",
-                counts[verdict::fail] + counts[verdict::error], all.size(), counts[verdict::fail],
-                counts[verdict::error], program.string());
+                "{} {} and {} {} gone ({})", detail::counted(spec.must_import.size(), "module"),
+                spec.must_import.size() == 1 ? "imports" : "import",
+                detail::counted(spec.must_not_import.size(), "removed module"),
+                spec.must_not_import.size() == 1 ? "is" : "are", program.string());
+        else
+            r.summary =
+                fmt::format("{} of {} not as expected ({} failed, {} could not be checked) ({})",
+                            counts[verdict::fail] + counts[verdict::error],
+                            detail::counted(all.size(), "module"), counts[verdict::fail],
+                            counts[verdict::error], program.string());
         return r;
     });
 }

@@ -38,11 +38,11 @@ verify_rollback() {
     core/pipeline core/fetchers core/enrichment core/agents core/quality_filters 'tests/test_*_new.py'
   verify_check "Phase 1-3" "old system works (pytest tests/ -v)" "run" \
     --cwd "$repo" --timeout 120s -- "$SANDBOX_PYTHON" -m pytest tests/ -v
-  verify_check "Phase 4-5" "monoliths restored as in HEAD" "files restored" --root "$repo" \
-    scripts/core/batch_opportunity_scoring.py scripts/dlt/dlt_trust_pipeline.py
   verify_check "Phase 1-3" "new modules gone, old ones import" "py imports" \
     --python "$SANDBOX_PYTHON" --cwd "$repo" --module core.scoring \
     --gone core.pipeline --gone core.fetchers --gone core.enrichment --gone core.agents --gone core.quality_filters
+  verify_check "Phase 4-5" "monoliths restored as in HEAD" "files restored" --root "$repo" \
+    scripts/core/batch_opportunity_scoring.py scripts/dlt/dlt_trust_pipeline.py
   verify_check "Phase 4-5" "extracted modules no longer import" "py imports" \
     --python "$SANDBOX_PYTHON" --cwd "$repo" --gone core.deduplication --gone core.fetchers.database_fetcher
   verify_check "Phase 4-5" "monolith runs (--limit 10)" "run" --cwd "$repo" --timeout 60s \

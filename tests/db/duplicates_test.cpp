@@ -125,10 +125,9 @@ TEST_CASE("key columns named like the query's own aliases are grouped as columns
     auto r = check_duplicates(spec_for(table, {"n"}));
     CHECK(r.evidence.items().at(0).text == "n=7: 3 rows");
     r = check_duplicates(spec_for(table, {"has_null", "key_0"}));
-    CHECK(r.summary ==
-          fmt::format("no duplicated (has_null, key_0) in public.{}; 1 row has a NULL "
-                      "in (has_null, key_0) and was not compared",
-                      table));
+    CHECK(r.summary == fmt::format("no duplicated (has_null, key_0) in public.{}; 1 row has a NULL "
+                                   "in (has_null, key_0) and was not compared",
+                                   table));
     r = check_duplicates(spec_for(table, {"key_0"}));
     CHECK(r.evidence.items().at(0).data == nlohmann::json{{"key", {"1"}}, {"count", 2}});
 }
