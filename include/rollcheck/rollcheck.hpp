@@ -1,6 +1,7 @@
 /// \file rollcheck.hpp
-/// Every public header of rollcheck, for convenience. Including only the
-/// headers a program uses compiles faster.
+/// Every verifier header of rollcheck, for convenience. Including only the
+/// headers a program uses compiles faster. The Catch2 glue (catch.hpp, and
+/// catch_main.hpp, which defines main) is not here: only suites include it.
 #pragma once
 
 #include "backup.hpp"
