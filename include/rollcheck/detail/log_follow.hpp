@@ -30,6 +30,21 @@ struct followed_descriptor {
     std::uint64_t offset = 0; ///< next unread byte, always a line start
     std::uint64_t fingerprint = 0, fingerprint_length = 0;
     log_cursor cursor;
+
+    /// Where reading stands, to go back to when a read is undone.
+    struct read_position {
+        std::uint64_t offset, fingerprint, fingerprint_length;
+        log_cursor cursor;
+    };
+    [[nodiscard]] read_position where() const {
+        return {offset, fingerprint, fingerprint_length, cursor};
+    }
+    void restore(const read_position& p) {
+        offset = p.offset;
+        fingerprint = p.fingerprint;
+        fingerprint_length = p.fingerprint_length;
+        cursor = p.cursor;
+    }
 };
 
 class log_follower {
@@ -117,15 +132,36 @@ private:
             size < d.offset ||
             (d.fingerprint_length > 0 &&
              head_fingerprint(d.fd.get(), d.fingerprint_length) != d.fingerprint);
-        if (truncated) {
-            read_truncated_copy(f);
-            d.offset = 0;
-            d.fingerprint_length = 0;
-            d.cursor = log_cursor{};
-            d.cursor.name = f.path;
-            d.cursor.fd = d.fd.get();
+        if (truncated || !scan_unless_truncated(d, size)) {
+            restart_after_truncation(f);
+            scan_to(d, size_of(d.fd.get()));
         }
-        scan_to(d, size);
+    }
+
+    /// Scans `d` up to `size`; when the file is truncated while it is read
+    /// (between the size and the read), the scan is undone and false
+    /// returned, so that the copy can be read from the same place.
+    bool scan_unless_truncated(followed_descriptor& d, std::uint64_t size) {
+        const scan_tally tally_before = tally_;
+        const auto before = d.where();
+        try {
+            scan_to(d, size);
+            return true;
+        } catch (const file_shrank&) {
+            tally_ = tally_before;
+            d.restore(before);
+            return false;
+        }
+    }
+
+    void restart_after_truncation(followed_file& f) {
+        auto& d = f.current;
+        read_truncated_copy(f);
+        d.offset = 0;
+        d.fingerprint_length = 0;
+        d.cursor = log_cursor{};
+        d.cursor.name = f.path;
+        d.cursor.fd = d.fd.get();
     }
 
     void read_truncated_copy(followed_file& f) {

@@ -243,6 +243,13 @@ struct open_log {
     return {};
 }
 
+/// A file that came up shorter than its size said, while it was read:
+/// truncated or rewritten in place. Following treats it as copytruncate;
+/// a one-off scan reports it.
+struct file_shrank : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 /// Reads a region of a log in blocks and gives random access around them:
 /// the current and the previous block are in memory, anything else is
 /// read on demand (line starts, evidence text).
@@ -361,7 +368,7 @@ public:
                 throw std::runtime_error(fmt::format("{}: read error at byte {}: {}", name_,
                                                      offset + done, std::strerror(errno)));
             if (n == 0)
-                throw std::runtime_error(fmt::format(
+                throw file_shrank(fmt::format(
                     "{} shrank to {} bytes while it was read (truncated or rewritten in place); "
                     "nothing after that point was checked",
                     name_, offset + done));
