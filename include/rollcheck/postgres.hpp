@@ -11,16 +11,22 @@
 ///     });
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
+
+#include <sys/socket.h>
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -40,6 +46,12 @@ struct connection_spec {
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
     /// Set with SET LOCAL in every transaction; 0 disables it.
     std::chrono::milliseconds statement_timeout{std::chrono::seconds(30)};
+    /// The longest a check may wait on the server once connected, kept by
+    /// rollcheck itself: the statement timeout is the server's, and a server
+    /// that stops answering (a stopped backend, a frozen proxy or network)
+    /// never sends it. When reached, the connection is cut and the check is
+    /// an error. 0 disables it.
+    std::chrono::milliseconds deadline{std::chrono::minutes(5)};
     /// Used when neither the DSN nor PGAPPNAME sets `application_name`.
     std::string application_name = "rollcheck";
 };
@@ -140,11 +152,20 @@ inline std::string quote_conninfo_value(std::string_view value) {
     return out + "'";
 }
 
-/// Durations as messages show them: "30 s", "250 ms".
+/// Durations as messages show them: "5 min", "30 s", "250 ms".
 inline std::string format_duration(std::chrono::milliseconds d) {
+    if (d.count() > 0 && d.count() % 60000 == 0) return fmt::format("{} min", d.count() / 60000);
     if (d.count() % 1000 == 0) return fmt::format("{} s", d.count() / 1000);
     return fmt::format("{} ms", d.count());
 }
+
+/// libpq keywords rollcheck sets unless the DSN does (none has a PG* variable).
+inline constexpr std::pair<const char*, const char*> tcp_keepalive_defaults[] = {
+    {"keepalives", "1"},
+    {"keepalives_idle", "10"},
+    {"keepalives_interval", "5"},
+    {"keepalives_count", "3"},
+};
 
 /// The string handed to libpq: the DSN's own keywords, then rollcheck's
 /// defaults for what neither the DSN nor the environment sets.
@@ -157,6 +178,10 @@ inline std::string build_conninfo(const connection_spec& spec) {
         const auto seconds = (spec.connect_timeout.count() + 999) / 1000;
         conninfo += fmt::format("connect_timeout={} ", seconds < 2 ? 2 : seconds);
     }
+    // TCP keepalives find a server host that vanished (about 25 s of
+    // silence) where the OS default would wait two hours.
+    for (const auto& [keyword, value] : tcp_keepalive_defaults)
+        if (!keyword_value(options, keyword)) conninfo += fmt::format("{}={} ", keyword, value);
     if (!keyword_value(options, "application_name") && env_or_empty("PGAPPNAME").empty())
         conninfo += "application_name=" + quote_conninfo_value(spec.application_name);
     return conninfo;
@@ -257,13 +282,55 @@ inline std::string table_ref::display() const {
     return schema.empty() ? show(name) : show(schema) + "." + show(name);
 }
 
+namespace detail {
+
+/// Cuts a connection's socket when a deadline passes before it is disarmed
+/// (destroyed): whatever the connection waits for then fails at once.
+class connection_watchdog {
+public:
+    connection_watchdog(int socket, std::chrono::milliseconds after) {
+        if (after.count() <= 0 || socket < 0) return;
+        thread_ = std::thread([this, socket, until = std::chrono::steady_clock::now() + after] {
+            std::unique_lock<std::mutex> lock(mutex_);
+            if (!disarmed_.wait_until(lock, until, [this] { return done_; })) {
+                fired_ = true;
+                ::shutdown(socket, SHUT_RDWR);
+            }
+        });
+    }
+    ~connection_watchdog() {
+        if (!thread_.joinable()) return;
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            done_ = true;
+        }
+        disarmed_.notify_one();
+        thread_.join();
+    }
+    connection_watchdog(const connection_watchdog&) = delete;
+    connection_watchdog& operator=(const connection_watchdog&) = delete;
+
+    [[nodiscard]] bool fired() const noexcept { return fired_; }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable disarmed_;
+    bool done_ = false;
+    std::atomic<bool> fired_{false};
+    std::thread thread_;
+};
+
+} // namespace detail
+
 /// An open connection whose every query runs in a READ ONLY transaction
-/// with the spec's statement timeout.
+/// with the spec's statement timeout, and which is cut when the spec's
+/// deadline passes.
 class pg_session {
 public:
     /// Connects; throws what libpqxx throws (db_check turns it into a result).
     explicit pg_session(const connection_spec& spec)
-        : spec_(spec), connection_(detail::build_conninfo(spec)) {
+        : spec_(spec), connection_(detail::build_conninfo(spec)),
+          watchdog_(connection_.sock(), spec.deadline) {
         target_.host = value_or_empty(connection_.hostname());
         target_.port = value_or_empty(connection_.port());
         target_.dbname = value_or_empty(connection_.dbname());
@@ -288,6 +355,8 @@ public:
     [[nodiscard]] const server_target& target() const noexcept { return target_; }
     [[nodiscard]] const connection_spec& spec() const noexcept { return spec_; }
     [[nodiscard]] pqxx::connection& connection() noexcept { return connection_; }
+    /// True once the deadline cut the connection.
+    [[nodiscard]] bool deadline_passed() const noexcept { return watchdog_.fired(); }
 
 private:
     template <typename Transaction, typename Body>
@@ -304,6 +373,7 @@ private:
 
     connection_spec spec_;
     pqxx::connection connection_;
+    detail::connection_watchdog watchdog_; ///< after connection_: disarmed before it closes
     server_target target_;
 };
 
@@ -382,6 +452,12 @@ template <typename Body>
         } catch (const std::invalid_argument& e) {
             return check_result::error(check, detail::scrub(e.what(), spec));
         } catch (const std::exception& e) {
+            if (session && session->deadline_passed())
+                return check_result::error(
+                    check, fmt::format("no answer from {} within the deadline of {} while "
+                                       "checking {}: the connection was cut",
+                                       session->target().describe(),
+                                       detail::format_duration(spec.deadline), object));
             const server_target where = session ? session->target() : detail::resolve_target(spec);
             return check_result::error(
                 check, detail::describe_db_fault(e, spec, where, session.has_value(), object));

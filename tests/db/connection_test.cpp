@@ -3,6 +3,10 @@
 // DSNs shown masked.
 #include <cstdlib>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <catch2/catch.hpp>
 #include <rollcheck/catch.hpp>
 #include <rollcheck/postgres.hpp>
@@ -121,6 +125,27 @@ TEST_CASE("the connect timeout defaults to 5 s and yields to the DSN's connect_t
     spec.dsn += " connect_timeout=11";
     CHECK_THAT(detail::build_conninfo(spec), Catch::Contains("connect_timeout='11'"));
     CHECK_THAT(detail::build_conninfo(spec), !Catch::Contains("connect_timeout=2"));
+}
+
+TEST_CASE("TCP connections keep alive (10 s idle, 5 s apart, 3 probes) unless the DSN says") {
+    const auto socket_option = [](pg_session& s, int level, int name) {
+        int value = -1;
+        socklen_t length = sizeof value;
+        REQUIRE(::getsockopt(s.connection().sock(), level, name, &value, &length) == 0);
+        return value;
+    };
+    auto spec = rollcheck_test::tcp_spec();
+    {
+        pg_session s(spec);
+        CHECK(socket_option(s, SOL_SOCKET, SO_KEEPALIVE) == 1);
+        CHECK(socket_option(s, IPPROTO_TCP, TCP_KEEPIDLE) == 10);
+        CHECK(socket_option(s, IPPROTO_TCP, TCP_KEEPINTVL) == 5);
+        CHECK(socket_option(s, IPPROTO_TCP, TCP_KEEPCNT) == 3);
+    }
+    spec.dsn += " keepalives_idle=42";
+    pg_session s(spec);
+    CHECK(socket_option(s, IPPROTO_TCP, TCP_KEEPIDLE) == 42);
+    CHECK(socket_option(s, IPPROTO_TCP, TCP_KEEPCNT) == 3);
 }
 
 TEST_CASE("DSNs are shown with their passwords masked, in every form libpq accepts") {

@@ -2,7 +2,9 @@
 // server that is down or silent, wrong passwords, missing objects. Each is
 // an error result, on time, naming where it happened and never a password.
 #include <chrono>
+#include <csignal>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -53,6 +55,18 @@ public:
 private:
     int fd_;
     int port_ = 0;
+};
+
+/// A process stopped with SIGSTOP for the scope, then let go.
+class stopped_process {
+public:
+    explicit stopped_process(int pid) : pid_(pid) { REQUIRE(::kill(pid_, SIGSTOP) == 0); }
+    ~stopped_process() { ::kill(pid_, SIGCONT); }
+    stopped_process(const stopped_process&) = delete;
+    stopped_process& operator=(const stopped_process&) = delete;
+
+private:
+    int pid_;
 };
 
 /// Relays one client to the fixture's server and drops both connections
@@ -168,6 +182,33 @@ TEST_CASE("a query beyond the statement timeout is an error naming the timeout, 
     CHECK_THAT(r.summary, Catch::StartsWith("statement timeout of 1 s reached while checking " +
                                             slow + " on host "));
     CHECK(took < 2s);
+}
+
+TEST_CASE("a server that stops answering is cut off at the deadline, and the error says so") {
+    const auto table = rollcheck_test::make_table("CREATE TABLE {0} (id int)");
+    auto connection = rollcheck_test::tcp_spec();
+    connection.deadline = 2s;
+    std::optional<stopped_process> backend;
+    const auto started = std::chrono::steady_clock::now();
+    const auto r = db_check("db.probe", connection, table, [&](pg_session& s) {
+        const int pid = s.read([](pqxx::read_transaction& tx) {
+            return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+        });
+        backend.emplace(pid); // the server process hangs: no statement timeout will come
+        return s.read([&](pqxx::read_transaction& tx) {
+            tx.exec("SELECT count(*) FROM " + table);
+            return check_result::pass("db.probe", "answered");
+        });
+    });
+    const auto took = std::chrono::steady_clock::now() - started;
+    REQUIRE_VERDICT(r, verdict::error);
+    CHECK(r.summary == fmt::format("no answer from host 127.0.0.1 port {} database postgres "
+                                   "within the deadline of 2 s while checking {}: the "
+                                   "connection was cut",
+                                   postgres().port, table));
+    CHECK(took >= 2s);
+    CHECK(took < 4s);
+    require_no_secret(r, postgres().password);
 }
 
 TEST_CASE("a server that is down is an error at once, naming host, port and database") {

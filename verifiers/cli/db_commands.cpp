@@ -21,10 +21,11 @@
 namespace rollcheck::cli {
 namespace {
 
-/// --dsn and --statement-timeout: a connection_spec, libpq's conventions.
+/// --dsn, --statement-timeout and --deadline: a connection_spec, libpq's conventions.
 struct connection_options {
     std::string dsn;
     std::string statement_timeout = "30s";
+    std::string deadline = "5m";
 
     void add_to(CLI::App& cmd) {
         cmd.add_option("--dsn", dsn,
@@ -34,11 +35,17 @@ struct connection_options {
                        "deadline of each query, set with SET LOCAL (0s: none)")
             ->check(duration_validator())
             ->capture_default_str();
+        cmd.add_option("--deadline", deadline,
+                       "longest wait on the server once connected, kept client-side: a server "
+                       "that stops answering is cut off (0s: none)")
+            ->check(duration_validator())
+            ->capture_default_str();
     }
     [[nodiscard]] connection_spec spec() const {
         connection_spec c;
         c.dsn = dsn;
         c.statement_timeout = parse_duration(statement_timeout);
+        c.deadline = parse_duration(deadline);
         return c;
     }
 };
