@@ -272,6 +272,7 @@ inline std::string command_spec::display() const {
     detail::environment_block env(spec.environment);
 
     detail::become_child_subreaper();
+    auto registering = detail::direct_children::registration();
     bp::pipe out_pipe, err_pipe;
     const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
     bp::child child(bp::exe = program.string(), bp::args = args, (bp::std_in < bp::null),
@@ -284,6 +285,7 @@ inline std::string command_spec::display() const {
         return finish();
     }
     detail::direct_children::add(child.id());
+    registering.unlock();
     detail::process_tree tree(child.id());
 
     int fds[2] = {out_pipe.native_source(), err_pipe.native_source()};

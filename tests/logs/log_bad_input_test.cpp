@@ -67,7 +67,8 @@ TEST_CASE("a 100 MB line without a newline is read in bounded memory") {
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK(r.evidence.items()[0].text ==
           path.string() + ":1:" + std::string(1000, 'a') + " [… 104856622 more bytes]");
-    CHECK(rollcheck_test::peak_rss_kib() - before < 64 * 1024);
+    if (rollcheck_test::peak_memory_is_meaningful)
+        CHECK(rollcheck_test::peak_rss_kib() - before < 64 * 1024);
 }
 
 TEST_CASE("a file truncated while it is read is an error naming the point, never a pass") {

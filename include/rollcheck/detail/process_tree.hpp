@@ -46,6 +46,14 @@ public:
         return set().count(pid) != 0;
     }
 
+    /// Held from a program's start until it is added, and while a tree looks
+    /// for orphans: otherwise a program another thread has just started, not
+    /// yet added, would pass for an orphan and be taken down with the tree.
+    [[nodiscard]] static std::unique_lock<std::mutex> registration() {
+        static std::mutex m;
+        return std::unique_lock<std::mutex>(m);
+    }
+
 private:
     static std::mutex& mutex() {
         static std::mutex m;
@@ -67,6 +75,7 @@ public:
     /// Adds every process now below the tree, in the root's process group, or
     /// adopted by this process as an orphan (a grandchild whose parent died).
     void refresh() {
+        const auto registering = direct_children::registration();
         const auto all = list_processes();
         const pid_t self = ::getpid();
         bool grew = true;
