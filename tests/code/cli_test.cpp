@@ -39,8 +39,9 @@ TEST_CASE("exit statuses follow the verdict, and --json prints the result as JSO
 
     auto r = cli({"files", "absent", "--root", dir.path().string(), "sdk/"});
     CHECK(r.exit_code == 0);
-    CHECK(r.out.text() ==
-          "PASS files.absent: all 1 path absent under " + dir.path().string() + " (0 ms)\n");
+    CHECK_THAT(r.out.text(), Catch::StartsWith("PASS files.absent: all 1 path absent under " +
+                                               dir.path().string() + " (") &&
+                                 Catch::EndsWith(" ms)\n"));
 
     r = cli({"files", "absent", "--json", "--root", dir.path().string(), "core/pipeline/"});
     CHECK(r.exit_code == 1);

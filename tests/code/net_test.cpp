@@ -108,11 +108,20 @@ private:
 };
 
 /// A port nothing listens on: bound, then released.
-std::uint16_t free_port() {
-    net::io_context ioc;
-    tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
-    return acceptor.local_endpoint().port();
-}
+/// A port bound and not listening: connections are refused, and while it
+/// lives no other program can take the port.
+class closed_port {
+public:
+    closed_port() : socket_(ioc_) {
+        socket_.open(tcp::v4());
+        socket_.bind({net::ip::make_address("127.0.0.1"), 0});
+    }
+    [[nodiscard]] std::uint16_t port() const { return socket_.local_endpoint().port(); }
+
+private:
+    net::io_context ioc_;
+    tcp::socket socket_;
+};
 
 http_spec get(const std::string& url) {
     http_spec spec;
@@ -136,7 +145,8 @@ TEST_CASE("an open port and a closed port") {
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK(r.summary == fmt::format("127.0.0.1:{} is open; expected closed", spec.port));
 
-    spec.port = free_port();
+    const closed_port closed;
+    spec.port = closed.port();
     r = check_port(spec);
     REQUIRE_VERDICT(r, verdict::pass);
     CHECK(r.summary ==
@@ -195,7 +205,8 @@ TEST_CASE("a wrong status fails") {
 
 TEST_CASE("a stopped API passes a no-answer check: refused, hung up, or silent") {
     SECTION("nothing listens") {
-        auto spec = get("http://127.0.0.1:" + std::to_string(free_port()) + "/health");
+        const closed_port closed;
+        auto spec = get("http://127.0.0.1:" + std::to_string(closed.port()) + "/health");
         spec.expect_no_answer = true;
         auto r = check_http(spec);
         REQUIRE_VERDICT(r, verdict::pass);
