@@ -40,6 +40,9 @@ namespace rollcheck {
 struct log_requirement {
     std::string pattern;
     std::size_t min_count = 1;
+    /// Report the last line it matched (file, line, time) in the totals;
+    /// costs a count of the newlines before that line.
+    bool locate_last = false;
 };
 
 /// What counts as an error and what must be present. Patterns use RE2
@@ -85,7 +88,7 @@ namespace detail {
     for (const auto& p : rules.excludes)
         patterns.add(p, pattern_role::exclude);
     for (const auto& r : rules.required)
-        patterns.add(r.pattern, pattern_role::require, r.min_count);
+        patterns.add(r.pattern, pattern_role::require, r.min_count, r.locate_last);
     return patterns.compile(rules.ignore_case);
 }
 
@@ -100,6 +103,11 @@ namespace detail {
                                {"lines", tally.pattern_lines[i]},
                                {"engine", p.in_database ? "vectorscan" : "re2"}};
         if (p.role == pattern_role::require) item["min_count"] = p.min_count;
+        if (const auto& last = tally.last_matches[i])
+            item["last"] = {{"file", last->file},
+                            {"line", last->line},
+                            {"time", last->time ? nlohmann::json(format_log_time(*last->time))
+                                                : nlohmann::json()}};
         if (!p.in_database) item["engine_note"] = p.database_note;
         list.push_back(std::move(item));
     }
@@ -230,63 +238,66 @@ private:
     std::vector<log_state_entry> state_;
 };
 
+/// check_log_scan with times without an offset read by `clock`.
+[[nodiscard]] inline check_result scan_logs(const log_scan_spec& spec,
+                                            const timestamp_reader& clock) {
+    const std::string check = "logs.scan";
+    pattern_set patterns;
+    if (auto why = compile_rules(spec.rules, patterns); !why.empty())
+        return check_result::error(check, why);
+    std::vector<log_input> inputs;
+    if (auto why = resolve_inputs(spec.files, spec.rotated, inputs); !why.empty())
+        return check_result::error(check, why);
+    std::vector<log_state_entry> previous;
+    if (!spec.state_file.empty())
+        if (auto why = load_log_state(spec.state_file, previous); !why.empty())
+            return check_result::error(check, why);
+
+    const scan_context ctx{patterns, clock, to_millis(spec.since)};
+    scan_tally tally(spec.show, patterns.patterns().size());
+    log_scan_run run(spec, ctx, tally);
+    std::vector<std::string> names;
+    std::uint64_t total_size = 0;
+    for (const auto& input : inputs) {
+        open_log log;
+        if (auto why = open_input(input, log); !why.empty()) return check_result::error(check, why);
+        if (auto why = run.scan(log, previous); !why.empty())
+            return check_result::error(check, why);
+        names.push_back(log.name);
+        total_size += log.size;
+    }
+    if (tally.bytes == 0) {
+        std::string why = total_size == 0 ? "empty" : "no line to read";
+        if (ctx.since && total_size > 0)
+            why = fmt::format("no line at or after {}", format_log_time(*ctx.since));
+        else if (!spec.state_file.empty() && total_size > 0)
+            why = "nothing new since the last run";
+        auto r = check_result::error(
+            check,
+            fmt::format("no log lines to check in {}: {}",
+                        names.size() == 1 ? names.front() : fmt::format("{} files", names.size()),
+                        why));
+        r.totals = {{"files", run.files()}};
+        return r;
+    }
+    auto r =
+        judge_scan(check, patterns, tally, spec.rules, describe_where(names, tally.bytes, tally));
+    r.totals["files"] = run.files();
+    if (ctx.since) r.totals["since"] = format_log_time(*ctx.since);
+    if (!spec.state_file.empty())
+        if (auto why = save_log_state(spec.state_file, run.state()); !why.empty())
+            return check_result::error(check, why);
+    return r;
+}
+
 } // namespace detail
 
 /// Scans logs once: error lines (minus exclusions) against `max_errors`,
 /// required patterns against their minimum, only since `since` if given.
 /// Check name "logs.scan". Evidence: `FILE:LINE:TEXT` per error line.
 [[nodiscard]] inline check_result check_log_scan(const log_scan_spec& spec) {
-    return timed_check("logs.scan", [&]() -> check_result {
-        const std::string check = "logs.scan";
-        detail::pattern_set patterns;
-        if (auto why = detail::compile_rules(spec.rules, patterns); !why.empty())
-            return check_result::error(check, why);
-        std::vector<detail::log_input> inputs;
-        if (auto why = detail::resolve_inputs(spec.files, spec.rotated, inputs); !why.empty())
-            return check_result::error(check, why);
-        std::vector<detail::log_state_entry> previous;
-        if (!spec.state_file.empty())
-            if (auto why = detail::load_log_state(spec.state_file, previous); !why.empty())
-                return check_result::error(check, why);
-
-        const detail::timestamp_reader clock;
-        const detail::scan_context ctx{patterns, clock, detail::to_millis(spec.since)};
-        detail::scan_tally tally(spec.show, patterns.patterns().size());
-        detail::log_scan_run run(spec, ctx, tally);
-        std::vector<std::string> names;
-        std::uint64_t total_size = 0;
-        for (const auto& input : inputs) {
-            detail::open_log log;
-            if (auto why = detail::open_input(input, log); !why.empty())
-                return check_result::error(check, why);
-            if (auto why = run.scan(log, previous); !why.empty())
-                return check_result::error(check, why);
-            names.push_back(log.name);
-            total_size += log.size;
-        }
-        if (tally.bytes == 0) {
-            std::string why = total_size == 0 ? "empty" : "no line to read";
-            if (ctx.since && total_size > 0)
-                why = fmt::format("no line at or after {}", detail::format_log_time(*ctx.since));
-            else if (!spec.state_file.empty() && total_size > 0)
-                why = "nothing new since the last run";
-            auto r = check_result::error(
-                check, fmt::format("no log lines to check in {}: {}",
-                                   names.size() == 1 ? names.front()
-                                                     : fmt::format("{} files", names.size()),
-                                   why));
-            r.totals = {{"files", run.files()}};
-            return r;
-        }
-        auto r = detail::judge_scan(check, patterns, tally, spec.rules,
-                                    detail::describe_where(names, tally.bytes, tally));
-        r.totals["files"] = run.files();
-        if (ctx.since) r.totals["since"] = detail::format_log_time(*ctx.since);
-        if (!spec.state_file.empty())
-            if (auto why = detail::save_log_state(spec.state_file, run.state()); !why.empty())
-                return check_result::error(check, why);
-        return r;
-    });
+    return timed_check("logs.scan",
+                       [&] { return detail::scan_logs(spec, detail::timestamp_reader()); });
 }
 
 /// Follows logs for `window` from their current end: fails when an error

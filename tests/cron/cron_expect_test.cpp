@@ -224,6 +224,38 @@ TEST_CASE("did it run: a log line after the last scheduled time, within the grac
     REQUIRE_VERDICT(check_cron_ran(spec), verdict::pass);
 }
 
+TEST_CASE("did it run: a line without a time of its own has the time of the line above it") {
+    rollcheck_test::temp_dir dir;
+    cron_ran_spec spec;
+    spec.schedule = "0 2 * * *";
+    spec.match = "scored";
+    spec.now = parse_cron_time("2026-11-28T10:00");
+    spec.log = dir.write("batch.log", "2026-11-27 02:00:04,120 INFO batch start\n"
+                                      "scored 120 submissions\n"
+                                      "2026-11-28 02:00:05,311 INFO batch start\n"
+                                      "scored 98 submissions\n"
+                                      "2026-11-28 02:00:09,002 INFO other job\n");
+    const auto ran = check_cron_ran(spec);
+    REQUIRE_VERDICT(ran, verdict::pass);
+    CHECK(ran.summary == fmt::format("'0 2 * * *' logged a line containing 'scored' at "
+                                     "2026-11-28T02:00 ({}:4), after the run due at "
+                                     "2026-11-28T02:00 UTC",
+                                     spec.log.string()));
+    CHECK(ran.totals["matching_lines"] == 2);
+}
+
+TEST_CASE("did it run: log times without an offset are on the log's zone, not the job's") {
+    rollcheck_test::temp_dir dir;
+    cron_ran_spec spec;
+    spec.schedule = "0 2 * * *"; // 01:00 UTC in Berlin's winter
+    spec.zone = "Europe/Berlin";
+    spec.now = parse_cron_time("2026-11-28T09:00");
+    spec.log = dir.write("job.log", "2026-11-28 01:30:00 job done\n");
+    REQUIRE_VERDICT(check_cron_ran(spec), verdict::fail); // 01:30 Berlin is 00:30 UTC
+    spec.log_zone = "UTC";
+    REQUIRE_VERDICT(check_cron_ran(spec), verdict::pass); // 01:30 UTC
+}
+
 TEST_CASE("did it run: syslog lines, CRON_TZ zones, unreadable logs and undated lines") {
     rollcheck_test::temp_dir dir;
     cron_ran_spec spec;
@@ -241,12 +273,13 @@ TEST_CASE("did it run: syslog lines, CRON_TZ zones, unreadable logs and undated 
     spec.log = dir.write("undated", "CMD (python x.py) done\n");
     const auto undated = check_cron_ran(spec);
     REQUIRE_VERDICT(undated, verdict::error);
-    CHECK(undated.summary == fmt::format("1 lines of '{}' match, but none starts with a time "
-                                         "rollcheck can read (ISO 8601 or syslog)",
+    CHECK(undated.summary == fmt::format("1 line of '{}' matches, but no time rollcheck can read "
+                                         "is on or above it (ISO 8601, Python logging, syslog, "
+                                         "epoch seconds)",
                                          spec.log.string()));
     spec.log = dir / "missing.log";
     CHECK(check_cron_ran(spec).summary ==
-          fmt::format("cannot read log '{}': No such file or directory", spec.log.string()));
+          fmt::format("{}: cannot open: No such file or directory", spec.log.string()));
     spec.schedule = "@reboot";
     CHECK(check_cron_ran(spec).summary == "@reboot runs when cron starts, not on a clock: there "
                                           "is no scheduled time to check");

@@ -88,6 +88,27 @@ TEST_CASE("a required pattern must match its minimum number of lines") {
     CHECK(r.totals["patterns"][0]["min_count"] == 3);
 }
 
+TEST_CASE("a required pattern that asks is located: file, line and event time of its last match") {
+    rollcheck_test::temp_dir dir;
+    const auto log = dir.write("app.log", "2026-11-28 09:00:00,000 INFO processed 3 submissions\n"
+                                          "  processed 4 submissions (continued)\n"
+                                          "2026-11-28 09:05:00,000 ERROR scoring failed\n"
+                                          "2026-11-28 09:15:00,000 INFO idle\n")
+                         .string();
+    log_scan_spec spec;
+    spec.files = {log};
+    spec.rules.errors = {"ERROR"};
+    spec.rules.required = {{"processed [0-9]+ submissions", 1, true}, {"idle", 1}};
+    const auto r = check_log_scan(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK(log_test::evidence_texts(r) ==
+          std::vector<std::string>{log + ":3:2026-11-28 09:05:00,000 ERROR scoring failed"});
+    // line 2 has no time of its own: it belongs to line 1's event
+    CHECK(r.totals["patterns"][1]["last"] ==
+          nlohmann::json{{"file", log}, {"line", 2}, {"time", "2026-11-28T09:00:00.000Z"}});
+    CHECK_FALSE(r.totals["patterns"][2].contains("last"));
+}
+
 TEST_CASE("invalid patterns are refused up front, naming the pattern and the reason") {
     rollcheck_test::temp_dir dir;
     const auto log = dir.write("app.log", app_log).string();

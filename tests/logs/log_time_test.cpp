@@ -64,6 +64,18 @@ TEST_CASE("times without a zone are local time (TZ)") {
     CHECK(iso(clock.at_line_start("2026-11-28T10:26:24Z x")) == "2026-11-28T10:26:24.000Z");
 }
 
+TEST_CASE("times without a zone can be read on another clock than TZ") {
+    time_zone utc("UTC");
+    const timestamp_reader two_hours_ahead(std::chrono::system_clock::now(),
+                                           [](std::int64_t wall) { return wall - 7200; });
+    CHECK(iso(two_hours_ahead.at_line_start("2026-11-28 10:26:24,123 x")) ==
+          "2026-11-28T08:26:24.123Z");
+    CHECK(iso(two_hours_ahead.at_line_start("Nov 28 10:26:24 host x")) ==
+          "2026-11-28T08:26:24.000Z");
+    CHECK(iso(two_hours_ahead.at_line_start("2026-11-28T10:26:24+01:00 x")) ==
+          "2026-11-28T09:26:24.000Z");
+}
+
 TEST_CASE("a syslog time takes the year that puts it at most a day after now") {
     time_zone utc("UTC");
     const timestamp_reader new_year(at("2027-01-02T08:00:00Z"));

@@ -11,6 +11,8 @@
 #include <re2/re2.h>
 
 #include "../cron.hpp"
+#include "../log_scan.hpp"
+#include "text.hpp"
 
 namespace rollcheck {
 
@@ -454,6 +456,67 @@ inline check_result check_cron_diff(const cron_diff_spec& spec) {
 
 // ---------------------------------------------------------------- did it run
 
+namespace detail {
+
+/// The scan cron.ran makes: one required pattern, the match as a literal
+/// (any line that is not empty when there is none), located where it last matched.
+inline log_scan_spec ran_scan_of(const cron_ran_spec& spec) {
+    log_scan_spec scan;
+    scan.files = {spec.log.string()};
+    scan.rules.required = {{spec.match.empty() ? "." : RE2::QuoteMeta(spec.match), 1, true}};
+    scan.show = 0;
+    return scan;
+}
+
+/// Reads a log's wall-clock times on `zone`, as cron's own clock would.
+inline timestamp_reader ran_clock(const tz_zone& zone, cron_time now) {
+    return timestamp_reader(now, [zone](std::int64_t wall) {
+        return wall - zone.offset_at(wall - zone.offset_at(wall));
+    });
+}
+
+/// The time of the scan's `last` match (its event's time), if it has one.
+inline std::optional<cron_time> last_match_time(const nlohmann::json& last) {
+    if (last.is_null() || !last.at("time").is_string()) return std::nullopt;
+    const auto millis = timestamp_reader().whole_text(last.at("time").get<std::string>());
+    if (!millis) return std::nullopt;
+    return time_of(*millis / 1000);
+}
+
+/// The verdict from the scan's last matching line against the due run.
+inline check_result judge_ran(const cron_ran_spec& spec, const nlohmann::json& pattern,
+                              cron_time due, const tz_zone& zone) {
+    const std::uint64_t matching = pattern.at("lines");
+    const nlohmann::json last = pattern.value("last", nlohmann::json());
+    const auto latest = last_match_time(last);
+    const std::string what = spec.match.empty() ? std::string("a line")
+                                                : fmt::format("a line containing '{}'", spec.match);
+    const std::string due_text = format_cron_time(due, zone);
+    const auto at = [&] { return format_cron_time(*latest, zone); };
+    if (matching > 0 && !latest)
+        return check_result::error(
+            "cron.ran",
+            fmt::format("{} of '{}' {}, but no time rollcheck can read is on or above "
+                        "{} (ISO 8601, Python logging, syslog, epoch seconds)",
+                        counted(matching, "line"), spec.log.string(),
+                        matching == 1 ? "matches" : "match", matching == 1 ? "it" : "any of them"));
+    if (latest && *latest >= due)
+        return check_result::pass(
+            "cron.ran", fmt::format("'{}' logged {} at {} ({}:{}), after the run due at {} {}",
+                                    spec.schedule, what, at(), spec.log.string(),
+                                    last.at("line").get<std::uint64_t>(), due_text, zone.name()));
+    return check_result::fail(
+        "cron.ran",
+        fmt::format("no {} in '{}' since the run of '{}' due at {} {} (grace {} min); {}",
+                    what.substr(2), spec.log.string(), spec.schedule, due_text, zone.name(),
+                    std::chrono::duration_cast<std::chrono::minutes>(spec.grace).count(),
+                    latest ? fmt::format("the last one is from {} (line {})", at(),
+                                         last.at("line").get<std::uint64_t>())
+                           : std::string("none at all")));
+}
+
+} // namespace detail
+
 inline check_result check_cron_ran(const cron_ran_spec& spec) {
     return timed_check("cron.ran", [&]() -> check_result {
         std::string why;
@@ -476,59 +539,15 @@ inline check_result check_cron_ran(const cron_ran_spec& spec) {
             return check_result::error("cron.ran", fmt::format("'{}' has not fired in 400 years "
                                                                "before now: nothing to check",
                                                                spec.schedule));
-        std::error_code ec;
-        if (std::filesystem::is_directory(spec.log, ec))
-            return check_result::error(
-                "cron.ran", fmt::format("cannot read log '{}': is a directory", spec.log.string()));
-        std::ifstream in(spec.log, std::ios::binary);
-        if (!in)
-            return check_result::error(
-                "cron.ran",
-                fmt::format("cannot read log '{}': {}", spec.log.string(), std::strerror(errno)));
-        std::optional<std::int64_t> latest;
-        std::size_t matching = 0, number = 0, latest_line = 0;
-        for (std::string line; std::getline(in, line);) {
-            ++number;
-            if (!spec.match.empty() && line.find(spec.match) == std::string::npos) continue;
-            ++matching;
-            const auto t = detail::log_line_time(line, *log_zone, detail::seconds_of(now));
-            if (t && (!latest || *t >= *latest)) {
-                latest = t;
-                latest_line = number;
-            }
-        }
-        const auto due_text = format_cron_time(*due, *zone);
-        const auto what = spec.match.empty() ? std::string("a line")
-                                             : fmt::format("a line containing '{}'", spec.match);
-        check_result r;
-        if (matching > 0 && !latest) {
-            r = check_result::error(
-                "cron.ran", fmt::format("{} lines of '{}' match, but none starts with a time "
-                                        "rollcheck can read (ISO 8601 or syslog)",
-                                        matching, spec.log.string()));
-        } else if (latest && *latest >= detail::seconds_of(*due)) {
-            r = check_result::pass(
-                "cron.ran",
-                fmt::format("'{}' logged {} at {} ({}:{}), after the run due at {} {}",
-                            spec.schedule, what, format_cron_time(detail::time_of(*latest), *zone),
-                            spec.log.string(), latest_line, due_text, zone->name()));
-        } else {
-            r = check_result::fail(
-                "cron.ran",
-                fmt::format("no {} in '{}' since the run of '{}' due at {} {} (grace {} min); {}",
-                            what.substr(2), spec.log.string(), spec.schedule, due_text,
-                            zone->name(), grace.count() / 60,
-                            latest ? fmt::format("the last one is from {} (line {})",
-                                                 format_cron_time(detail::time_of(*latest), *zone),
-                                                 latest_line)
-                                   : std::string("none at all")));
-        }
-        r.totals = {
-            {"due", due_text},
-            {"zone", zone->name()},
-            {"matching_lines", matching},
-            {"latest", latest ? nlohmann::json(format_cron_time(detail::time_of(*latest), *zone))
-                              : nlohmann::json()}};
+        auto scan = detail::scan_logs(detail::ran_scan_of(spec), detail::ran_clock(*log_zone, now));
+        if (scan.status == verdict::error) return check_result::error("cron.ran", scan.summary);
+        const auto& pattern = scan.totals.at("patterns").at(0);
+        check_result r = detail::judge_ran(spec, pattern, *due, *zone);
+        const auto& last = pattern.value("last", nlohmann::json());
+        r.totals = {{"due", format_cron_time(*due, *zone)},
+                    {"zone", zone->name()},
+                    {"matching_lines", pattern.at("lines")},
+                    {"latest", last.is_null() ? nlohmann::json() : last}};
         return r;
     });
 }

@@ -38,6 +38,7 @@ struct log_pattern {
     std::string text;
     pattern_role role = pattern_role::error;
     std::size_t min_count = 0; ///< for required patterns
+    bool locate_last = false;  ///< report where it last matched
     std::unique_ptr<RE2> re;
     /// Vectorscan scans a stream, not lines: a pattern that can match a
     /// newline may report a match spanning two lines, so its lines are
@@ -74,11 +75,13 @@ struct hs_scratch_deleter {
 /// All patterns of one scan; `compile` validates them and builds the database.
 class pattern_set {
 public:
-    void add(std::string text, pattern_role role, std::size_t min_count = 0) {
+    void add(std::string text, pattern_role role, std::size_t min_count = 0,
+             bool locate_last = false) {
         log_pattern p;
         p.text = std::move(text);
         p.role = role;
         p.min_count = min_count;
+        p.locate_last = locate_last;
         patterns_.push_back(std::move(p));
     }
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <hs/hs.h>
@@ -35,11 +36,19 @@ inline constexpr std::size_t line_decision_limit = 16 << 20;
 inline constexpr int event_lookback_lines = 256;
 
 /// What all files of one check add up to.
+/// Where a pattern last matched: the line, and the time of its event.
+struct last_match {
+    std::string file;
+    std::uint64_t line = 0;
+    std::optional<log_millis> time;
+};
+
 struct scan_tally {
     scan_tally(std::size_t show, std::size_t patterns)
-        : evidence(show), pattern_lines(patterns, 0) {}
+        : evidence(show), pattern_lines(patterns, 0), last_matches(patterns) {}
     bounded_evidence evidence;
-    std::vector<std::uint64_t> pattern_lines; ///< per pattern, lines counted
+    std::vector<std::uint64_t> pattern_lines;            ///< per pattern, lines counted
+    std::vector<std::optional<last_match>> last_matches; ///< per pattern that asks (locate_last)
     std::uint64_t error_lines = 0, error_events = 0, excluded_lines = 0, bytes = 0;
     std::optional<log_millis> first_time, last_time;
 
@@ -112,6 +121,8 @@ public:
         }
         if (ctx_.patterns.has_line_patterns()) match_lines_with_re2(true);
         settle(UINT64_MAX);
+        for (const auto& [id, hit] : last_hits_)
+            tally_.last_matches[id] = last_match{cursor_.name, line_number(hit.first), hit.second};
         tally_.bytes += reader_.end() - begin_;
     }
 
@@ -224,6 +235,7 @@ private:
         const log_pattern* first_error = nullptr;
         for (const unsigned id : hit.ids) {
             ++tally_.pattern_lines[id];
+            if (patterns[id].locate_last) last_hits_[id] = {hit.start, event.time};
             excluded |= patterns[id].role == pattern_role::exclude;
             if (patterns[id].role == pattern_role::error && !error) {
                 error = true;
@@ -269,10 +281,8 @@ private:
     /// The line number (from 1) of the line starting at `start`, counting
     /// only the newlines not counted before.
     std::uint64_t line_number(std::uint64_t start) {
-        if (start < cursor_.counted_to) {
-            cursor_.counted_to = 0;
-            cursor_.lines_before = 0;
-        }
+        if (start < cursor_.counted_to)
+            return cursor_.lines_before - reader_.newlines(start, cursor_.counted_to) + 1;
         cursor_.lines_before += reader_.newlines(cursor_.counted_to, start);
         cursor_.counted_to = start;
         return cursor_.lines_before + 1;
@@ -328,6 +338,8 @@ private:
     std::uint64_t begin_;
     std::vector<std::uint64_t> covered_;
     std::map<std::uint64_t, line_hit> hits_;
+    /// Per pattern that asks, its last line in this region: start, event time.
+    std::map<unsigned, std::pair<std::uint64_t, std::optional<log_millis>>> last_hits_;
     std::uint64_t line_begin_;
     std::exception_ptr failure_;
 };

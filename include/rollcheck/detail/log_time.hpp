@@ -7,9 +7,11 @@
 #include <chrono>
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -18,15 +20,21 @@ namespace rollcheck::detail {
 /// Milliseconds since the Unix epoch (UTC).
 using log_millis = std::int64_t;
 
-/// Reads timestamps. Times without a zone are local time (TZ), as Python
-/// logging and syslog write them. A syslog time has no year: it gets the
-/// year that puts it at most one day after `now`.
+/// A clock's wall time to UTC: given a time's fields counted as if they
+/// were UTC (seconds since the epoch), the UTC seconds they stand for.
+using wall_clock_to_utc = std::function<std::int64_t(std::int64_t)>;
+
+/// Reads timestamps. Times without a zone are on `wall_clock` when given,
+/// else local time (TZ), as Python logging and syslog write them. A syslog
+/// time has no year: it gets the year that puts it at most one day after `now`.
 class timestamp_reader {
 public:
     explicit timestamp_reader(
-        std::chrono::system_clock::time_point now = std::chrono::system_clock::now())
+        std::chrono::system_clock::time_point now = std::chrono::system_clock::now(),
+        wall_clock_to_utc wall_clock = {})
         : now_(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch())
-                   .count()) {
+                   .count()),
+          wall_clock_(std::move(wall_clock)) {
         const std::time_t t = std::chrono::system_clock::to_time_t(now);
         std::tm local{};
         ::localtime_r(&t, &local);
@@ -107,7 +115,11 @@ private:
     /// and consecutive lines share their hour.
     log_millis local(const fields& f) const {
         const long long key = ((f.year * 100LL + f.month) * 100 + f.day) * 100 + f.hour;
-        if (key != cached_hour_) {
+        if (key != cached_hour_ && wall_clock_) {
+            const fields hour{f.year, f.month, f.day, f.hour, 0, 0};
+            cached_hour_start_ = wall_clock_(utc(hour) / 1000) * 1000;
+            cached_hour_ = key;
+        } else if (key != cached_hour_) {
             std::tm tm{};
             tm.tm_year = f.year - 1900;
             tm.tm_mon = f.month - 1;
@@ -223,6 +235,7 @@ private:
     }
 
     log_millis now_;
+    wall_clock_to_utc wall_clock_;
     int this_year_;
     mutable long long cached_hour_ = -1;
     mutable log_millis cached_hour_start_ = 0;
