@@ -363,7 +363,6 @@ struct cron_ran_spec {
     std::chrono::milliseconds grace{std::chrono::minutes(15)}; ///< time a run has to log
     std::optional<cron_time> now; ///< the time of the check; default the clock's
     std::string log_zone;         ///< zone of log times without offset; empty: `zone`
-    std::size_t show = 10;
 };
 
 [[nodiscard]] inline check_result check_cron_ran(const cron_ran_spec& spec);

@@ -1,5 +1,9 @@
 // `rollcheck cron …` as an operator runs it: output and exit status.
+#include <chrono>
+#include <ctime>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include <sys/stat.h>
 
@@ -90,4 +94,32 @@ TEST_CASE("cron expect, snapshot and diff exit 0 when healthy, 1 when not") {
     CHECK(diff.exit_code == 1);
     CHECK(nlohmann::json::parse(diff.out.text())["totals"]["added"] == 1);
     CHECK(cli({"expect", "--schedule", "0 2 * * *"}).exit_code == 2); // --command missing
+}
+
+TEST_CASE("cron ran exits 0 when the job logged since its last run, 1 when not, 2 without a log") {
+    rollcheck_test::temp_dir dir;
+    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm utc{};
+    ::gmtime_r(&now, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    const auto fresh = dir.write("fresh.log", std::string(stamp) + " scoring done\n");
+    const auto stale = dir.write("stale.log", "2020-01-01T00:00:00Z scoring done\n");
+    const std::vector<std::string> every_minute{"ran", "--schedule", "* * * * *", "--grace",
+                                                "1m",  "--match",    "scoring",   "--log"};
+    auto with_log = [&](const std::filesystem::path& log) {
+        auto args = every_minute;
+        args.push_back(log.string());
+        return cli(args);
+    };
+    const auto ran = with_log(fresh);
+    CHECK(ran.exit_code == 0);
+    CHECK_THAT(ran.out.text(), Catch::StartsWith("PASS cron.ran: '* * * * *' logged a line "
+                                                 "containing 'scoring' at "));
+    const auto late = with_log(stale);
+    CHECK(late.exit_code == 1);
+    CHECK_THAT(late.out.text(), Catch::Contains("the last one is from 2020-01-01T00:00 (line 1)"));
+    const auto missing = with_log(dir / "missing.log");
+    CHECK(missing.exit_code == 2);
+    CHECK_THAT(missing.out.text(), Catch::Contains("missing.log: cannot open: No such file"));
 }

@@ -243,11 +243,10 @@ void add_ran(CLI::App& group) {
     cmd->add_option("--tz", o->spec.zone, "the schedule's zone")->capture_default_str();
     cmd->add_option("--log-tz", o->spec.log_zone,
                     "zone of log times written without an offset (default: --tz)");
-    add_check(*cmd, [o](const output_options& out) {
+    add_check(*cmd, [o](const output_options&) {
         auto spec = o->spec;
         spec.log = o->log;
         spec.grace = parse_duration(o->grace);
-        spec.show = out.evidence_limit();
         return check_cron_ran(spec);
     });
 }
