@@ -139,19 +139,23 @@ private:
     }
 
     /// Scans `d` up to `size`; when the file is truncated while it is read
-    /// (between the size and the read), the scan is undone and false
-    /// returned, so that the copy can be read from the same place.
+    /// (between the size and the read: a short read, or other first bytes
+    /// after it), the scan is undone and false returned, so that the copy
+    /// can be read from the same place.
     bool scan_unless_truncated(followed_descriptor& d, std::uint64_t size) {
         const scan_tally tally_before = tally_;
         const auto before = d.where();
         try {
             scan_to(d, size);
-            return true;
+            if (before.fingerprint_length == 0 ||
+                head_fingerprint(d.fd.get(), before.fingerprint_length) == before.fingerprint)
+                return true;
         } catch (const file_shrank&) {
-            tally_ = tally_before;
-            d.restore(before);
-            return false;
+            // undone below, as for other first bytes
         }
+        tally_ = tally_before;
+        d.restore(before);
+        return false;
     }
 
     void restart_after_truncation(followed_file& f) {
