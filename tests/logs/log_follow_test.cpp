@@ -2,7 +2,10 @@
 // rotates them: by rename-and-create and by copytruncate, every line is
 // read once, none lost, none repeated.
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -25,7 +28,7 @@ public:
         : path_(std::move(path)), lines_(lines), how_(how) {}
 
     void run() {
-        std::this_thread::sleep_for(300ms); // the window opens first
+        wait_until_followed();
         std::FILE* out = std::fopen(path_.c_str(), "a");
         for (int i = 0; i < lines_; ++i) {
             if (i == lines_ / 2) out = rotate(out);
@@ -40,6 +43,24 @@ public:
     }
 
 private:
+    /// The window opens first: until this process has the log open (the
+    /// follower, which reads from the end), nothing is written.
+    void wait_until_followed() const {
+        const auto canonical = std::filesystem::canonical(path_);
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            std::error_code ec;
+            for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+                std::error_code link_ec;
+                if (std::filesystem::read_symlink(fd.path(), link_ec) == canonical) {
+                    std::this_thread::sleep_for(20ms); // its end is taken right after the open
+                    return;
+                }
+            }
+            std::this_thread::sleep_for(5ms);
+        }
+    }
+
     std::FILE* rotate(std::FILE* out) {
         const auto rotated = path_.string() + ".1";
         if (how_ == rotation::rename_and_create) {
