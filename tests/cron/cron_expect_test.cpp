@@ -244,6 +244,21 @@ TEST_CASE("did it run: a line without a time of its own has the time of the line
     CHECK(ran.totals["matching_lines"] == 2);
 }
 
+TEST_CASE("did it run: an empty log fails, and a log's name is a path, never a pattern") {
+    rollcheck_test::temp_dir dir;
+    cron_ran_spec spec;
+    spec.schedule = "0 2 * * *";
+    spec.now = parse_cron_time("2026-11-28T10:00");
+    spec.log = dir.write("job.log", ""); // rotated, and the job never wrote since
+    const auto empty = check_cron_ran(spec);
+    REQUIRE_VERDICT(empty, verdict::fail);
+    CHECK_THAT(empty.summary, Catch::EndsWith("(grace 15 min); none at all"));
+
+    spec.log = dir.write("job[1].log", "2026-11-28T02:00:03Z job done\n");
+    dir.write("job1.log", "2026-11-20T02:00:03Z another job\n");
+    REQUIRE_VERDICT(check_cron_ran(spec), verdict::pass);
+}
+
 TEST_CASE("did it run: log times without an offset are on the log's zone, not the job's") {
     rollcheck_test::temp_dir dir;
     cron_ran_spec spec;
@@ -274,9 +289,15 @@ TEST_CASE("did it run: syslog lines, CRON_TZ zones, unreadable logs and undated 
     const auto undated = check_cron_ran(spec);
     REQUIRE_VERDICT(undated, verdict::error);
     CHECK(undated.summary == fmt::format("1 line of '{}' matches, but no time rollcheck can read "
-                                         "is on or above it (ISO 8601, Python logging, syslog, "
-                                         "epoch seconds)",
+                                         "is on or above it (line 1; ISO 8601, Python logging, "
+                                         "syslog, epoch seconds)",
                                          spec.log.string()));
+    spec.log = dir.write("late-undated", "Nov 28 02:00:01 host CRON[812]: CMD (python x.py)\n" +
+                                             std::string(300, '\n') + "CMD (python x.py) done\n");
+    CHECK(check_cron_ran(spec).summary ==
+          fmt::format("2 lines of '{}' match, but no time rollcheck can read is on or above the "
+                      "last (line 302; ISO 8601, Python logging, syslog, epoch seconds)",
+                      spec.log.string()));
     spec.log = dir / "missing.log";
     CHECK(check_cron_ran(spec).summary ==
           fmt::format("{}: cannot open: No such file or directory", spec.log.string()));

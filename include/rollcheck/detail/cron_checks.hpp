@@ -2,10 +2,12 @@
 /// The bodies of the cron verifiers declared in cron.hpp.
 #pragma once
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <re2/re2.h>
@@ -462,7 +464,7 @@ namespace detail {
 /// (any line that is not empty when there is none), located where it last matched.
 inline log_scan_spec ran_scan_of(const cron_ran_spec& spec) {
     log_scan_spec scan;
-    scan.files = {spec.log.string()};
+    scan.files = {literal_log_path(spec.log.string())};
     scan.rules.required = {{spec.match.empty() ? "." : RE2::QuoteMeta(spec.match), 1, true}};
     scan.show = 0;
     return scan;
@@ -496,10 +498,11 @@ inline check_result judge_ran(const cron_ran_spec& spec, const nlohmann::json& p
     if (matching > 0 && !latest)
         return check_result::error(
             "cron.ran",
-            fmt::format("{} of '{}' {}, but no time rollcheck can read is on or above "
-                        "{} (ISO 8601, Python logging, syslog, epoch seconds)",
+            fmt::format("{} of '{}' {}, but no time rollcheck can read is on or above {} (line "
+                        "{}; ISO 8601, Python logging, syslog, epoch seconds)",
                         counted(matching, "line"), spec.log.string(),
-                        matching == 1 ? "matches" : "match", matching == 1 ? "it" : "any of them"));
+                        matching == 1 ? "matches" : "match", matching == 1 ? "it" : "the last",
+                        last.at("line").get<std::uint64_t>()));
     if (latest && *latest >= due)
         return check_result::pass(
             "cron.ran", fmt::format("'{}' logged {} at {} ({}:{}), after the run due at {} {}",
@@ -539,9 +542,15 @@ inline check_result check_cron_ran(const cron_ran_spec& spec) {
             return check_result::error("cron.ran", fmt::format("'{}' has not fired in 400 years "
                                                                "before now: nothing to check",
                                                                spec.schedule));
-        auto scan = detail::scan_logs(detail::ran_scan_of(spec), detail::ran_clock(*log_zone, now));
-        if (scan.status == verdict::error) return check_result::error("cron.ran", scan.summary);
-        const auto& pattern = scan.totals.at("patterns").at(0);
+        nlohmann::json pattern = {{"lines", 0}}; // an empty log: rotated, and nothing since
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(spec.log, ec) ||
+            std::filesystem::file_size(spec.log, ec) != 0 || ec) {
+            auto scan =
+                detail::scan_logs(detail::ran_scan_of(spec), detail::ran_clock(*log_zone, now));
+            if (scan.status == verdict::error) return check_result::error("cron.ran", scan.summary);
+            pattern = scan.totals.at("patterns").at(0);
+        }
         check_result r = detail::judge_ran(spec, pattern, *due, *zone);
         const auto& last = pattern.value("last", nlohmann::json());
         r.totals = {{"due", format_cron_time(*due, *zone)},

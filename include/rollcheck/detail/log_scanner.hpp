@@ -35,13 +35,14 @@ inline constexpr std::size_t line_decision_limit = 16 << 20;
 /// How far back a line looks for the timestamp of its event.
 inline constexpr int event_lookback_lines = 256;
 
-/// What all files of one check add up to.
 /// Where a pattern last matched: the line, and the time of its event.
 struct last_match {
     std::string file;
     std::uint64_t line = 0;
     std::optional<log_millis> time;
 };
+
+/// What all files of one check add up to.
 
 struct scan_tally {
     scan_tally(std::size_t show, std::size_t patterns)

@@ -62,6 +62,20 @@ struct log_input {
     return names;
 }
 
+/// `path` as a pattern resolve_inputs takes for that one file: glob
+/// characters escaped (glob(3) then reads the backslashes), and "-"
+/// (stdin) made a path.
+[[nodiscard]] inline std::string literal_log_path(const std::string& path) {
+    if (path == "-") return "./-";
+    if (path.find_first_of("*?[") == std::string::npos) return path;
+    std::string out;
+    for (const char c : path) {
+        if (c == '*' || c == '?' || c == '[' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
 /// Expands globs ("-" is stdin) and, when asked, adds rotated siblings
 /// before each file. Returns what is wrong, or "".
 [[nodiscard]] inline std::string resolve_inputs(const std::vector<std::string>& patterns,
