@@ -11,7 +11,7 @@
 ///     });
 #pragma once
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -26,7 +26,9 @@
 #include <utility>
 #include <vector>
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -46,11 +48,11 @@ struct connection_spec {
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
     /// Set with SET LOCAL in every transaction; 0 disables it.
     std::chrono::milliseconds statement_timeout{std::chrono::seconds(30)};
-    /// The longest a check may wait on the server once connected, kept by
-    /// rollcheck itself: the statement timeout is the server's, and a server
-    /// that stops answering (a stopped backend, a frozen proxy or network)
-    /// never sends it. When reached, the connection is cut and the check is
-    /// an error. 0 disables it.
+    /// The longest one transaction of a check may take, kept by rollcheck
+    /// itself: the statement timeout is the server's, and a server that
+    /// stops answering (a stopped backend, a frozen proxy or network) never
+    /// sends it. When reached, the connection is cut and the check is an
+    /// error. 0 disables it.
     std::chrono::milliseconds deadline{std::chrono::minutes(5)};
     /// Used when neither the DSN nor PGAPPNAME sets `application_name`.
     std::string application_name = "rollcheck";
@@ -284,53 +286,73 @@ inline std::string table_ref::display() const {
 
 namespace detail {
 
-/// Cuts a connection's socket when a deadline passes before it is disarmed
-/// (destroyed): whatever the connection waits for then fails at once.
+/// Cuts a connection's socket when a deadline passes before it is
+/// disarmed: whatever the connection waits for then fails at once. It
+/// holds a duplicate of the socket, so the number it shuts down is never
+/// one the connection has since closed and something else reused.
 class connection_watchdog {
 public:
     connection_watchdog(int socket, std::chrono::milliseconds after) {
         if (after.count() <= 0 || socket < 0) return;
-        thread_ = std::thread([this, socket, until = std::chrono::steady_clock::now() + after] {
+        socket_ = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
+        if (socket_ < 0) return;
+        const auto until =
+            std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(after, longest);
+        thread_ = std::thread([this, until] {
             std::unique_lock<std::mutex> lock(mutex_);
             if (!disarmed_.wait_until(lock, until, [this] { return done_; })) {
                 fired_ = true;
-                ::shutdown(socket, SHUT_RDWR);
+                ::shutdown(socket_, SHUT_RDWR);
             }
         });
     }
     ~connection_watchdog() {
-        if (!thread_.joinable()) return;
-        {
-            const std::lock_guard<std::mutex> lock(mutex_);
-            done_ = true;
-        }
-        disarmed_.notify_one();
-        thread_.join();
+        (void)disarm();
+        if (socket_ >= 0) ::close(socket_);
     }
     connection_watchdog(const connection_watchdog&) = delete;
     connection_watchdog& operator=(const connection_watchdog&) = delete;
 
-    [[nodiscard]] bool fired() const noexcept { return fired_; }
+    /// Stops watching; true when the deadline had already cut the connection.
+    bool disarm() {
+        if (thread_.joinable()) {
+            {
+                const std::lock_guard<std::mutex> lock(mutex_);
+                done_ = true;
+            }
+            disarmed_.notify_one();
+            thread_.join();
+        }
+        return fired_;
+    }
 
 private:
+    static constexpr std::chrono::hours longest{24 * 365 * 100}; // no steady_clock overflow
+
+    int socket_ = -1;
     std::mutex mutex_;
     std::condition_variable disarmed_;
     bool done_ = false;
-    std::atomic<bool> fired_{false};
+    bool fired_ = false; ///< written by the thread, read after it is joined
     std::thread thread_;
 };
 
 } // namespace detail
 
 /// An open connection whose every query runs in a READ ONLY transaction
-/// with the spec's statement timeout, and which is cut when the spec's
-/// deadline passes.
+/// with the spec's statement timeout, and whose every transaction is cut
+/// when it outlasts the spec's deadline.
 class pg_session {
 public:
     /// Connects; throws what libpqxx throws (db_check turns it into a result).
     explicit pg_session(const connection_spec& spec)
-        : spec_(spec), connection_(detail::build_conninfo(spec)),
-          watchdog_(connection_.sock(), spec.deadline) {
+        : spec_(spec), connection_(detail::build_conninfo(spec)) {
+        // A broken connection stays broken: libpqxx would otherwise
+        // reconnect behind the deadline's back.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        connection_.inhibit_reactivation(true);
+#pragma GCC diagnostic pop
         target_.host = value_or_empty(connection_.hostname());
         target_.port = value_or_empty(connection_.port());
         target_.dbname = value_or_empty(connection_.dbname());
@@ -352,29 +374,45 @@ public:
             std::forward<Body>(body));
     }
 
-    [[nodiscard]] const server_target& target() const noexcept { return target_; }
-    [[nodiscard]] const connection_spec& spec() const noexcept { return spec_; }
-    [[nodiscard]] pqxx::connection& connection() noexcept { return connection_; }
+    [[nodiscard]] const server_target& target() const noexcept {
+        return target_;
+    }
+    [[nodiscard]] const connection_spec& spec() const noexcept {
+        return spec_;
+    }
+    [[nodiscard]] pqxx::connection& connection() noexcept {
+        return connection_;
+    }
     /// True once the deadline cut the connection.
-    [[nodiscard]] bool deadline_passed() const noexcept { return watchdog_.fired(); }
+    [[nodiscard]] bool deadline_passed() const noexcept {
+        return deadline_passed_;
+    }
 
 private:
     template <typename Transaction, typename Body>
     auto run(Body&& body) {
-        Transaction tx(connection_);
-        tx.exec_params("SELECT set_config('statement_timeout', $1, true)",
-                       std::to_string(spec_.statement_timeout.count()));
-        auto value = std::forward<Body>(body)(tx);
-        tx.commit();
-        return value;
+        detail::connection_watchdog watchdog(connection_.sock(), spec_.deadline);
+        try {
+            Transaction tx(connection_);
+            tx.exec_params("SELECT set_config('statement_timeout', $1, true)",
+                           std::to_string(spec_.statement_timeout.count()));
+            auto value = std::forward<Body>(body)(tx);
+            tx.commit();
+            return value;
+        } catch (...) {
+            deadline_passed_ = watchdog.disarm();
+            throw;
+        }
     }
 
-    static std::string value_or_empty(const char* text) { return text != nullptr ? text : ""; }
+    static std::string value_or_empty(const char* text) {
+        return text != nullptr ? text : "";
+    }
 
     connection_spec spec_;
     pqxx::connection connection_;
-    detail::connection_watchdog watchdog_; ///< after connection_: disarmed before it closes
     server_target target_;
+    bool deadline_passed_ = false;
 };
 
 namespace detail {
@@ -452,7 +490,10 @@ template <typename Body>
         } catch (const std::invalid_argument& e) {
             return check_result::error(check, detail::scrub(e.what(), spec));
         } catch (const std::exception& e) {
-            if (session && session->deadline_passed())
+            const bool connection_fault =
+                dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
+                dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr;
+            if (session && session->deadline_passed() && connection_fault)
                 return check_result::error(
                     check, fmt::format("no answer from {} within the deadline of {} while "
                                        "checking {}: the connection was cut",

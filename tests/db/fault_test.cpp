@@ -211,6 +211,19 @@ TEST_CASE("a server that stops answering is cut off at the deadline, and the err
     require_no_secret(r, postgres().password);
 }
 
+TEST_CASE("the deadline bounds each transaction, not the whole check") {
+    auto connection = rollcheck_test::socket_spec();
+    connection.deadline = 1500ms;
+    const auto r = db_check("db.probe", connection, "pg_sleep", [](pg_session& s) {
+        for (int i = 0; i < 3; ++i)
+            (void)s.read(
+                [](pqxx::read_transaction& tx) { return tx.exec("SELECT pg_sleep(0.6)"); });
+        return check_result::pass("db.probe", "three transactions of 0.6 s");
+    });
+    REQUIRE_VERDICT(r, verdict::pass);
+    CHECK(r.elapsed >= 1800ms);
+}
+
 TEST_CASE("a server that is down is an error at once, naming host, port and database") {
     const local_socket bound(false); // bound, not listening: refused, and no one else takes it
     const int port = bound.port();

@@ -36,8 +36,8 @@ struct connection_options {
             ->check(duration_validator())
             ->capture_default_str();
         cmd.add_option("--deadline", deadline,
-                       "longest wait on the server once connected, kept client-side: a server "
-                       "that stops answering is cut off (0s: none)")
+                       "longest one transaction may take, kept client-side: a server that stops "
+                       "answering is cut off (0s: none)")
             ->check(duration_validator())
             ->capture_default_str();
     }
