@@ -342,6 +342,12 @@ private:
                         detail::describe_bytes(tally.bytes));
         auto r = detail::judge_scan(check, patterns, tally, spec.rules, where);
         r.totals["rotations"] = follower.rotations();
+        // Unread lines could hold errors: no pass can vouch for them.
+        for (const auto& rotation : follower.rotations()) {
+            if (r.status != verdict::pass || !rotation.contains("lost")) continue;
+            r.status = verdict::error;
+            r.summary += fmt::format(", but {}", rotation["lost"].get<std::string>());
+        }
         return r;
     });
 }

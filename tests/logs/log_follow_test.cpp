@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-enum class rotation { none, rename_and_create, copytruncate };
+enum class rotation { none, rename_and_create, copytruncate, truncate_without_copy };
 
 /// Appends `lines` heartbeat lines (one ERROR among them) to `path`, in
 /// O_APPEND mode as loggers do, rotating it halfway as asked.
@@ -72,10 +72,9 @@ private:
             std::fclose(out);
             return std::fopen(path_.c_str(), "a");
         }
-        if (how_ == rotation::copytruncate) {
-            std::filesystem::copy_file(path_, rotated);
+        if (how_ == rotation::copytruncate) std::filesystem::copy_file(path_, rotated);
+        if (how_ == rotation::copytruncate || how_ == rotation::truncate_without_copy)
             std::filesystem::resize_file(path_, 0);
-        }
         return out;
     }
 
@@ -137,6 +136,25 @@ TEST_CASE("follow survives copytruncate rotation without losing or repeating a l
     CHECK(r.evidence.total() == 1);
     CHECK(r.totals["rotations"][0]["kind"] == "copytruncate");
     CHECK(r.totals["rotations"][0]["rest_read_from"] == log.string() + ".1");
+}
+
+TEST_CASE("follow cannot pass when a truncation left no copy of what it had not read") {
+    rollcheck_test::temp_dir dir;
+    const auto log = dir.write("app.log", "");
+    log_follow_spec spec;
+    spec.files = {log.string()};
+    spec.rules.errors = {"CRITICAL"}; // none written: only the truncation can keep a pass off
+    spec.rules.required = {{"processed .* submissions", 1}};
+    spec.window = 2500ms;
+    spec.poll_interval = 20ms;
+    log_writer writer(log, 200, rotation::truncate_without_copy);
+    std::thread thread([&writer] { writer.run(); });
+    const auto r = check_log_follow(spec);
+    thread.join();
+    REQUIRE_VERDICT(r, verdict::error);
+    CHECK_THAT(r.summary, Catch::Contains(", but no copy of the truncated file at " + log.string() +
+                                          ".1: lines written after byte "));
+    CHECK(r.totals["rotations"][0]["kind"] == "copytruncate");
 }
 
 TEST_CASE("follow fails when the heartbeat falls short, within the window and a second") {
