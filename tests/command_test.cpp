@@ -168,7 +168,7 @@ TEST_CASE("a program that closes its output but keeps running still meets the de
     CHECK(mark.marked_processes().empty());
 }
 
-TEST_CASE("commands run from two threads at once never take each other's programs down") {
+TEST_CASE("a program one thread starts is never taken down by another thread's command") {
     std::atomic<bool> done{false};
     std::vector<command_outcome> slow_runs;
     std::thread slow([&] {
