@@ -4,12 +4,21 @@
 /// Boost.Asio and Boost.Beast, every step bounded by one deadline.
 #pragma once
 
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
+
+#include <netdb.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -64,8 +73,8 @@ using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
 
 /// Starts one asynchronous operation and runs `ioc` until it completes;
-/// every operation started here is bounded (tcp_stream's expiry, or a
-/// cancelled resolver), so this returns by the deadline.
+/// every operation started here is bounded (tcp_stream's expiry), so this
+/// returns by the deadline.
 template <typename Start>
 error_code await(net::io_context& ioc, Start&& start) {
     error_code result = net::error::would_block;
@@ -75,35 +84,88 @@ error_code await(net::io_context& ioc, Start&& start) {
     return result;
 }
 
-/// Resolves `host` before `deadline`; a literal address needs no lookup.
-inline error_code resolve(net::io_context& ioc, const std::string& host, std::uint16_t port,
-                          std::chrono::steady_clock::time_point deadline,
-                          tcp::resolver::results_type& endpoints) {
-    tcp::resolver resolver(ioc);
-    error_code result = net::error::timed_out;
-    resolver.async_resolve(host, std::to_string(port),
-                           [&](error_code ec, tcp::resolver::results_type found) {
-                               result = ec;
-                               endpoints = std::move(found);
-                           });
-    ioc.restart();
-    ioc.run_until(deadline);
-    if (!ioc.stopped()) {
-        resolver.cancel();
-        ioc.restart();
-        ioc.run();
-        result = net::error::timed_out;
+/// getaddrinfo's failure as the error asio would give for it.
+inline error_code addrinfo_error(int status, int saved_errno) {
+    switch (status) {
+    case EAI_AGAIN:
+        return net::error::host_not_found_try_again;
+    case EAI_FAIL:
+        return net::error::no_recovery;
+    case EAI_MEMORY:
+        return net::error::no_memory;
+    case EAI_SERVICE:
+        return net::error::service_not_found;
+    case EAI_SYSTEM:
+        return {saved_errno, boost::system::system_category()};
+    default:
+        return net::error::host_not_found;
     }
-    return result;
+}
+
+/// Resolves `host` before `deadline`; a literal address needs no lookup.
+/// getaddrinfo can neither time out nor be cancelled (asio's resolver waits
+/// for it too), so it runs on a thread of its own, left to finish alone
+/// when the deadline comes first.
+inline error_code resolve(const std::string& host, std::uint16_t port,
+                          std::chrono::steady_clock::time_point deadline,
+                          std::vector<tcp::endpoint>& endpoints) {
+    error_code literal;
+    const auto address = net::ip::make_address(host, literal);
+    if (!literal) {
+        endpoints = {tcp::endpoint(address, port)};
+        return {};
+    }
+    struct lookup {
+        std::mutex mutex;
+        std::condition_variable finished;
+        bool done = false;
+        error_code error;
+        std::vector<tcp::endpoint> found;
+    };
+    auto shared = std::make_shared<lookup>();
+    std::thread([shared, host, port] {
+        addrinfo hints{};
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        addrinfo* list = nullptr;
+        const int status = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &list);
+        const int saved_errno = errno;
+        std::vector<tcp::endpoint> found;
+        for (const addrinfo* a = list; a != nullptr; a = a->ai_next) {
+            tcp::endpoint e;
+            if (a->ai_addrlen > e.capacity()) continue;
+            std::memcpy(e.data(), a->ai_addr, a->ai_addrlen);
+            e.resize(a->ai_addrlen);
+            found.push_back(e);
+        }
+        if (list != nullptr) ::freeaddrinfo(list);
+        const std::lock_guard<std::mutex> lock(shared->mutex);
+        shared->error = status == 0 ? error_code() : addrinfo_error(status, saved_errno);
+        shared->found = std::move(found);
+        shared->done = true;
+        shared->finished.notify_all();
+    }).detach();
+    std::unique_lock<std::mutex> lock(shared->mutex);
+    if (!shared->finished.wait_until(lock, deadline, [&] { return shared->done; }))
+        return net::error::timed_out;
+    endpoints = std::move(shared->found);
+    return shared->error;
+}
+
+/// What stopped a lookup, for messages.
+inline std::string describe_resolve_error(const error_code& ec, std::chrono::milliseconds timeout) {
+    if (ec == net::error::timed_out)
+        return fmt::format("no answer from the name service within {} ms", timeout.count());
+    return ec.message();
 }
 
 /// Resolves and connects before `deadline`.
 inline error_code connect(net::io_context& ioc, boost::beast::tcp_stream& stream,
                           const std::string& host, std::uint16_t port,
                           std::chrono::steady_clock::time_point deadline, bool& resolved) {
-    tcp::resolver::results_type endpoints;
+    std::vector<tcp::endpoint> endpoints;
     resolved = false;
-    if (const auto ec = resolve(ioc, host, port, deadline, endpoints)) return ec;
+    if (const auto ec = resolve(host, port, deadline, endpoints)) return ec;
     resolved = true;
     stream.expires_at(deadline);
     return await(ioc, [&](auto handler) { stream.async_connect(endpoints, std::move(handler)); });
@@ -223,6 +285,11 @@ inline http_answer http_get(const http_url& url, const http_spec& spec) {
     boost::beast::tcp_stream stream(ioc);
     http_answer answer;
     answer.error = connect(ioc, stream, url.host, url.port, deadline, answer.resolved);
+    if (answer.error && !answer.resolved) {
+        answer.error_text = fmt::format("cannot resolve {}: {}", url.host,
+                                        describe_resolve_error(answer.error, spec.timeout));
+        return answer;
+    }
     if (answer.error) {
         answer.error_text = describe_connect_error(answer.error, spec.timeout);
         return answer;
@@ -321,8 +388,9 @@ inline check_result judge_answer(const http_spec& spec, const http_answer& answe
         const auto ec = detail::connect(ioc, stream, spec.host, spec.port,
                                         std::chrono::steady_clock::now() + spec.timeout, resolved);
         if (!resolved)
-            return check_result::error("net.port", fmt::format("{}: cannot resolve {}: {}", where,
-                                                               spec.host, ec.message()));
+            return check_result::error(
+                "net.port", fmt::format("{}: cannot resolve {}: {}", where, spec.host,
+                                        detail::describe_resolve_error(ec, spec.timeout)));
         const auto state =
             ec ? fmt::format("closed ({})", detail::describe_connect_error(ec, spec.timeout))
                : std::string("open");

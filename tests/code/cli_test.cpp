@@ -1,7 +1,12 @@
 // `rollcheck py|files|run|proc|net`, run as a program: help, JSON, and the
 // exit statuses 0 (pass), 1 (fail), 2 (error or bad arguments).
+#include <chrono>
 #include <string>
 #include <vector>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -80,4 +85,35 @@ TEST_CASE("bad arguments exit 2 with a message") {
     r = cli(
         {"files", "restored", "--root", "/tmp", "--revision", "HEAD", "--archive", "/tmp", "x"});
     CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("a name service that never answers is given up on at the deadline") {
+    if (::geteuid() != 0) {
+        WARN("not checked here: it binds port 53 and mounts over /etc/resolv.conf, as root");
+        return;
+    }
+    // A DNS server that takes every query and answers none, on a loopback
+    // address no local resolver uses.
+    const int silent = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(53);
+    addr.sin_addr.s_addr = htonl(0x7f350001); // 127.53.0.1
+    REQUIRE(::bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    rollcheck_test::temp_dir dir;
+    const auto resolv =
+        dir.write("resolv.conf", "nameserver 127.53.0.1\noptions timeout:30 attempts:1\n");
+    // Only this program, in a mount namespace of its own, sees that resolv.conf.
+    const auto r = rollcheck_test::run_program(
+        "unshare", {"-m", "sh", "-c",
+                    "mount --bind \"$1\" /etc/resolv.conf && exec \"$2\" net port "
+                    "--host db.rollcheck.test --port 5432 --timeout 1s",
+                    "sh", resolv.string(), ROLLCHECK_CLI});
+    ::close(silent);
+    INFO(r.err.text());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.out.text(), Catch::StartsWith("ERROR net.port: db.rollcheck.test:5432: cannot "
+                                               "resolve db.rollcheck.test: no answer from the "
+                                               "name service within 1000 ms ("));
+    CHECK(r.elapsed < std::chrono::seconds(5));
 }
