@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -203,6 +204,40 @@ inline bool drain_ready(int fd, captured_output& into, std::size_t limit) {
 }
 
 /// Polls the open streams until both end or `until` passes.
+/// Waits for a child's exit without reaping it: a pidfd (Linux 5.3) wakes
+/// the moment it exits; without one, a short sleep stands in.
+class exit_waiter {
+public:
+    explicit exit_waiter(pid_t pid) {
+#ifdef SYS_pidfd_open
+        fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+#else
+        (void)pid;
+#endif
+    }
+    ~exit_waiter() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    exit_waiter(const exit_waiter&) = delete;
+    exit_waiter& operator=(const exit_waiter&) = delete;
+
+    /// Returns at the exit, or at `until`, whichever comes first.
+    void wait(std::chrono::steady_clock::time_point until) const {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            until - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return;
+        if (fd_ < 0) {
+            std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(1)));
+            return;
+        }
+        pollfd p{fd_, POLLIN, 0};
+        ::poll(&p, 1, static_cast<int>(left.count()));
+    }
+
+private:
+    int fd_ = -1;
+};
+
 inline void pump_output(int fds[2], captured_output* sinks[2], std::size_t limit,
                         std::chrono::steady_clock::time_point until) {
     using clock = std::chrono::steady_clock;
@@ -287,6 +322,7 @@ inline std::string command_spec::display() const {
     detail::direct_children::add(child.id());
     registering.unlock();
     detail::process_tree tree(child.id());
+    const detail::exit_waiter exited(child.id());
 
     int fds[2] = {out_pipe.native_source(), err_pipe.native_source()};
     out_pipe.assign_source(-1);
@@ -304,9 +340,9 @@ inline std::string command_spec::display() const {
             tree.refresh();
             next_refresh = clock::now() + std::chrono::milliseconds(100);
         }
-        if (fds[0] < 0 && fds[1] < 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        detail::pump_output(fds, sinks, spec.output_limit,
-                            std::min(deadline, clock::now() + std::chrono::milliseconds(50)));
+        const auto until = std::min(deadline, clock::now() + std::chrono::milliseconds(50));
+        if (fds[0] < 0 && fds[1] < 0) exited.wait(until); // its output closed: wait for the exit
+        detail::pump_output(fds, sinks, spec.output_limit, until);
     }
     // The program is gone or out of time: take down what it left, keep its last words.
     tree.terminate(timed_out ? spec.kill_grace : std::chrono::milliseconds(200));
