@@ -1,6 +1,7 @@
 // Expectations over crontab sources (files and `crontab -l` through a fake
 // crontab program), snapshot and diff, and "did the job run".
 #include <string>
+#include <utility>
 
 #include <sys/stat.h>
 
@@ -34,6 +35,16 @@ cron_expect_spec expect_in(const std::filesystem::path& file) {
     cron_expect_spec spec;
     spec.sources = {cron_source::file(file)};
     spec.present = {{"0 2 * * *", batch, ""}};
+    return spec;
+}
+
+/// "Did it run" for a job scheduled `0 2 * * *` whose lines contain
+/// `match`, checked at `now` (UTC).
+cron_ran_spec job_at_two(std::string match, const std::string& now) {
+    cron_ran_spec spec;
+    spec.schedule = "0 2 * * *";
+    spec.match = std::move(match);
+    spec.now = parse_cron_time(now);
     return spec;
 }
 
@@ -196,10 +207,7 @@ TEST_CASE("diff: a snapshot that is missing or not a snapshot is an error") {
 
 TEST_CASE("did it run: a log line after the last scheduled time, within the grace period") {
     rollcheck_test::temp_dir dir;
-    cron_ran_spec spec;
-    spec.schedule = "0 2 * * *";
-    spec.match = "batch_opportunity_scoring";
-    spec.now = parse_cron_time("2026-11-28T10:00");
+    auto spec = job_at_two("batch_opportunity_scoring", "2026-11-28T10:00");
     spec.log =
         dir.write("batch.log", "2026-11-27 02:00:04,120 INFO batch_opportunity_scoring start\n"
                                "2026-11-28 02:00:05,311 INFO batch_opportunity_scoring start\n"
@@ -226,10 +234,7 @@ TEST_CASE("did it run: a log line after the last scheduled time, within the grac
 
 TEST_CASE("did it run: a line without a time of its own has the time of the line above it") {
     rollcheck_test::temp_dir dir;
-    cron_ran_spec spec;
-    spec.schedule = "0 2 * * *";
-    spec.match = "scored";
-    spec.now = parse_cron_time("2026-11-28T10:00");
+    auto spec = job_at_two("scored", "2026-11-28T10:00");
     spec.log = dir.write("batch.log", "2026-11-27 02:00:04,120 INFO batch start\n"
                                       "scored 120 submissions\n"
                                       "2026-11-28 02:00:05,311 INFO batch start\n"
@@ -246,9 +251,7 @@ TEST_CASE("did it run: a line without a time of its own has the time of the line
 
 TEST_CASE("did it run: an empty log fails, and a log's name is a path, never a pattern") {
     rollcheck_test::temp_dir dir;
-    cron_ran_spec spec;
-    spec.schedule = "0 2 * * *";
-    spec.now = parse_cron_time("2026-11-28T10:00");
+    auto spec = job_at_two("", "2026-11-28T10:00");
     spec.log = dir.write("job.log", ""); // rotated, and the job never wrote since
     const auto empty = check_cron_ran(spec);
     REQUIRE_VERDICT(empty, verdict::fail);
@@ -261,10 +264,8 @@ TEST_CASE("did it run: an empty log fails, and a log's name is a path, never a p
 
 TEST_CASE("did it run: log times without an offset are on the log's zone, not the job's") {
     rollcheck_test::temp_dir dir;
-    cron_ran_spec spec;
-    spec.schedule = "0 2 * * *"; // 01:00 UTC in Berlin's winter
-    spec.zone = "Europe/Berlin";
-    spec.now = parse_cron_time("2026-11-28T09:00");
+    auto spec = job_at_two("", "2026-11-28T09:00");
+    spec.zone = "Europe/Berlin"; // 02:00 there is 01:00 UTC in winter
     spec.log = dir.write("job.log", "2026-11-28 01:30:00 job done\n");
     REQUIRE_VERDICT(check_cron_ran(spec), verdict::fail); // 01:30 Berlin is 00:30 UTC
     spec.log_zone = "UTC";
@@ -273,11 +274,8 @@ TEST_CASE("did it run: log times without an offset are on the log's zone, not th
 
 TEST_CASE("did it run: syslog lines, CRON_TZ zones, unreadable logs and undated lines") {
     rollcheck_test::temp_dir dir;
-    cron_ran_spec spec;
-    spec.schedule = "0 2 * * *";
+    auto spec = job_at_two("CMD (python", "2026-11-28T09:00");
     spec.zone = "Europe/Berlin";
-    spec.match = "CMD (python";
-    spec.now = parse_cron_time("2026-11-28T09:00");
     spec.log = dir.write("syslog", "Nov 28 02:00:01 host CRON[812]: (app) CMD (python x.py)\n");
     const auto syslog = check_cron_ran(spec);
     REQUIRE_VERDICT(syslog, verdict::pass);

@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <string>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #include <catch2/catch.hpp>
 #include <rollcheck/catch.hpp>
@@ -83,14 +85,22 @@ private:
     rotation how_;
 };
 
-check_result follow_while_writing(const std::filesystem::path& log, int lines, rotation how) {
+/// A 2.5 s window on `log` that needs `heartbeats` progress lines and
+/// counts lines matching `errors`.
+log_follow_spec heartbeat_spec(const std::filesystem::path& log, std::size_t heartbeats,
+                               std::string errors = "ERROR") {
     log_follow_spec spec;
     spec.files = {log.string()};
-    spec.rules.errors = {"ERROR"};
-    spec.rules.required = {{"processed .* submissions", static_cast<std::size_t>(lines)}};
+    spec.rules.errors = {std::move(errors)};
+    spec.rules.required = {{"processed .* submissions", heartbeats}};
     spec.window = 2500ms;
     spec.poll_interval = 20ms;
-    log_writer writer(log, lines, how);
+    return spec;
+}
+
+/// Follows the one file of `spec` while `lines` lines are written to it.
+check_result follow_while_writing(const log_follow_spec& spec, int lines, rotation how) {
+    log_writer writer(spec.files.front(), lines, how);
     std::thread thread([&writer] { writer.run(); });
     auto r = check_log_follow(spec);
     thread.join();
@@ -106,7 +116,7 @@ std::uint64_t heartbeat_lines(const check_result& r) {
 TEST_CASE("follow sees every new line of its window, and only those") {
     rollcheck_test::temp_dir dir;
     const auto log = dir.write("app.log", "2026-11-28 08:00:00,000 ERROR before the window\n");
-    const auto r = follow_while_writing(log, 150, rotation::none);
+    const auto r = follow_while_writing(heartbeat_spec(log, 150), 150, rotation::none);
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK(heartbeat_lines(r) == 150);
     CHECK(log_test::evidence_texts(r) ==
@@ -120,7 +130,7 @@ TEST_CASE("follow sees every new line of its window, and only those") {
 TEST_CASE("follow survives rotation by rename-and-create without losing or repeating a line") {
     rollcheck_test::temp_dir dir;
     const auto log = dir.write("app.log", "");
-    const auto r = follow_while_writing(log, 200, rotation::rename_and_create);
+    const auto r = follow_while_writing(heartbeat_spec(log, 200), 200, rotation::rename_and_create);
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK(heartbeat_lines(r) == 203); // with the three written into the renamed file
     CHECK(r.evidence.total() == 1);
@@ -130,7 +140,7 @@ TEST_CASE("follow survives rotation by rename-and-create without losing or repea
 TEST_CASE("follow survives copytruncate rotation without losing or repeating a line") {
     rollcheck_test::temp_dir dir;
     const auto log = dir.write("app.log", "");
-    const auto r = follow_while_writing(log, 200, rotation::copytruncate);
+    const auto r = follow_while_writing(heartbeat_spec(log, 200), 200, rotation::copytruncate);
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK(heartbeat_lines(r) == 200);
     CHECK(r.evidence.total() == 1);
@@ -141,16 +151,9 @@ TEST_CASE("follow survives copytruncate rotation without losing or repeating a l
 TEST_CASE("follow cannot pass when a truncation left no copy of what it had not read") {
     rollcheck_test::temp_dir dir;
     const auto log = dir.write("app.log", "");
-    log_follow_spec spec;
-    spec.files = {log.string()};
-    spec.rules.errors = {"CRITICAL"}; // none written: only the truncation can keep a pass off
-    spec.rules.required = {{"processed .* submissions", 1}};
-    spec.window = 2500ms;
-    spec.poll_interval = 20ms;
-    log_writer writer(log, 200, rotation::truncate_without_copy);
-    std::thread thread([&writer] { writer.run(); });
-    const auto r = check_log_follow(spec);
-    thread.join();
+    // No CRITICAL line is written: only the truncation can keep a pass off.
+    const auto r = follow_while_writing(heartbeat_spec(log, 1, "CRITICAL"), 200,
+                                        rotation::truncate_without_copy);
     REQUIRE_VERDICT(r, verdict::error);
     CHECK_THAT(r.summary, Catch::Contains(", but no copy of the truncated file at " + log.string() +
                                           ".1: lines written after byte "));
