@@ -198,8 +198,9 @@ record_table(pqxx::transaction_base& tx, table_baseline& t, unsigned buckets, at
     auto r = check_result::pass(
         "db.baseline",
         fmt::format(
-            "wrote {} ({}): {} table(s), {} rows, {} buckets, taken at {}{}", spec.out.string(),
-            describe_bytes(json_bytes), b.tables.size(), rows, b.buckets, b.taken_at,
+            "wrote {} ({}): {}, {}, {} buckets, taken at {}{}", spec.out.string(),
+            describe_bytes(json_bytes), detail::counted(b.tables.size(), "table"),
+            detail::counted(static_cast<std::size_t>(rows), "row"), b.buckets, b.taken_at,
             keys
                 ? fmt::format("; keys in {} ({})", keys_path.string(), describe_bytes(b.keys_bytes))
                 : std::string("; no key file: compare can count lost rows, not name them")));
