@@ -155,11 +155,8 @@ int main(int argc, char** argv) try {
 
     pqxx::connection c(dsn);
     pqxx::nontransaction tx(c);
-    const std::string dup_sql = rollcheck::detail::duplicates_sql(dup, tx);
-    const std::string recent_sql = rollcheck::detail::recent_writes_sql(recent, tx);
-    const std::string window = "'" + rollcheck::detail::interval_parameter(recent.within) + "'";
-    std::string recent_literal = recent_sql;
-    recent_literal.replace(recent_literal.find("$1"), 2, window);
+    const std::string dup_sql = rollcheck::duplicates_statement(dup, tx);
+    const std::string recent_literal = rollcheck::recent_writes_statement(recent, tx);
     const std::string runbook_sql = "SELECT submission_id, COUNT(*) FROM opportunities_unified "
                                     "GROUP BY submission_id HAVING COUNT(*) > 1";
     fmt::print("duplicates SQL: {}\nrecent SQL: {}\n", dup_sql, recent_literal);

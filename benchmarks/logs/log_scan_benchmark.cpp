@@ -22,7 +22,7 @@
 
 #include <fmt/format.h>
 #include <rollcheck/command.hpp>
-#include <rollcheck/detail/log_time.hpp>
+#include <rollcheck/time.hpp>
 
 #ifndef ROLLCHECK_CLI
 #error "the benchmark runs the rollcheck command line: build it with ROLLCHECK_BUILD_VERIFIERS"
@@ -43,7 +43,8 @@ struct options {
 };
 
 std::string log_time(long long line) {
-    return rollcheck::detail::format_log_time(first_millis + line * millis_per_line);
+    return rollcheck::format_utc(
+        rollcheck::time_point(std::chrono::milliseconds(first_millis + line * millis_per_line)));
 }
 
 /// Python logging lines with rising times; about 0.01% ERROR lines, one in

@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <rollcheck/command.hpp>
-#include <rollcheck/detail/cron_fire.hpp>
+#include <rollcheck/cron_schedule.hpp>
 
 #include "test_support.hpp"
 

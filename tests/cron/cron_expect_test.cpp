@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <rollcheck/catch.hpp>
 #include <rollcheck/cron.hpp>
+#include <rollcheck/cron_ran.hpp>
 
 #include "test_support.hpp"
 

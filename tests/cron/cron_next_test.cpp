@@ -4,7 +4,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
-#include <rollcheck/detail/cron_fire.hpp>
+#include <rollcheck/cron_schedule.hpp>
 
 using namespace rollcheck;
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include <catch2/catch.hpp>
-#include <rollcheck/detail/cron_schedule.hpp>
+#include <rollcheck/cron_schedule.hpp>
 
 using namespace rollcheck;
 

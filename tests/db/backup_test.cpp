@@ -56,8 +56,7 @@ backup_spec spec_for(const std::filesystem::path& file, const std::vector<std::s
 
 /// How messages open for an existing file: "FILE (SIZE, " (the age follows).
 std::string opening(const std::filesystem::path& file) {
-    return fmt::format("{} ({}, ", file.string(),
-                       detail::describe_bytes(std::filesystem::file_size(file)));
+    return fmt::format("{} ({}, ", file.string(), describe_bytes(std::filesystem::file_size(file)));
 }
 
 /// Matches "FILE (SIZE, AGE old): `rest`".

@@ -8,7 +8,7 @@
 
 #include <unistd.h>
 
-#include <rollcheck/detail/proc.hpp>
+#include <rollcheck/detail/process/proc.hpp>
 
 #include "test_support.hpp"
 

@@ -1,7 +1,5 @@
 #include "cli.hpp"
 
-#include <cctype>
-
 #include <fmt/format.h>
 
 namespace rollcheck::cli {
@@ -38,39 +36,15 @@ void add_check(CLI::App& cmd, std::function<check_result(const output_options&)>
 }
 
 std::chrono::milliseconds parse_duration(const std::string& text) {
-    using namespace std::chrono;
-    milliseconds total{0};
-    std::size_t i = 0;
-    if (text.empty()) throw CLI::ValidationError("duration", "empty duration");
-    while (i < text.size()) {
-        std::size_t digits = i;
-        while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
-            ++digits;
-        std::size_t unit_end = digits;
-        while (unit_end < text.size() && std::isalpha(static_cast<unsigned char>(text[unit_end])))
-            ++unit_end;
-        const std::string number = text.substr(i, digits - i);
-        const std::string unit = text.substr(digits, unit_end - digits);
-        if (number.empty() || number.size() > 12 || unit.empty())
-            throw CLI::ValidationError(
-                "duration", fmt::format("'{}' is not a duration (like 90s, 15m, 1h, 7d)", text));
-        const long long n = std::stoll(number);
-        if (unit == "ms")
-            total += milliseconds(n);
-        else if (unit == "s")
-            total += seconds(n);
-        else if (unit == "m" || unit == "min")
-            total += minutes(n);
-        else if (unit == "h")
-            total += hours(n);
-        else if (unit == "d")
-            total += hours(24 * n);
-        else
-            throw CLI::ValidationError(
-                "duration", fmt::format("'{}': unknown unit '{}' (ms, s, m, h, d)", text, unit));
-        i = unit_end;
-    }
-    return total;
+    std::string why;
+    if (const auto span = rollcheck::parse_duration(text, why)) return *span;
+    throw CLI::ValidationError("duration", why);
+}
+
+time_point parse_since(const std::string& text) {
+    std::string why;
+    if (const auto t = rollcheck::parse_since(text, why)) return *t;
+    throw CLI::ValidationError("time", why);
 }
 
 CLI::Validator duration_validator() {
@@ -84,6 +58,15 @@ CLI::Validator duration_validator() {
             }
         },
         "DURATION", "duration");
+}
+
+CLI::Validator since_validator() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            std::string why;
+            return rollcheck::parse_since(text, why) ? std::string() : why;
+        },
+        "TIME", "time");
 }
 
 } // namespace rollcheck::cli

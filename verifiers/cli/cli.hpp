@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <rollcheck/result.hpp>
+#include <rollcheck/time.hpp>
 
 namespace rollcheck::cli {
 
@@ -37,6 +38,13 @@ void print_result(const check_result& r, const output_options& out);
 
 /// A CLI11 validator that accepts what parse_duration accepts.
 [[nodiscard]] CLI::Validator duration_validator();
+
+/// A time (ISO 8601, syslog, epoch seconds …) or a duration meaning that long
+/// ago, as rollcheck::parse_since reads it; throws CLI::ValidationError.
+[[nodiscard]] time_point parse_since(const std::string& text);
+
+/// A CLI11 validator that accepts what parse_since accepts.
+[[nodiscard]] CLI::Validator since_validator();
 
 /// The subcommand groups, each in a translation unit of its own.
 void add_db_commands(CLI::App& app);

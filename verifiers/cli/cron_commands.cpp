@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 #include <rollcheck/cron.hpp>
+#include <rollcheck/cron_ran.hpp>
+#include <rollcheck/wording.hpp>
 
 #include "cli.hpp"
 
@@ -16,13 +18,13 @@ struct source_options {
     std::vector<std::string> files, system_files, dirs, users;
     std::string program = "crontab";
 
-    void add_to(CLI::App* cmd) {
-        cmd->add_option("--file", files, "a crontab file in the user format (repeatable)");
-        cmd->add_option("--system-file", system_files,
-                        "a crontab in the system format, with a user field, like /etc/crontab");
-        cmd->add_option("--dir", dirs, "a directory of system-format crontabs, like /etc/cron.d");
-        cmd->add_option("--user", users, "a user whose crontab 'crontab -l -u USER' lists");
-        cmd->add_option("--crontab-program", program, "the program that lists user crontabs")
+    void add_to(CLI::App& cmd) {
+        cmd.add_option("--file", files, "a crontab file in the user format (repeatable)");
+        cmd.add_option("--system-file", system_files,
+                       "a crontab in the system format, with a user field, like /etc/crontab");
+        cmd.add_option("--dir", dirs, "a directory of system-format crontabs, like /etc/cron.d");
+        cmd.add_option("--user", users, "a user whose crontab 'crontab -l -u USER' lists");
+        cmd.add_option("--crontab-program", program, "the program that lists user crontabs")
             ->capture_default_str();
     }
     /// The sources given, or `fallback` when none was.
@@ -98,7 +100,7 @@ void add_next(CLI::App& group) {
     auto o = std::make_shared<options>();
     cmd->add_option("EXPR", o->expr, "the schedule: five fields or an @keyword")->required();
     cmd->add_option("--from", o->from,
-                    "start after this time, YYYY-MM-DDTHH:MM in --tz (default: now)");
+                    "start after this time: ISO 8601, in --tz unless it has a zone (default: now)");
     cmd->add_option("--count", o->count, "how many fire times")
         ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
         ->capture_default_str();
@@ -119,7 +121,9 @@ void add_next(CLI::App& group) {
                 const auto parsed = parse_cron_time(o->from, *zone);
                 if (!parsed)
                     return check_result::error(
-                        "cron.next", fmt::format("--from '{}' is not YYYY-MM-DDTHH:MM", o->from));
+                        "cron.next", fmt::format("--from '{}' is not a time like 2026-03-28T00:00 "
+                                                 "or 2026-03-28T00:00:00Z",
+                                                 o->from));
                 from = *parsed;
             }
             std::vector<cron_time> times;
@@ -133,9 +137,10 @@ void add_next(CLI::App& group) {
                                              schedule->reboot ? "runs only when cron starts, never"
                                                               : "does not fire"));
             auto r = check_result::pass(
-                "cron.next", fmt::format("{} {} time{} of '{}' in {}", times.size(),
-                                         o->previous ? "previous" : "next",
-                                         times.size() == 1 ? "" : "s", o->expr, zone->name()));
+                "cron.next",
+                fmt::format("{} of '{}' in {}",
+                            counted(times.size(), o->previous ? "previous time" : "next time"),
+                            o->expr, zone->name()));
             r.evidence = bounded_evidence(show_all);
             for (const auto t : times)
                 r.evidence.add(
@@ -174,7 +179,7 @@ void add_expect(CLI::App& group) {
     cmd->add_option("--absent", o->absent,
                     "an RE2 pattern no scheduled command may match (repeatable)");
     cmd->add_flag("--allow-duplicates", o->allow_duplicates, "do not fail on duplicated entries");
-    o->sources.add_to(cmd);
+    o->sources.add_to(*cmd);
     add_check(*cmd, [o](const output_options& out) {
         auto spec = with_input<cron_expect_spec>(o->sources.input({cron_source::user_crontab()}));
         spec.check_programs = false;
@@ -196,7 +201,7 @@ void add_snapshot(CLI::App& group) {
     };
     auto o = std::make_shared<options>();
     cmd->add_option("-o,--output", o->output, "the snapshot file to write")->required();
-    o->sources.add_to(cmd);
+    o->sources.add_to(*cmd);
     add_check(*cmd, [o](const output_options&) {
         auto spec = with_input<cron_snapshot_spec>(o->sources.input(host_sources()));
         spec.check_programs = false;
@@ -216,7 +221,7 @@ void add_diff(CLI::App& group) {
     auto o = std::make_shared<options>();
     cmd->add_option("SNAPSHOT", o->snapshot, "a file written by 'rollcheck cron snapshot'")
         ->required();
-    o->sources.add_to(cmd);
+    o->sources.add_to(*cmd);
     add_check(*cmd, [o](const output_options& out) {
         auto spec = with_input<cron_diff_spec>(o->sources.input({}));
         spec.check_programs = false;

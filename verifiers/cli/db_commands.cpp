@@ -116,7 +116,8 @@ CLI::App* add_duplicates_command(CLI::App& group) {
         ->needs("--column");
     cmd->add_option(
            "--since", o->since,
-           "only rows whose --column is at or after this timestamp (e.g. 2026-11-28T09:00Z)")
+           "only rows whose --column is at or after this time (e.g. 2026-11-28T09:00:00Z, or 30m)")
+        ->check(since_validator())
         ->needs("--column")
         ->excludes("--within");
     cmd->add_option("--null-keys", o->null_keys,
@@ -130,7 +131,7 @@ CLI::App* add_duplicates_command(CLI::App& group) {
         spec.key = o->key;
         spec.scope_column = o->column;
         spec.within = optional_duration(o->within);
-        if (!o->since.empty()) spec.since = o->since;
+        if (!o->since.empty()) spec.since = format_utc(parse_since(o->since));
         spec.null_keys = o->null_keys == "allow"  ? null_key_policy::allow
                          : o->null_keys == "fail" ? null_key_policy::fail
                                                   : null_key_policy::warn;

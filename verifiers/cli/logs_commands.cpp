@@ -24,30 +24,6 @@ log_requirement parse_requirement(const std::string& text) {
     return {text, 1};
 }
 
-/// A time as in the logs (ISO 8601, Python logging, syslog, epoch seconds,
-/// a date alone), or a duration meaning that long ago.
-std::optional<std::chrono::system_clock::time_point> parse_since(const std::string& text) {
-    const auto now = std::chrono::system_clock::now();
-    if (const auto ms = detail::timestamp_reader(now).whole_text(text))
-        return std::chrono::system_clock::time_point(std::chrono::milliseconds(*ms));
-    try {
-        return now - parse_duration(text);
-    } catch (const CLI::ValidationError&) {
-        return std::nullopt;
-    }
-}
-
-CLI::Validator since_validator() {
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            if (parse_since(text)) return {};
-            return "'" + text +
-                   "' is not a time (like 2026-11-28T09:26:24Z, '2026-11-28 09:26:24', "
-                   "'Nov 28 09:26:24', 1795857984) nor a duration (like 30m: that long ago)";
-        },
-        "TIME", "time");
-}
-
 /// The options scan and follow share: files and patterns.
 struct rules_options {
     std::vector<std::string> files;

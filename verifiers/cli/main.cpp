@@ -8,7 +8,7 @@ int main(int argc, char** argv) {
     CLI::App app{"rollcheck: prove that a rollback (or a deploy) left the system healthy.\n"
                  "Each subcommand runs one verifier and exits 0 pass/warn/skip, 1 fail, 2 error.",
                  "rollcheck"};
-    app.set_version_flag("--version", "rollcheck 0.1.0");
+    app.set_version_flag("--version", "rollcheck " ROLLCHECK_VERSION);
     app.require_subcommand(1);
     rollcheck::cli::add_db_commands(app);
     rollcheck::cli::add_cron_commands(app);

@@ -1,0 +1,616 @@
+/// \file detail/cron/cron_impl.hpp
+/// Definitions of cron.hpp, included at its end.
+#pragma once
+
+#include "../../cron.hpp"
+#include "../../wording.hpp"
+#include "../read_file.hpp"
+
+namespace rollcheck {
+
+namespace detail {
+
+/// Debian's cron reads only /etc/cron.d files named like run-parts(8) wants.
+inline bool cron_d_name_ok(const std::string& name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    });
+}
+
+inline void read_cron_directory(const cron_source& src, const crontab_options& options,
+                                cron_reading& out) {
+    std::error_code ec;
+    std::vector<std::filesystem::path> files;
+    for (std::filesystem::directory_iterator it(src.path, ec), end; !ec && it != end;
+         it.increment(ec))
+        if (it->is_regular_file(ec)) files.push_back(it->path());
+    if (ec) {
+        out.errors.push_back(
+            fmt::format("cannot read directory '{}': {}", src.path.string(), ec.message()));
+        return;
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+        std::string why;
+        auto text = read_whole_file(f, why);
+        if (!text) {
+            out.errors.push_back(why);
+            continue;
+        }
+        auto tab = parse_crontab(*text, f.string(), options);
+        if (!cron_d_name_ok(f.filename().string())) {
+            // cron skips it: its entries do not run, so they are not counted as scheduled.
+            tab.entries.clear();
+            tab.diagnostics.insert(
+                tab.diagnostics.begin(),
+                {f.string(), 0, 0, cron_severity::warning,
+                 "cron ignores this file: its name has characters other than letters, digits, "
+                 "'_' and '-'"});
+        }
+        out.tabs.push_back(std::move(tab));
+    }
+}
+
+inline void read_user_crontab(const cron_source& src, const cron_input& in,
+                              const crontab_options& options, cron_reading& out) {
+    command_spec spec;
+    spec.argv = {in.crontab_program, "-l"};
+    if (!src.user.empty()) spec.argv.insert(spec.argv.end(), {"-u", src.user});
+    spec.timeout = in.timeout;
+    spec.output_limit = 64u << 20;
+    const auto run = run_command(spec);
+    const auto label = src.label();
+    if (run.out.truncated()) {
+        out.errors.push_back(
+            fmt::format("{}: printed more than {} bytes", label, spec.output_limit));
+        return;
+    }
+    if (run.succeeded()) {
+        out.tabs.push_back(parse_crontab(run.out.text(), label, options));
+        return;
+    }
+    const auto err = run.err.text();
+    if (run.status == command_status::exited && err.find("no crontab for") != std::string::npos) {
+        out.notes.push_back(fmt::format("{}: {}", label, err.substr(0, err.find('\n'))));
+        out.tabs.push_back(parse_crontab("", label, options));
+        return;
+    }
+    out.errors.push_back(fmt::format("{}: {}{}{}", label, run.describe(), err.empty() ? "" : ": ",
+                                     cron_snippet(err.substr(0, err.find('\n')))));
+}
+
+} // namespace detail
+
+inline cron_reading read_crontabs(const cron_input& in) {
+    cron_reading out;
+    for (const auto& src : in.sources) {
+        crontab_options options;
+        options.system = src.system;
+        options.check_programs = in.check_programs;
+        switch (src.type) {
+        case cron_source::kind::text:
+            out.tabs.push_back(parse_crontab(src.content, src.name, options));
+            break;
+        case cron_source::kind::directory:
+            detail::read_cron_directory(src, options, out);
+            break;
+        case cron_source::kind::user:
+            detail::read_user_crontab(src, in, options, out);
+            break;
+        case cron_source::kind::file: {
+            std::string why;
+            if (auto text = detail::read_whole_file(src.path, why))
+                out.tabs.push_back(parse_crontab(*text, src.path.string(), options));
+            else
+                out.errors.push_back(why);
+            break;
+        }
+        }
+    }
+    return out;
+}
+
+namespace detail {
+
+/// An error result when no source was given or one could not be read.
+inline std::optional<check_result> cron_reading_error(const std::string& check,
+                                                      const cron_input& in,
+                                                      const cron_reading& reading,
+                                                      std::size_t show) {
+    if (in.sources.empty()) return check_result::error(check, "no crontab source given");
+    if (reading.errors.empty()) return std::nullopt;
+    auto r = check_result::error(check, fmt::format("could not read {} of {} crontab sources: {}",
+                                                    reading.errors.size(), in.sources.size(),
+                                                    reading.errors.front()));
+    r.evidence = bounded_evidence(show);
+    for (const auto& e : reading.errors)
+        r.evidence.add({e, {{"error", e}}});
+    return r;
+}
+
+inline nlohmann::json cron_entry_json(const cron_entry& e) {
+    return {{"file", e.file},
+            {"line", e.line},
+            {"schedule", e.schedule.text},
+            {"canonical", e.schedule.canonical()},
+            {"user", e.user},
+            {"command", e.normalized_command()},
+            {"zone", e.zone}};
+}
+
+} // namespace detail
+
+inline check_result check_cron_lint(const cron_lint_spec& spec) {
+    return timed_check("cron.lint", [&] {
+        const auto reading = read_crontabs(spec);
+        if (auto e = detail::cron_reading_error("cron.lint", spec, reading, spec.show)) return *e;
+        std::size_t errors = 0, warnings = 0;
+        bounded_evidence evidence(spec.show);
+        std::vector<std::string> names;
+        for (const auto& tab : reading.tabs) {
+            names.push_back(tab.name);
+            for (const auto& d : tab.diagnostics) {
+                (d.severity == cron_severity::error ? errors : warnings) += 1;
+                evidence.add(
+                    {d.text(),
+                     {{"file", d.file},
+                      {"line", d.line},
+                      {"column", d.column},
+                      {"severity", d.severity == cron_severity::error ? "error" : "warning"},
+                      {"message", d.message}}});
+            }
+        }
+        std::string where;
+        for (const auto& n : names)
+            where += (where.empty() ? "" : ", ") + n;
+        where += fmt::format(" ({})", counted(reading.entries(), "entry", "entries"));
+        const auto counts = fmt::format("{}, {}", counted(errors, "error", "errors"),
+                                        counted(warnings, "warning", "warnings"));
+        auto r = errors > 0     ? check_result::fail("cron.lint", counts + " in " + where)
+                 : warnings > 0 ? check_result::warn("cron.lint", counts + " in " + where)
+                                : check_result::pass("cron.lint", "no problems in " + where);
+        r.evidence = std::move(evidence);
+        r.totals = {{"sources", reading.tabs.size()},
+                    {"entries", reading.entries()},
+                    {"errors", errors},
+                    {"warnings", warnings}};
+        return r;
+    });
+}
+
+namespace detail {
+
+inline std::string join_parts(const std::vector<std::string>& parts, const char* sep) {
+    std::string out;
+    for (const auto& p : parts)
+        out += (out.empty() ? "" : sep) + p;
+    return out;
+}
+
+/// "(crontab:3 runs it at '0 3 * * *')": the nearest entry, to say what differs.
+inline std::string cron_near_miss(const std::vector<const cron_entry*>& all,
+                                  const std::string& command) {
+    for (const auto* e : all)
+        if (e->normalized_command() == command)
+            return fmt::format(" ({} runs it at '{}')", e->where(), e->schedule.text);
+    return "";
+}
+
+} // namespace detail
+
+inline check_result check_cron_expect(const cron_expect_spec& spec) {
+    return timed_check("cron.expect", [&] {
+        const auto reading = read_crontabs(spec);
+        if (auto e = detail::cron_reading_error("cron.expect", spec, reading, spec.show)) return *e;
+        if (spec.present.empty() && spec.absent.empty() && !spec.no_duplicates)
+            return check_result::error("cron.expect", "nothing to check: no entry expected or "
+                                                      "forbidden, duplicates allowed");
+        std::vector<cron_schedule> wanted;
+        for (const auto& p : spec.present) {
+            std::string why;
+            auto s = parse_cron_schedule(p.schedule, why);
+            if (!s)
+                return check_result::error(
+                    "cron.expect", fmt::format("expected schedule '{}': {}", p.schedule, why));
+            wanted.push_back(std::move(*s));
+        }
+        std::vector<std::unique_ptr<RE2>> patterns;
+        for (const auto& text : spec.absent) {
+            RE2::Options options;
+            options.set_log_errors(false);
+            patterns.push_back(std::make_unique<RE2>(text, options));
+            if (!patterns.back()->ok())
+                return check_result::error(
+                    "cron.expect",
+                    fmt::format("forbidden pattern '{}': {}", text, patterns.back()->error()));
+        }
+        std::vector<const cron_entry*> all;
+        for (const auto& tab : reading.tabs)
+            for (const auto& e : tab.entries)
+                all.push_back(&e);
+
+        bounded_evidence evidence(spec.show);
+        std::size_t missing = 0, forbidden = 0, duplicated = 0;
+        for (std::size_t i = 0; i < spec.present.size(); ++i) {
+            const auto& p = spec.present[i];
+            const auto command = detail::normalize_blanks(p.command);
+            const bool found = std::any_of(all.begin(), all.end(), [&](const cron_entry* e) {
+                return e->schedule.same_times(wanted[i]) && e->normalized_command() == command &&
+                       (p.user.empty() || p.user == e->user);
+            });
+            if (found) continue;
+            ++missing;
+            const auto shown =
+                fmt::format("{}{}{} {}", p.schedule, p.user.empty() ? "" : " ", p.user, command);
+            evidence.add(
+                {fmt::format("missing: '{}'{}", shown, detail::cron_near_miss(all, command)),
+                 {{"kind", "missing"},
+                  {"schedule", p.schedule},
+                  {"user", p.user},
+                  {"command", command}}});
+        }
+        for (const auto* e : all)
+            for (const auto& re : patterns)
+                if (RE2::PartialMatch(e->normalized_command(), *re)) {
+                    ++forbidden;
+                    evidence.add({fmt::format("{}: '{}' matches forbidden pattern '{}'", e->where(),
+                                              e->display(), re->pattern()),
+                                  {{"kind", "forbidden"},
+                                   {"pattern", re->pattern()},
+                                   {"entry", detail::cron_entry_json(*e)}}});
+                    break;
+                }
+        if (spec.no_duplicates) {
+            std::map<std::string, const cron_entry*> seen;
+            for (const auto* e : all) {
+                const auto [it, fresh] = seen.emplace(e->identity(), e);
+                if (fresh) continue;
+                ++duplicated;
+                evidence.add({fmt::format("{}: '{}' duplicates {}", e->where(), e->display(),
+                                          it->second->where()),
+                              {{"kind", "duplicate"},
+                               {"entry", detail::cron_entry_json(*e)},
+                               {"first", it->second->where()}}});
+            }
+        }
+        const auto among = fmt::format("among {} in {}", counted(all.size(), "entry", "entries"),
+                                       counted(reading.tabs.size(), "crontab", "crontabs"));
+        std::vector<std::string> parts;
+        check_result r;
+        if (missing + forbidden + duplicated > 0) {
+            if (missing > 0)
+                parts.push_back(
+                    counted(missing, "expected entry missing", "expected entries missing"));
+            if (forbidden > 0)
+                parts.push_back(
+                    counted(forbidden, "forbidden entry scheduled", "forbidden entries scheduled"));
+            if (duplicated > 0)
+                parts.push_back(counted(duplicated, "duplicated entry", "duplicated entries"));
+            parts.back() += " " + among;
+            for (const auto& note : reading.notes)
+                parts.push_back(note);
+            r = check_result::fail("cron.expect", detail::join_parts(parts, ", "));
+        } else {
+            if (!spec.present.empty())
+                parts.push_back(counted(spec.present.size(), "expected entry present",
+                                        "expected entries present"));
+            if (!spec.absent.empty())
+                parts.push_back(
+                    fmt::format("none matches {}", counted(spec.absent.size(), "forbidden pattern",
+                                                           "forbidden patterns")));
+            if (spec.no_duplicates) parts.push_back("no duplicates");
+            parts.back() += " " + among;
+            r = check_result::pass("cron.expect", detail::join_parts(parts, ", "));
+        }
+        r.evidence = std::move(evidence);
+        r.totals = {{"entries", all.size()},    {"crontabs", reading.tabs.size()},
+                    {"missing", missing},       {"forbidden", forbidden},
+                    {"duplicated", duplicated}, {"notes", reading.notes}};
+        return r;
+    });
+}
+
+// ---------------------------------------------------------------- snapshot
+
+namespace detail {
+
+inline nlohmann::json cron_source_json(const cron_source& s) {
+    switch (s.type) {
+    case cron_source::kind::directory:
+        return {{"type", "directory"}, {"path", s.path.string()}};
+    case cron_source::kind::user:
+        return {{"type", "user"}, {"user", s.user}};
+    case cron_source::kind::text:
+        return {{"type", "text"}, {"name", s.name}, {"content", s.content}, {"system", s.system}};
+    default:
+        return {{"type", "file"}, {"path", s.path.string()}, {"system", s.system}};
+    }
+}
+
+inline std::optional<cron_source> cron_source_from_json(const nlohmann::json& j) {
+    if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) return std::nullopt;
+    const auto type = j["type"].get<std::string>();
+    const auto str = [&](const char* key) {
+        return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+    };
+    const bool system = j.contains("system") && j["system"].is_boolean() && j["system"].get<bool>();
+    if (type == "directory") return cron_source::directory(str("path"));
+    if (type == "user") return cron_source::user_crontab(str("user"));
+    if (type == "text") return cron_source::text(str("name"), str("content"), system);
+    if (type == "file") return cron_source::file(str("path"), system);
+    return std::nullopt;
+}
+
+inline constexpr const char* cron_snapshot_format = "rollcheck cron snapshot";
+
+} // namespace detail
+
+inline nlohmann::json cron_snapshot_json(const cron_input& in, const cron_reading& reading) {
+    auto sources = nlohmann::json::array();
+    for (const auto& s : in.sources)
+        sources.push_back(detail::cron_source_json(s));
+    auto tabs = nlohmann::json::array();
+    for (const auto& tab : reading.tabs) {
+        auto entries = nlohmann::json::array();
+        for (const auto& e : tab.entries)
+            entries.push_back(detail::cron_entry_json(e));
+        auto env = nlohmann::json::array();
+        for (const auto& v : tab.environment)
+            env.push_back({{"name", v.name}, {"value", v.value}, {"line", v.line}});
+        tabs.push_back({{"name", tab.name},
+                        {"system", tab.system},
+                        {"entries", std::move(entries)},
+                        {"environment", std::move(env)}});
+    }
+    return {{"format", detail::cron_snapshot_format},
+            {"version", 1},
+            {"sources", std::move(sources)},
+            {"crontabs", std::move(tabs)}};
+}
+
+inline check_result check_cron_snapshot(const cron_snapshot_spec& spec) {
+    return timed_check("cron.snapshot", [&] {
+        const auto reading = read_crontabs(spec);
+        if (auto e = detail::cron_reading_error("cron.snapshot", spec, reading, 10)) return *e;
+        if (spec.output.empty())
+            return check_result::error("cron.snapshot", "no output file given");
+        std::size_t env = 0, rejected = 0;
+        for (const auto& tab : reading.tabs) {
+            env += tab.environment.size();
+            rejected += tab.count(cron_severity::error);
+        }
+        {
+            std::ofstream out(spec.output, std::ios::binary | std::ios::trunc);
+            out << cron_snapshot_json(spec, reading).dump(2) << '\n';
+            out.flush();
+            if (!out)
+                return check_result::error("cron.snapshot",
+                                           fmt::format("cannot write snapshot '{}': {}",
+                                                       spec.output.string(), std::strerror(errno)));
+        }
+        auto summary = fmt::format(
+            "saved {} and {} from {} to {}", counted(reading.entries(), "entry", "entries"),
+            counted(env, "environment line", "environment lines"),
+            counted(reading.tabs.size(), "crontab", "crontabs"), spec.output.string());
+        auto r = rejected == 0
+                     ? check_result::pass("cron.snapshot", summary)
+                     : check_result::warn("cron.snapshot",
+                                          fmt::format("{}; {} with errors left out (cron does not "
+                                                      "run them; see rollcheck cron lint)",
+                                                      summary, counted(rejected, "line", "lines")));
+        r.totals = {{"entries", reading.entries()},
+                    {"environment", env},
+                    {"crontabs", reading.tabs.size()},
+                    {"rejected_lines", rejected},
+                    {"notes", reading.notes}};
+        return r;
+    });
+}
+
+// ---------------------------------------------------------------- diff
+
+namespace detail {
+
+/// One side of a diff: entries by identity, and environment values by name.
+struct cron_side {
+    struct item {
+        std::string identity, where, shown, command, user, canonical;
+    };
+    std::vector<item> entries;
+    std::map<std::string, std::vector<std::string>> environment;
+};
+
+inline std::string cron_identity(const std::string& canonical, const std::string& zone,
+                                 const std::string& user, const std::string& command) {
+    return fmt::format("{}\t{}\t{}\t{}", canonical, zone, user, command);
+}
+
+inline std::map<std::string, cron_side> cron_sides(const cron_reading& reading) {
+    std::map<std::string, cron_side> sides;
+    for (const auto& tab : reading.tabs) {
+        auto& side = sides[tab.name];
+        for (const auto& e : tab.entries)
+            side.entries.push_back({e.identity(), e.where(), e.display(), e.normalized_command(),
+                                    e.user, e.schedule.canonical()});
+        for (const auto& v : tab.environment)
+            side.environment[v.name].push_back(v.value);
+    }
+    return sides;
+}
+
+/// The snapshot's crontabs, or an error message.
+inline std::optional<std::map<std::string, cron_side>>
+cron_snapshot_sides(const nlohmann::json& doc, std::string& error) {
+    std::map<std::string, cron_side> sides;
+    try {
+        for (const auto& tab : doc.at("crontabs")) {
+            const auto name = tab.at("name").get<std::string>();
+            auto& side = sides[name];
+            for (const auto& e : tab.at("entries")) {
+                const auto schedule = e.at("schedule").get<std::string>();
+                const auto command = e.at("command").get<std::string>();
+                const auto user = e.at("user").get<std::string>();
+                const auto canonical = e.at("canonical").get<std::string>();
+                side.entries.push_back(
+                    {cron_identity(canonical, e.at("zone").get<std::string>(), user, command),
+                     fmt::format("{}:{}", name, e.at("line").get<std::size_t>()),
+                     fmt::format("{}{}{} {}", schedule, user.empty() ? "" : " ", user, command),
+                     command, user, canonical});
+            }
+            for (const auto& v : tab.at("environment"))
+                side.environment[v.at("name").get<std::string>()].push_back(
+                    v.at("value").get<std::string>());
+        }
+    } catch (const nlohmann::json::exception& e) {
+        error = e.what();
+        return std::nullopt;
+    }
+    return sides;
+}
+
+struct cron_diff_counts {
+    std::size_t missing = 0, added = 0, changed = 0, environment = 0;
+    [[nodiscard]] std::size_t total() const { return missing + added + changed + environment; }
+};
+
+inline void cron_diff_entries(const cron_side& before, const cron_side& after,
+                              bounded_evidence& evidence, cron_diff_counts& counts) {
+    std::vector<cron_side::item> gone = before.entries, fresh;
+    for (const auto& e : after.entries) {
+        const auto it = std::find_if(gone.begin(), gone.end(),
+                                     [&](const auto& g) { return g.identity == e.identity; });
+        if (it != gone.end())
+            gone.erase(it);
+        else
+            fresh.push_back(e);
+    }
+    for (const auto& g : gone) {
+        auto it = std::find_if(fresh.begin(), fresh.end(), [&](const auto& f) {
+            return f.user == g.user && (f.command == g.command || f.canonical == g.canonical);
+        });
+        if (it != fresh.end()) {
+            ++counts.changed;
+            evidence.add({fmt::format("changed: {} '{}' is now '{}' ({})", g.where, g.shown,
+                                      it->shown, it->where),
+                          {{"kind", "changed"},
+                           {"was", g.shown},
+                           {"now", it->shown},
+                           {"where", it->where}}});
+            fresh.erase(it);
+            continue;
+        }
+        ++counts.missing;
+        evidence.add({fmt::format("missing: {} '{}'", g.where, g.shown),
+                      {{"kind", "missing"}, {"entry", g.shown}, {"where", g.where}}});
+    }
+    for (const auto& f : fresh) {
+        ++counts.added;
+        evidence.add({fmt::format("added: {} '{}'", f.where, f.shown),
+                      {{"kind", "added"}, {"entry", f.shown}, {"where", f.where}}});
+    }
+}
+
+inline void cron_diff_environment(const std::string& tab, const cron_side& before,
+                                  const cron_side& after, bounded_evidence& evidence,
+                                  cron_diff_counts& counts) {
+    std::map<std::string, int> names;
+    for (const auto& side : {&before, &after})
+        for (const auto& [name, values] : side->environment)
+            names[name] = 0;
+    const auto show = [](const std::vector<std::string>* v) {
+        if (v == nullptr) return std::string("unset");
+        std::string out;
+        for (const auto& value : *v)
+            out += (out.empty() ? "'" : ", '") + cron_snippet(value) + "'";
+        return out;
+    };
+    for (const auto& [name, unused] : names) {
+        const auto b = before.environment.find(name), a = after.environment.find(name);
+        const auto* was = b == before.environment.end() ? nullptr : &b->second;
+        const auto* now = a == after.environment.end() ? nullptr : &a->second;
+        if (was != nullptr && now != nullptr && *was == *now) continue;
+        ++counts.environment;
+        evidence.add(
+            {fmt::format("environment: {}: {} was {}, is {}", tab, name, show(was), show(now)),
+             {{"kind", "environment"},
+              {"crontab", tab},
+              {"name", name},
+              {"was", was ? nlohmann::json(*was) : nlohmann::json()},
+              {"now", now ? nlohmann::json(*now) : nlohmann::json()}}});
+    }
+}
+
+} // namespace detail
+
+inline check_result check_cron_diff(const cron_diff_spec& spec) {
+    return timed_check("cron.diff", [&]() -> check_result {
+        std::string why;
+        const auto text = detail::read_whole_file(spec.snapshot, why);
+        if (!text) return check_result::error("cron.diff", "snapshot: " + why);
+        const auto doc = nlohmann::json::parse(*text, nullptr, false);
+        if (doc.is_discarded() || !doc.is_object() ||
+            doc.value("format", "") != detail::cron_snapshot_format)
+            return check_result::error(
+                "cron.diff",
+                fmt::format("'{}' is not a rollcheck cron snapshot", spec.snapshot.string()));
+        const auto before = detail::cron_snapshot_sides(doc, why);
+        if (!before)
+            return check_result::error("cron.diff", fmt::format("snapshot '{}' is damaged: {}",
+                                                                spec.snapshot.string(), why));
+        cron_input in = spec;
+        if (in.sources.empty() && doc.contains("sources") && doc["sources"].is_array())
+            for (const auto& s : doc["sources"])
+                if (auto src = detail::cron_source_from_json(s)) in.sources.push_back(*src);
+        const auto reading = read_crontabs(in);
+        if (auto e = detail::cron_reading_error("cron.diff", in, reading, spec.show)) return *e;
+        const auto after = detail::cron_sides(reading);
+
+        bounded_evidence evidence(spec.show);
+        detail::cron_diff_counts counts;
+        std::map<std::string, int> names;
+        using sides_t = std::map<std::string, detail::cron_side>;
+        for (const sides_t* sides : {&*before, &after})
+            for (const auto& [name, side] : *sides)
+                names[name] = 0;
+        const detail::cron_side none;
+        std::size_t entries = 0;
+        for (const auto& [name, unused] : names) {
+            const auto b = before->find(name), a = after.find(name);
+            const auto& was = b == before->end() ? none : b->second;
+            const auto& now = a == after.end() ? none : a->second;
+            entries += was.entries.size();
+            detail::cron_diff_entries(was, now, evidence, counts);
+            detail::cron_diff_environment(name, was, now, evidence, counts);
+        }
+        check_result r;
+        if (counts.total() == 0) {
+            r = check_result::pass("cron.diff",
+                                   fmt::format("live crontabs match snapshot '{}' ({} in {})",
+                                               spec.snapshot.string(),
+                                               counted(entries, "entry", "entries"),
+                                               counted(names.size(), "crontab", "crontabs")));
+        } else {
+            std::vector<std::string> parts;
+            if (counts.missing) parts.push_back(fmt::format("{} missing", counts.missing));
+            if (counts.added) parts.push_back(fmt::format("{} added", counts.added));
+            if (counts.changed) parts.push_back(fmt::format("{} changed", counts.changed));
+            std::string summary =
+                parts.empty() ? std::string() : "entries: " + detail::join_parts(parts, ", ");
+            if (counts.environment)
+                summary += (summary.empty() ? "" : "; ") + counted(counts.environment,
+                                                                   "environment variable differs",
+                                                                   "environment variables differ");
+            r = check_result::fail("cron.diff", fmt::format("{} against snapshot '{}'", summary,
+                                                            spec.snapshot.string()));
+        }
+        r.evidence = std::move(evidence);
+        r.totals = {{"missing", counts.missing},
+                    {"added", counts.added},
+                    {"changed", counts.changed},
+                    {"environment", counts.environment},
+                    {"snapshot_entries", entries}};
+        return r;
+    });
+}
+
+} // namespace rollcheck

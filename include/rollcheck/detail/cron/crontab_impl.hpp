@@ -1,0 +1,271 @@
+/// \file detail/cron/crontab_impl.hpp
+/// Definitions of crontab.hpp, included at its end.
+#pragma once
+
+#include "../../crontab.hpp"
+
+namespace rollcheck {
+
+namespace detail {
+/// `text` with runs of blanks made one space and its ends trimmed.
+[[nodiscard]] inline std::string normalize_blanks(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == ' ' || c == '\t') {
+            if (!out.empty() && out.back() != ' ') out += ' ';
+        } else {
+            out += c;
+        }
+    }
+    while (!out.empty() && out.back() == ' ')
+        out.pop_back();
+    return out;
+}
+} // namespace detail
+
+inline std::string cron_entry::normalized_command() const {
+    return detail::normalize_blanks(command);
+}
+
+namespace detail {
+
+class crontab_reader {
+public:
+    crontab_reader(std::string name, const crontab_options& options) : options_(options) {
+        tab_.name = std::move(name);
+        tab_.system = options.system;
+    }
+
+    crontab read(std::string_view text) && {
+        std::size_t start = 0, number = 0;
+        while (start < text.size()) {
+            const auto end = text.find('\n', start);
+            ++number;
+            const bool last_unterminated = end == std::string_view::npos;
+            const auto line = text.substr(start, last_unterminated ? text.npos : end - start);
+            read_line(line, number, last_unterminated);
+            if (last_unterminated) break;
+            start = end + 1;
+        }
+        std::stable_sort(tab_.diagnostics.begin(), tab_.diagnostics.end(),
+                         [](const cron_diagnostic& a, const cron_diagnostic& b) {
+                             return a.line != b.line ? a.line < b.line : a.column < b.column;
+                         });
+        return std::move(tab_);
+    }
+
+private:
+    void add(std::size_t line, std::size_t offset, cron_severity s, std::string message) {
+        errors_ += s == cron_severity::error ? 1 : 0;
+        tab_.diagnostics.push_back({tab_.name, line, offset + 1, s, std::move(message)});
+    }
+
+    void read_line(std::string_view line, std::size_t number, bool last_unterminated) {
+        const std::size_t errors_before = errors_;
+        if (const auto nul = line.find('\0'); nul != line.npos) {
+            add(number, nul, cron_severity::error, "NUL byte: this is not a text line");
+            return;
+        }
+        if (!line.empty() && line.back() == '\r') {
+            add(number, line.size() - 1, cron_severity::error,
+                "line ends with a carriage return (CRLF line end): cron keeps the '\\r' as part "
+                "of the line");
+            line.remove_suffix(1);
+        }
+        std::size_t pos = 0;
+        while (pos < line.size() && cron_blank(line[pos]))
+            ++pos;
+        if (pos == line.size() || line[pos] == '#') return;
+        if (last_unterminated)
+            add(number, line.size(), cron_severity::warning,
+                "no newline at the end of the last line: cron ignores this line");
+        if (read_variable(line, pos, number, last_unterminated)) return;
+        cron_entry entry;
+        if (!read_entry(line, pos, number, entry)) return;
+        if (last_unterminated || errors_ != errors_before) return;
+        check_entry(entry, line);
+        tab_.entries.push_back(std::move(entry));
+    }
+
+    /// cron's rule: a name (no blanks, no '='), optional blanks, then '='.
+    bool read_variable(std::string_view line, std::size_t pos, std::size_t number, bool ignored) {
+        const std::size_t name_start = pos;
+        while (pos < line.size() && !cron_blank(line[pos]) && line[pos] != '=')
+            ++pos;
+        const auto name = line.substr(name_start, pos - name_start);
+        while (pos < line.size() && cron_blank(line[pos]))
+            ++pos;
+        if (name.empty() || pos == line.size() || line[pos] != '=') return false;
+        ++pos;
+        while (pos < line.size() && cron_blank(line[pos]))
+            ++pos;
+        const std::size_t value_at = pos;
+        auto value = line.substr(pos);
+        while (!value.empty() && cron_blank(value.back()))
+            value.remove_suffix(1);
+        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+            value.back() == value.front())
+            value = value.substr(1, value.size() - 2);
+        if (ignored) return true;
+        cron_variable var{std::string(name), std::string(value), number};
+        if (var.name == "CRON_TZ") {
+            std::string why;
+            if (var.value.empty() || cron_zone::load(var.value, why))
+                zone_ = var.value;
+            else
+                add(number, value_at, cron_severity::error, "CRON_TZ: " + why);
+        } else if (var.name == "PATH") {
+            path_ = var.value;
+        }
+        tab_.environment.push_back(std::move(var));
+        return true;
+    }
+
+    bool read_entry(std::string_view line, std::size_t pos, std::size_t number, cron_entry& entry) {
+        cron_syntax_error e;
+        auto schedule = read_cron_schedule(line, pos, e);
+        if (!schedule) {
+            add(number, e.offset, cron_severity::error, e.message);
+            return false;
+        }
+        entry.file = tab_.name;
+        entry.line = number;
+        entry.schedule = std::move(*schedule);
+        entry.zone = zone_;
+        entry.path = path_;
+        while (pos < line.size() && cron_blank(line[pos]))
+            ++pos;
+        if (options_.system) {
+            const std::size_t user_at = pos;
+            while (pos < line.size() && !cron_blank(line[pos]))
+                ++pos;
+            entry.user = std::string(line.substr(user_at, pos - user_at));
+            while (pos < line.size() && cron_blank(line[pos]))
+                ++pos;
+            if (entry.user.empty()) {
+                add(number, pos, cron_severity::error,
+                    "missing user field (the system crontab format is: schedule, user, command)");
+                return false;
+            }
+        }
+        if (pos == line.size()) {
+            add(number, pos, cron_severity::error, "missing command after the schedule");
+            return false;
+        }
+        split_command(line, pos, number, entry);
+        return true;
+    }
+
+    /// An unescaped '%' ends the command for cron: the rest, '%' made
+    /// newlines, becomes its standard input. Worth a warning, for a '%' in
+    /// `date +%F` is the classic way to lose a job's arguments.
+    void split_command(std::string_view line, std::size_t pos, std::size_t number,
+                       cron_entry& entry) {
+        entry.command = std::string(line.substr(pos));
+        for (std::size_t i = pos; i < line.size(); ++i) {
+            if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '%') {
+                ++i;
+            } else if (line[i] == '%') {
+                add(number, i, cron_severity::warning,
+                    "unescaped '%': cron ends the command here and sends the rest to its "
+                    "standard input (write '\\%' for a literal '%')");
+                break;
+            }
+        }
+        entry_command_at_ = pos;
+    }
+
+    void check_entry(const cron_entry& entry, std::string_view line) {
+        const auto identity = entry.identity();
+        if (const auto seen = identities_.find(identity); seen != identities_.end())
+            add(entry.line, 0, cron_severity::warning,
+                fmt::format("duplicate of the entry at line {}", seen->second));
+        else
+            identities_.emplace(identity, entry.line);
+        if (!entry.schedule.reboot && !can_fire(entry.schedule))
+            add(entry.line, day_field_offset(line), cron_severity::warning,
+                fmt::format("schedule '{}' never fires: no month it names has such a day",
+                            cron_snippet(entry.schedule.text)));
+        if (options_.check_programs) check_program(entry);
+    }
+
+    static bool can_fire(const cron_schedule& s) {
+        for (unsigned m = 1; m <= 12; ++m)
+            for (unsigned d = 1; d <= days_in_month(2000, m); ++d)
+                for (unsigned w = 0; w < 7; ++w)
+                    if (s.matches_day(m, d, w)) return true;
+        return false;
+    }
+
+    static std::size_t day_field_offset(std::string_view line) {
+        std::size_t pos = 0;
+        for (int field = 0; field < 2; ++field) {
+            while (pos < line.size() && cron_blank(line[pos]))
+                ++pos;
+            while (pos < line.size() && !cron_blank(line[pos]))
+                ++pos;
+        }
+        while (pos < line.size() && cron_blank(line[pos]))
+            ++pos;
+        return pos;
+    }
+
+    /// Warns when the command's first word names a program that is not
+    /// there. Words the shell expands or runs itself cannot be resolved here.
+    void check_program(const cron_entry& entry) {
+        const auto command = entry.normalized_command();
+        const auto word = command.substr(0, command.find(' '));
+        static const char* const shell_words[] = {
+            "cd",      "test",    "[",     "[[",     "if",     "for", "while", "until",
+            "case",    "exec",    ".",     "source", "export", "set", "umask", "ulimit",
+            "eval",    "true",    ":",     "!",      "{",      "(",   "echo",  "printf",
+            "command", "builtin", "unset", "trap",   "wait",   "read"};
+        for (const char* w : shell_words)
+            if (word == w) return;
+        if (word.empty() || word.find_first_of("$`\"'~(){}*?[=<>|&;\\") != std::string::npos)
+            return;
+        const auto at = entry_command_at_;
+        std::error_code ec;
+        if (word.find('/') != std::string::npos) {
+            if (word.front() != '/') return; // relative to the job's HOME: not resolvable here
+            if (!std::filesystem::exists(word, ec))
+                add(entry.line, at, cron_severity::warning,
+                    fmt::format("program '{}' does not exist", cron_snippet(word)));
+            else if (::access(word.c_str(), X_OK) != 0)
+                add(entry.line, at, cron_severity::warning,
+                    fmt::format("program '{}' is not executable", cron_snippet(word)));
+            return;
+        }
+        const auto path = entry.path.empty() ? options_.default_path : entry.path;
+        std::size_t start = 0;
+        while (start <= path.size()) {
+            auto end = path.find(':', start);
+            if (end == std::string::npos) end = path.size();
+            const auto dir = path.substr(start, end - start);
+            const auto candidate = (dir.empty() ? std::string(".") : dir) + "/" + word;
+            if (::access(candidate.c_str(), X_OK) == 0 &&
+                !std::filesystem::is_directory(candidate, ec))
+                return;
+            start = end + 1;
+        }
+        add(entry.line, at, cron_severity::warning,
+            fmt::format("program '{}' not found on PATH {}", cron_snippet(word),
+                        cron_snippet(path, 400)));
+    }
+
+    const crontab_options& options_;
+    crontab tab_;
+    std::string zone_, path_;
+    std::map<std::string, std::size_t> identities_;
+    std::size_t entry_command_at_ = 0;
+    std::size_t errors_ = 0;
+};
+
+} // namespace detail
+
+inline crontab parse_crontab(std::string_view text, std::string name,
+                             const crontab_options& options) {
+    return detail::crontab_reader(std::move(name), options).read(text);
+}
+
+} // namespace rollcheck

@@ -1,0 +1,285 @@
+/// \file detail/logs/log_scan_impl.hpp
+/// Definitions of log_scan.hpp, included at its end.
+#pragma once
+
+#include "../../log_scan.hpp"
+#include "../../wording.hpp"
+#include "follow.hpp"
+#include "patterns.hpp"
+#include "scanner.hpp"
+#include "since.hpp"
+#include "source.hpp"
+#include "state.hpp"
+#include "time.hpp"
+
+namespace rollcheck {
+
+namespace detail {
+
+/// The rules as one pattern set; returns what is wrong, or "".
+[[nodiscard]] inline std::string compile_rules(const log_rules& rules, pattern_set& patterns) {
+    if (rules.errors.empty() && rules.required.empty())
+        return "nothing to look for: give an error pattern or a required pattern";
+    for (const auto& p : rules.errors)
+        patterns.add(p, pattern_role::error);
+    for (const auto& p : rules.excludes)
+        patterns.add(p, pattern_role::exclude);
+    for (const auto& r : rules.required)
+        patterns.add(r.pattern, pattern_role::require, r.min_count, r.locate_last);
+    return patterns.compile(rules.ignore_case);
+}
+
+/// Counts, patterns and the time range, as the result's totals.
+[[nodiscard]] inline nlohmann::json scan_totals(const pattern_set& patterns,
+                                                const scan_tally& tally, const log_rules& rules) {
+    auto list = nlohmann::json::array();
+    for (std::size_t i = 0; i < patterns.patterns().size(); ++i) {
+        const auto& p = patterns.patterns()[i];
+        nlohmann::json item = {{"pattern", p.text},
+                               {"role", std::string(role_name(p.role))},
+                               {"lines", tally.pattern_lines[i]},
+                               {"engine", p.in_database ? "vectorscan" : "re2"}};
+        if (p.role == pattern_role::require) item["min_count"] = p.min_count;
+        if (const auto& last = tally.last_matches[i])
+            item["last"] = {{"file", last->file},
+                            {"line", last->line},
+                            {"time", last->time ? nlohmann::json(format_log_time(*last->time))
+                                                : nlohmann::json()}};
+        if (!p.in_database) item["engine_note"] = p.database_note;
+        list.push_back(std::move(item));
+    }
+    nlohmann::json range = nullptr;
+    if (tally.first_time)
+        range = {{"from", format_log_time(*tally.first_time)},
+                 {"to", format_log_time(*tally.last_time)}};
+    return {{"bytes_scanned", tally.bytes},       {"error_lines", tally.error_lines},
+            {"error_events", tally.error_events}, {"excluded_lines", tally.excluded_lines},
+            {"max_errors", rules.max_errors},     {"patterns", std::move(list)},
+            {"time_range", std::move(range)}};
+}
+
+/// The verdict: fail on too many error events or a requirement short,
+/// error when there was nothing to read.
+[[nodiscard]] inline check_result judge_scan(const std::string& check, const pattern_set& patterns,
+                                             scan_tally& tally, const log_rules& rules,
+                                             const std::string& where) {
+    std::vector<std::string> shortfalls, satisfied;
+    for (std::size_t i = 0; i < patterns.patterns().size(); ++i) {
+        const auto& p = patterns.patterns()[i];
+        if (p.role != pattern_role::require) continue;
+        const auto n = tally.pattern_lines[i];
+        (n < p.min_count ? shortfalls : satisfied)
+            .push_back(fmt::format(
+                "required '{}' matched {}{}", p.text, counted(n, "line"),
+                n < p.min_count ? fmt::format(", at least {} needed", p.min_count) : ""));
+    }
+    const std::string errors =
+        tally.error_events == 0
+            ? fmt::format("no error line in {}", where)
+            : fmt::format("{} ({}) in {}, at most {} allowed",
+                          counted(tally.error_events, "error event"),
+                          counted(tally.error_lines, "line"), where, rules.max_errors);
+    std::string summary = errors;
+    for (const auto& s : shortfalls.empty() ? satisfied : shortfalls)
+        summary += "; " + s;
+    const bool failed = tally.error_events > rules.max_errors || !shortfalls.empty();
+    check_result r =
+        failed ? check_result::fail(check, summary) : check_result::pass(check, summary);
+    r.evidence = std::move(tally.evidence);
+    r.totals = scan_totals(patterns, tally, rules);
+    return r;
+}
+
+[[nodiscard]] inline std::string describe_where(const std::vector<std::string>& names,
+                                                std::uint64_t bytes, const scan_tally& tally) {
+    std::string where = names.size() == 1 ? names.front() : fmt::format("{} files", names.size());
+    where += fmt::format(" ({}", describe_bytes(bytes));
+    if (tally.first_time)
+        where += fmt::format(", {} to {}", format_log_time(*tally.first_time),
+                             format_log_time(*tally.last_time));
+    return where + ")";
+}
+
+[[nodiscard]] inline std::optional<log_millis>
+to_millis(const std::optional<std::chrono::system_clock::time_point>& t) {
+    if (!t) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+}
+
+/// One log of a scan: where it starts (resume, since), scanned, its state entry.
+class log_scan_run {
+public:
+    log_scan_run(const log_scan_spec& spec, const scan_context& ctx, scan_tally& tally)
+        : spec_(spec), ctx_(ctx), tally_(tally) {}
+
+    /// Scans `log`; returns what is wrong, or "".
+    std::string scan(open_log& log, const std::vector<log_state_entry>& previous) {
+        log_cursor cursor;
+        cursor.name = log.name;
+        cursor.fd = log.fd.get();
+        nlohmann::json file = {{"file", log.name}, {"bytes", log.size}};
+        std::uint64_t begin = 0;
+        if (!spec_.state_file.empty()) {
+            const auto resume = resume_from(previous, log);
+            begin = resume.offset;
+            cursor.counted_to = resume.counted_to;
+            cursor.lines_before = resume.lines_before;
+            file["resume"] = resume.note;
+        }
+        block_reader reader(log.fd.get(), log.name, 0, log.size);
+        if (ctx_.since && begin < log.size) {
+            if (!next_timestamp(reader, ctx_.clock, begin))
+                return fmt::format(
+                    "{}: no timestamp in the {} lines from byte {} that this scanner "
+                    "knows (ISO 8601, Python logging, syslog, epoch seconds): "
+                    "cannot tell which lines are since {}",
+                    log.name, timestamp_search_lines, begin, format_log_time(*ctx_.since));
+            begin = since_offset(reader, ctx_.clock, begin, log.size, *ctx_.since);
+        }
+        region_scan(ctx_, cursor, tally_, begin, log.size).run();
+        file["from_byte"] = begin;
+        if (const auto first = next_timestamp(reader, ctx_.clock, begin);
+            first && begin < log.size) {
+            file["time_from"] = format_log_time(first->time);
+            tally_.saw_time(first->time);
+        }
+        if (const auto last = last_timestamp(reader, ctx_.clock, begin, log.size)) {
+            file["time_to"] = format_log_time(*last);
+            tally_.saw_time(*last);
+        }
+        files_.push_back(std::move(file));
+        if (!log.name.empty() && log.name != "(stdin)") remember(log, reader, cursor);
+        return {};
+    }
+
+    [[nodiscard]] const nlohmann::json& files() const noexcept { return files_; }
+    [[nodiscard]] const std::vector<log_state_entry>& state() const noexcept { return state_; }
+
+private:
+    void remember(const open_log& log, block_reader& reader, const log_cursor& cursor) {
+        log_state_entry e;
+        e.path = log.name;
+        e.inode = log.inode;
+        e.offset = reader.line_start(log.size); // a partial last line is read again, whole
+        e.fingerprint_length = std::min<std::uint64_t>(fingerprint_bytes, log.size);
+        e.fingerprint = fingerprint_of(log, e.fingerprint_length);
+        e.counted_to = cursor.counted_to; // a line start, never past the offset
+        e.lines_before = cursor.lines_before;
+        state_.push_back(e);
+    }
+
+    const log_scan_spec& spec_;
+    const scan_context& ctx_;
+    scan_tally& tally_;
+    nlohmann::json files_ = nlohmann::json::array();
+    std::vector<log_state_entry> state_;
+};
+
+/// check_log_scan with times without an offset read by `clock`.
+[[nodiscard]] inline check_result scan_logs(const log_scan_spec& spec,
+                                            const timestamp_reader& clock) {
+    const std::string check = "logs.scan";
+    pattern_set patterns;
+    if (auto why = compile_rules(spec.rules, patterns); !why.empty())
+        return check_result::error(check, why);
+    std::vector<log_input> inputs;
+    if (auto why = resolve_inputs(spec.files, spec.rotated, inputs); !why.empty())
+        return check_result::error(check, why);
+    std::vector<log_state_entry> previous;
+    if (!spec.state_file.empty())
+        if (auto why = load_log_state(spec.state_file, previous); !why.empty())
+            return check_result::error(check, why);
+
+    const scan_context ctx{patterns, clock, to_millis(spec.since)};
+    scan_tally tally(spec.show, patterns.patterns().size());
+    log_scan_run run(spec, ctx, tally);
+    std::vector<std::string> names;
+    std::uint64_t total_size = 0;
+    for (const auto& input : inputs) {
+        open_log log;
+        if (auto why = open_input(input, log); !why.empty()) return check_result::error(check, why);
+        if (auto why = run.scan(log, previous); !why.empty())
+            return check_result::error(check, why);
+        names.push_back(log.name);
+        total_size += log.size;
+    }
+    if (tally.bytes == 0) {
+        std::string why = total_size == 0 ? "empty" : "no line to read";
+        if (ctx.since && total_size > 0)
+            why = fmt::format("no line at or after {}", format_log_time(*ctx.since));
+        else if (!spec.state_file.empty() && total_size > 0)
+            why = "nothing new since the last run";
+        auto r = check_result::error(
+            check,
+            fmt::format("no log lines to check in {}: {}",
+                        names.size() == 1 ? names.front() : fmt::format("{} files", names.size()),
+                        why));
+        r.totals = {{"files", run.files()}};
+        return r;
+    }
+    auto r =
+        judge_scan(check, patterns, tally, spec.rules, describe_where(names, tally.bytes, tally));
+    r.totals["files"] = run.files();
+    if (ctx.since) r.totals["since"] = format_log_time(*ctx.since);
+    if (!spec.state_file.empty())
+        if (auto why = save_log_state(spec.state_file, run.state()); !why.empty())
+            return check_result::error(check, why);
+    return r;
+}
+
+} // namespace detail
+
+inline check_result check_log_scan(const log_scan_spec& spec) {
+    return timed_check("logs.scan",
+                       [&] { return detail::scan_logs(spec, detail::timestamp_reader()); });
+}
+
+inline check_result check_log_follow(const log_follow_spec& spec) {
+    return timed_check("logs.follow", [&]() -> check_result {
+        const std::string check = "logs.follow";
+        if (spec.rules.required.empty())
+            return check_result::error(check, "following needs a required pattern (a heartbeat): "
+                                              "without one, a silent log would pass");
+        detail::pattern_set patterns;
+        if (auto why = detail::compile_rules(spec.rules, patterns); !why.empty())
+            return check_result::error(check, why);
+        std::vector<detail::log_input> inputs;
+        if (auto why = detail::resolve_inputs(spec.files, false, inputs); !why.empty())
+            return check_result::error(check, why);
+
+        const detail::timestamp_reader clock;
+        const detail::scan_context ctx{patterns, clock, std::nullopt};
+        detail::scan_tally tally(spec.show, patterns.patterns().size());
+        detail::log_follower follower(ctx, tally);
+        std::vector<std::string> names;
+        for (const auto& input : inputs) {
+            if (input.from_stdin) return check_result::error(check, "stdin cannot be followed");
+            if (auto why = follower.watch(input.name); !why.empty())
+                return check_result::error(check, why);
+            names.push_back(input.name);
+        }
+        const auto deadline = std::chrono::steady_clock::now() + spec.window;
+        for (;;) {
+            follower.poll();
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= deadline) break;
+            std::this_thread::sleep_for(
+                std::min<std::chrono::steady_clock::duration>(spec.poll_interval, deadline - now));
+        }
+        const std::string where =
+            fmt::format("{} of {} ({} written)", fmt::format("{} ms", spec.window.count()),
+                        names.size() == 1 ? names.front() : fmt::format("{} files", names.size()),
+                        describe_bytes(tally.bytes));
+        auto r = detail::judge_scan(check, patterns, tally, spec.rules, where);
+        r.totals["rotations"] = follower.rotations();
+        // Unread lines could hold errors: no pass can vouch for them.
+        for (const auto& rotation : follower.rotations()) {
+            if (r.status != verdict::pass || !rotation.contains("lost")) continue;
+            r.status = verdict::error;
+            r.summary += fmt::format(", but {}", rotation["lost"].get<std::string>());
+        }
+        return r;
+    });
+}
+
+} // namespace rollcheck

@@ -1,0 +1,348 @@
+/// \file detail/logs/scanner.hpp
+/// The scan of one region of one log: Vectorscan in streaming mode over
+/// blocks (no match is lost at a block boundary), lines located from match
+/// offsets, each candidate line decided like `grep -E` decides it (the
+/// pattern matches somewhere in the line), events grouped (a line without
+/// a timestamp belongs to the event before it; a traceback is one event).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <hs/hs.h>
+#include <nlohmann/json.hpp>
+
+#include "../../result.hpp"
+#include "patterns.hpp"
+#include "source.hpp"
+#include "text.hpp"
+#include "time.hpp"
+
+namespace rollcheck::detail {
+
+inline constexpr std::string_view traceback_header = "Traceback (most recent call last):";
+/// Evidence text is cut here: enough to read, not a megabyte of one line.
+inline constexpr std::size_t evidence_text_limit = 1000;
+/// Lines longer than this are decided on their first this-many bytes.
+inline constexpr std::size_t line_decision_limit = 16 << 20;
+/// How far back a line looks for the timestamp of its event.
+inline constexpr int event_lookback_lines = 256;
+
+/// Where a pattern last matched: the line, and the time of its event.
+struct last_match {
+    std::string file;
+    std::uint64_t line = 0;
+    std::optional<log_millis> time;
+};
+
+/// What all files of one check add up to.
+
+struct scan_tally {
+    scan_tally(std::size_t show, std::size_t patterns)
+        : evidence(show), pattern_lines(patterns, 0), last_matches(patterns) {}
+    bounded_evidence evidence;
+    std::vector<std::uint64_t> pattern_lines;            ///< per pattern, lines counted
+    std::vector<std::optional<last_match>> last_matches; ///< per pattern that asks (locate_last)
+    std::uint64_t error_lines = 0, error_events = 0, excluded_lines = 0, bytes = 0;
+    std::optional<log_millis> first_time, last_time;
+
+    void saw_time(log_millis t) {
+        if (!first_time || t < *first_time) first_time = t;
+        if (!last_time || t > *last_time) last_time = t;
+    }
+};
+
+/// The event a line belongs to: where it starts, how many lines before the
+/// line that is, and its time when it has one.
+struct log_event {
+    std::uint64_t head = 0;
+    std::uint64_t lines_before = 0;
+    std::optional<log_millis> time;
+};
+
+/// A log being scanned, possibly region after region (follow, resume):
+/// what is known of its line numbers and of the last event seen.
+struct log_cursor {
+    std::string name;
+    int fd = -1;
+    std::uint64_t counted_to = 0;   ///< newlines before this offset are counted
+    std::uint64_t lines_before = 0; ///< … and there are this many
+    std::optional<std::uint64_t> last_line;
+    log_event last_event;
+    std::optional<std::uint64_t> last_error_event;
+};
+
+/// Everything a region scan needs besides the file.
+struct scan_context {
+    const pattern_set& patterns;
+    const timestamp_reader& clock;
+    std::optional<log_millis> since;
+};
+
+/// A line some pattern matched, with the patterns (by index).
+struct line_hit {
+    std::uint64_t start = 0, end = 0; ///< end: its '\n' or the region's end
+    std::vector<unsigned> ids;
+};
+
+class region_scan {
+public:
+    region_scan(const scan_context& ctx, log_cursor& cursor, scan_tally& tally, std::uint64_t begin,
+                std::uint64_t end)
+        : ctx_(ctx), cursor_(cursor), tally_(tally), reader_(cursor.fd, cursor.name, begin, end),
+          begin_(begin), covered_(ctx.patterns.patterns().size(), 0), line_begin_(begin) {}
+
+    void run() {
+        stream s(ctx_.patterns.database());
+        while (reader_.advance()) {
+            const auto block = reader_.block();
+            if (s.id != nullptr) {
+                const auto rc =
+                    hs_scan_stream(s.id, block.data(), static_cast<unsigned>(block.size()), 0,
+                                   s.scratch, &region_scan::on_match, this);
+                if (failure_) std::rethrow_exception(failure_);
+                if (rc != HS_SUCCESS)
+                    throw std::runtime_error(
+                        fmt::format("{}: Vectorscan scan failed ({})", cursor_.name, rc));
+            }
+            if (ctx_.patterns.has_line_patterns()) match_lines_with_re2(false);
+            settle(reader_.block_offset() + block.size());
+        }
+        if (s.id != nullptr) {
+            hs_close_stream(s.id, s.scratch, &region_scan::on_match, this);
+            s.id = nullptr;
+            if (failure_) std::rethrow_exception(failure_);
+        }
+        if (ctx_.patterns.has_line_patterns()) match_lines_with_re2(true);
+        settle(UINT64_MAX);
+        for (const auto& [id, hit] : last_hits_)
+            tally_.last_matches[id] = last_match{cursor_.name, line_number(hit.first), hit.second};
+        tally_.bytes += reader_.end() - begin_;
+    }
+
+private:
+    struct stream {
+        explicit stream(const hs_database_t* db) {
+            if (db == nullptr) return;
+            if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS ||
+                hs_open_stream(db, 0, &id) != HS_SUCCESS)
+                throw std::runtime_error("Vectorscan could not allocate its scratch space");
+        }
+        ~stream() {
+            if (id != nullptr) hs_close_stream(id, nullptr, nullptr, nullptr);
+            if (scratch != nullptr) hs_free_scratch(scratch);
+        }
+        stream(const stream&) = delete;
+        stream& operator=(const stream&) = delete;
+        hs_stream_t* id = nullptr;
+        hs_scratch_t* scratch = nullptr;
+    };
+
+    /// One record per pattern and line: later matches of the same pattern
+    /// in a line it already matched are dropped here, cheaply.
+    static int on_match(unsigned id, unsigned long long, unsigned long long to, unsigned,
+                        void* self) {
+        auto& scan = *static_cast<region_scan*>(self);
+        try {
+            scan.record_match(id, scan.begin_ + to - 1);
+            return 0;
+        } catch (...) { // no exception may cross Vectorscan's C frames: stop, rethrow after
+            scan.failure_ = std::current_exception();
+            return 1;
+        }
+    }
+
+    /// `last`: the offset of the match's last byte.
+    void record_match(unsigned id, std::uint64_t last) {
+        if (last < covered_[id]) return;
+        const std::uint64_t end = reader_.line_end(last);
+        covered_[id] = end + 1;
+        auto& hit = hits_[reader_.line_start(last)];
+        hit.end = end;
+        hit.ids.push_back(id);
+    }
+
+    /// Lines of the patterns Vectorscan refused, matched one by one with RE2.
+    void match_lines_with_re2(bool at_end) {
+        const auto block = reader_.block();
+        const std::uint64_t base = reader_.block_offset();
+        std::size_t i = line_begin_ > base ? static_cast<std::size_t>(line_begin_ - base) : 0;
+        for (;;) {
+            const void* nl =
+                at_end ? nullptr : std::memchr(block.data() + i, '\n', block.size() - i);
+            if (nl == nullptr && !(at_end && line_begin_ < reader_.end())) return;
+            const std::uint64_t end =
+                nl ? base + static_cast<std::uint64_t>(static_cast<const char*>(nl) - block.data())
+                   : reader_.end();
+            match_line_with_re2(line_begin_, end);
+            line_begin_ = end + 1;
+            if (nl == nullptr) return;
+            i = static_cast<std::size_t>(end + 1 - base);
+        }
+    }
+
+    void match_line_with_re2(std::uint64_t start, std::uint64_t end) {
+        const auto text = reader_.span(start, static_cast<std::size_t>(std::min<std::uint64_t>(
+                                                  end - start, line_decision_limit)));
+        const auto& patterns = ctx_.patterns.patterns();
+        for (unsigned id = 0; id < patterns.size(); ++id) {
+            if (patterns[id].in_database || !RE2::PartialMatch(text, *patterns[id].re)) continue;
+            auto& hit = hits_[start];
+            hit.end = end;
+            hit.ids.push_back(id);
+        }
+    }
+
+    /// Decides, in order, every line whose matches are all in.
+    void settle(std::uint64_t scanned_to) {
+        while (!hits_.empty()) {
+            auto first = hits_.begin();
+            if (first->second.end >= scanned_to && scanned_to != UINT64_MAX) return;
+            line_hit hit = std::move(first->second);
+            hit.start = first->first;
+            hits_.erase(first);
+            decide(hit);
+        }
+    }
+
+    void decide(line_hit& hit) {
+        const auto& patterns = ctx_.patterns.patterns();
+        const auto length = static_cast<std::size_t>(
+            std::min<std::uint64_t>(hit.end - hit.start, line_decision_limit));
+        const std::string line(reader_.span(hit.start, length));
+        std::sort(hit.ids.begin(), hit.ids.end());
+        hit.ids.erase(std::unique(hit.ids.begin(), hit.ids.end()), hit.ids.end());
+        hit.ids.erase(std::remove_if(hit.ids.begin(), hit.ids.end(),
+                                     [&](unsigned id) {
+                                         return patterns[id].in_database &&
+                                                patterns[id].confirm_per_line &&
+                                                !RE2::PartialMatch(line, *patterns[id].re);
+                                     }),
+                      hit.ids.end());
+        if (hit.ids.empty()) return;
+        const log_event event = event_of(hit.start, line);
+        cursor_.last_line = hit.start;
+        cursor_.last_event = event;
+        if (ctx_.since && event.time && *event.time < *ctx_.since) return;
+        if (event.time) tally_.saw_time(*event.time);
+        bool error = false, excluded = false;
+        const log_pattern* first_error = nullptr;
+        for (const unsigned id : hit.ids) {
+            ++tally_.pattern_lines[id];
+            if (patterns[id].locate_last) last_hits_[id] = {hit.start, event.time};
+            excluded |= patterns[id].role == pattern_role::exclude;
+            if (patterns[id].role == pattern_role::error && !error) {
+                error = true;
+                first_error = &patterns[id];
+            }
+        }
+        if (!error) return;
+        if (excluded) {
+            ++tally_.excluded_lines;
+            return;
+        }
+        ++tally_.error_lines;
+        if (cursor_.last_error_event != event.head) {
+            ++tally_.error_events;
+            cursor_.last_error_event = event.head;
+        }
+        add_evidence(hit, line, event, *first_error);
+    }
+
+    void add_evidence(const line_hit& hit, std::string_view line, const log_event& event,
+                      const log_pattern& pattern) {
+        auto& evidence = tally_.evidence;
+        if (evidence.items().size() >= evidence.limit()) {
+            evidence.count_more(1);
+            return;
+        }
+        const std::uint64_t number = line_number(hit.start);
+        const std::string text = printable_line(line, evidence_text_limit, hit.end - hit.start);
+        nlohmann::json data = {
+            {"file", cursor_.name}, {"line", number}, {"text", text}, {"pattern", pattern.text}};
+        std::string shown = fmt::format("{}:{}:{}", cursor_.name, number, text);
+        if (event.lines_before > 0) data["event_line"] = number - event.lines_before;
+        if (line.substr(0, traceback_header.size()) == traceback_header) {
+            if (const auto exception = exception_after(hit.end, number)) {
+                data["exception"] = exception->first;
+                data["exception_line"] = exception->second;
+                shown += fmt::format("  ⇒ line {}: {}", exception->second, exception->first);
+            }
+        }
+        evidence.add({std::move(shown), std::move(data)});
+    }
+
+    /// The line number (from 1) of the line starting at `start`, counting
+    /// only the newlines not counted before.
+    std::uint64_t line_number(std::uint64_t start) {
+        if (start < cursor_.counted_to)
+            return cursor_.lines_before - reader_.newlines(start, cursor_.counted_to) + 1;
+        cursor_.lines_before += reader_.newlines(cursor_.counted_to, start);
+        cursor_.counted_to = start;
+        return cursor_.lines_before + 1;
+    }
+
+    /// The first unindented line after a traceback header ending at
+    /// `header_end`: the exception, with its line number.
+    std::optional<std::pair<std::string, std::uint64_t>>
+    exception_after(std::uint64_t header_end, std::uint64_t header_line) {
+        std::uint64_t pos = header_end + 1;
+        for (std::uint64_t k = 1; k <= 1000 && pos < reader_.end(); ++k) {
+            const std::uint64_t end = reader_.line_end(pos);
+            const auto text = reader_.span(pos, static_cast<std::size_t>(std::min<std::uint64_t>(
+                                                    end - pos, evidence_text_limit + 1)));
+            if (!text.empty() && text[0] != ' ' && text[0] != '\t')
+                return std::make_pair(printable_line(text, evidence_text_limit), header_line + k);
+            pos = end + 1;
+        }
+        return std::nullopt;
+    }
+
+    /// The event of the line at `start`: itself when it has a timestamp,
+    /// else the nearest line above with one (up to event_lookback_lines);
+    /// in a log without timestamps, the traceback it is part of, or itself.
+    log_event event_of(std::uint64_t start, std::string_view line) {
+        if (const auto t = ctx_.clock.at_line_start(line.substr(0, 64))) return {start, 0, t};
+        std::optional<log_event> traceback;
+        if (line.substr(0, traceback_header.size()) == traceback_header)
+            traceback = log_event{start, 0, {}};
+        bool indented_run = true;
+        std::uint64_t pos = start;
+        for (std::uint64_t k = 1; k <= event_lookback_lines && pos > 0; ++k) {
+            if (cursor_.last_line && pos <= *cursor_.last_line) {
+                if (cursor_.last_event.time) return cursor_.last_event;
+                break;
+            }
+            const std::uint64_t prev = reader_.line_start(pos - 1);
+            const std::string head(reader_.span(
+                prev, static_cast<std::size_t>(std::min<std::uint64_t>(pos - 1 - prev, 64))));
+            if (const auto t = ctx_.clock.at_line_start(head)) return {prev, k, t};
+            if (!traceback && indented_run && head.rfind(traceback_header, 0) == 0)
+                traceback = log_event{prev, k, {}};
+            indented_run = indented_run && !head.empty() && (head[0] == ' ' || head[0] == '\t');
+            pos = prev;
+        }
+        return traceback ? *traceback : log_event{start, 0, {}};
+    }
+
+    const scan_context& ctx_;
+    log_cursor& cursor_;
+    scan_tally& tally_;
+    block_reader reader_;
+    std::uint64_t begin_;
+    std::vector<std::uint64_t> covered_;
+    std::map<std::uint64_t, line_hit> hits_;
+    /// Per pattern that asks, its last line in this region: start, event time.
+    std::map<unsigned, std::pair<std::uint64_t, std::optional<log_millis>>> last_hits_;
+    std::uint64_t line_begin_;
+    std::exception_ptr failure_;
+};
+
+} // namespace rollcheck::detail

@@ -1,0 +1,88 @@
+/// \file detail/time_impl.hpp
+/// Definitions of time.hpp, included at its end.
+#pragma once
+
+#include "../time.hpp"
+
+namespace rollcheck {
+
+namespace detail {
+
+/// One "<digits><unit>" part of a duration, or nothing when the unit is unknown.
+inline std::optional<std::chrono::milliseconds> duration_part(long long n, std::string_view unit) {
+    using namespace std::chrono;
+    if (unit == "ms") return milliseconds(n);
+    if (unit == "s") return seconds(n);
+    if (unit == "m" || unit == "min") return minutes(n);
+    if (unit == "h") return hours(n);
+    if (unit == "d") return hours(24 * n);
+    return std::nullopt;
+}
+
+inline time_point now_or(time_point now) {
+    return now == time_point{} ? std::chrono::system_clock::now() : now;
+}
+
+} // namespace detail
+
+inline std::optional<std::chrono::milliseconds> parse_duration(std::string_view text,
+                                                               std::string& why) {
+    std::chrono::milliseconds total{0};
+    std::size_t i = 0;
+    if (text.empty()) {
+        why = "empty duration";
+        return std::nullopt;
+    }
+    while (i < text.size()) {
+        std::size_t digits = i;
+        while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
+            ++digits;
+        std::size_t unit_end = digits;
+        while (unit_end < text.size() && std::isalpha(static_cast<unsigned char>(text[unit_end])))
+            ++unit_end;
+        const auto number = text.substr(i, digits - i);
+        const auto unit = text.substr(digits, unit_end - digits);
+        if (number.empty() || number.size() > 12 || unit.empty()) {
+            why = fmt::format("'{}' is not a duration (like 90s, 15m, 1h, 7d)", text);
+            return std::nullopt;
+        }
+        const auto part = detail::duration_part(std::stoll(std::string(number)), unit);
+        if (!part) {
+            why = fmt::format("'{}': unknown unit '{}' (ms, s, m, h, d)", text, unit);
+            return std::nullopt;
+        }
+        total += *part;
+        i = unit_end;
+    }
+    return total;
+}
+
+inline std::optional<time_point> parse_time(std::string_view text, std::string& why,
+                                            time_point now) {
+    now = detail::now_or(now);
+    if (const auto ms = detail::timestamp_reader(now).whole_text(text))
+        return time_point(std::chrono::milliseconds(*ms));
+    why = fmt::format("'{}' is not a time (like 2026-11-28T09:26:24Z, '2026-11-28 09:26:24', "
+                      "'Nov 28 09:26:24', 1795857984)",
+                      text);
+    return std::nullopt;
+}
+
+inline std::optional<time_point> parse_since(std::string_view text, std::string& why,
+                                             time_point now) {
+    now = detail::now_or(now);
+    std::string ignored;
+    if (auto t = parse_time(text, ignored, now)) return t;
+    if (auto span = parse_duration(text, ignored)) return now - *span;
+    why = fmt::format("'{}' is not a time (like 2026-11-28T09:26:24Z, '2026-11-28 09:26:24', "
+                      "'Nov 28 09:26:24', 1795857984) nor a duration (like 30m: that long ago)",
+                      text);
+    return std::nullopt;
+}
+
+inline std::string format_utc(time_point t) {
+    return detail::format_log_time(
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
+} // namespace rollcheck
