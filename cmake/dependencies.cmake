@@ -1,20 +1,90 @@
-# The libraries rollcheck's headers use, found the same way here and in the
-# installed rollcheckConfig.cmake (cmake/rollcheckConfig.cmake.in mirrors this).
-include(GNUInstallDirs)
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(ROLLCHECK_PQXX REQUIRED IMPORTED_TARGET libpqxx)
-# libpq itself: postgres.hpp parses connection strings with PQconninfoParse.
-pkg_check_modules(ROLLCHECK_PQ REQUIRED IMPORTED_TARGET libpq)
-pkg_check_modules(ROLLCHECK_RE2 REQUIRED IMPORTED_TARGET re2)
-# The log scanner: Vectorscan for its hot path, zlib for rotated .gz logs.
-pkg_check_modules(ROLLCHECK_HS REQUIRED IMPORTED_TARGET libhs)
-pkg_check_modules(ROLLCHECK_ZLIB REQUIRED IMPORTED_TARGET zlib)
-find_package(fmt REQUIRED)
-find_package(nlohmann_json 3.10 REQUIRED)
-find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
-find_package(Threads REQUIRED)
+# The one list of the libraries rollcheck::rollcheck links, each with the
+# Debian 12 packages that provide it. The build includes this file, and so
+# does the installed rollcheckConfig.cmake (as rollcheckDependencies.cmake),
+# so a consumer finds exactly what the build found; the test deps.one_list
+# holds scripts/install-deps and the README to the DEBIAN packages named here.
+#
+# ROLLCHECK_DEPENDENCY_MODE: unset when building rollcheck (a missing library
+# fails the configure), "config" in the installed package (a missing library
+# makes rollcheck not found, with the reason), "list" to collect
+# ROLLCHECK_DEBIAN_PACKAGES without finding anything.
 
-set(ROLLCHECK_LINK_DEPENDENCIES
-  PkgConfig::ROLLCHECK_PQXX PkgConfig::ROLLCHECK_PQ PkgConfig::ROLLCHECK_RE2
-  PkgConfig::ROLLCHECK_HS PkgConfig::ROLLCHECK_ZLIB fmt::fmt nlohmann_json::nlohmann_json
-  Boost::headers Boost::filesystem Threads::Threads)
+# rollcheck_dependency(PKG_CONFIG <module> PREFIX <prefix> DEBIAN <package>...)
+# rollcheck_dependency(PACKAGE <name> [VERSION <min>] [COMPONENTS <c>...]
+#                      TARGETS <target>... DEBIAN <package>...)
+function(rollcheck_dependency)
+  cmake_parse_arguments(PARSE_ARGV 0 dep "" "PKG_CONFIG;PREFIX;PACKAGE;VERSION" "COMPONENTS;TARGETS;DEBIAN")
+  if(dep_PKG_CONFIG)
+    set(what "${dep_PKG_CONFIG} (pkg-config)")
+    set(dep_TARGETS PkgConfig::${dep_PREFIX})
+  else()
+    set(what ${dep_PACKAGE})
+    if(dep_VERSION)
+      string(APPEND what " ${dep_VERSION} or newer")
+    endif()
+    if(dep_COMPONENTS)
+      list(JOIN dep_COMPONENTS ", " components)
+      string(APPEND what " (with ${components})")
+    endif()
+  endif()
+  if(NOT dep_DEBIAN OR NOT dep_TARGETS)
+    message(FATAL_ERROR "rollcheck_dependency(${ARGV}): needs DEBIAN and TARGETS (or PKG_CONFIG and PREFIX)")
+  endif()
+  set(ROLLCHECK_DEBIAN_PACKAGES ${ROLLCHECK_DEBIAN_PACKAGES} ${dep_DEBIAN} PARENT_SCOPE)
+  set(ROLLCHECK_LINK_DEPENDENCIES ${ROLLCHECK_LINK_DEPENDENCIES} ${dep_TARGETS} PARENT_SCOPE)
+  if(ROLLCHECK_DEPENDENCY_MODE STREQUAL "list")
+    return()
+  endif()
+
+  # Never REQUIRED: the failure below names the Debian package, which
+  # find_package's own message cannot.
+  set(quiet)
+  if(ROLLCHECK_DEPENDENCY_MODE STREQUAL "config" AND rollcheck_FIND_QUIETLY)
+    set(quiet QUIET)
+  endif()
+  if(dep_PKG_CONFIG)
+    find_package(PkgConfig ${quiet})
+    if(PKG_CONFIG_FOUND)
+      pkg_check_modules(${dep_PREFIX} ${quiet} IMPORTED_TARGET ${dep_PKG_CONFIG})
+    endif()
+    set(found ${${dep_PREFIX}_FOUND})
+  else()
+    if(dep_COMPONENTS)
+      set(dep_COMPONENTS COMPONENTS ${dep_COMPONENTS})
+    endif()
+    find_package(${dep_PACKAGE} ${dep_VERSION} ${quiet} ${dep_COMPONENTS})
+    set(found ${${dep_PACKAGE}_FOUND})
+  endif()
+  if(found)
+    return()
+  endif()
+
+  list(JOIN dep_DEBIAN " " packages)
+  set(why "rollcheck needs ${what}, not found: on Debian 12, install ${packages}")
+  if(ROLLCHECK_DEPENDENCY_MODE STREQUAL "config")
+    set(rollcheck_FOUND FALSE PARENT_SCOPE)
+    if(rollcheck_NOT_FOUND_MESSAGE)
+      string(PREPEND why "${rollcheck_NOT_FOUND_MESSAGE}\n")
+    endif()
+    set(rollcheck_NOT_FOUND_MESSAGE "${why}" PARENT_SCOPE)
+  else()
+    # SEND_ERROR, so that one configure reports every missing library.
+    message(SEND_ERROR "${why} (scripts/install-deps installs them all)")
+  endif()
+endfunction()
+
+rollcheck_dependency(PKG_CONFIG libpqxx PREFIX ROLLCHECK_PQXX DEBIAN libpqxx-dev)
+# libpq itself: postgres.hpp parses connection strings with PQconninfoParse.
+rollcheck_dependency(PKG_CONFIG libpq PREFIX ROLLCHECK_PQ DEBIAN libpq-dev)
+rollcheck_dependency(PKG_CONFIG re2 PREFIX ROLLCHECK_RE2 DEBIAN libre2-dev)
+# The log scanner: Vectorscan for its hot path, zlib for rotated .gz logs.
+rollcheck_dependency(PKG_CONFIG libhs PREFIX ROLLCHECK_HS DEBIAN libvectorscan-dev)
+rollcheck_dependency(PKG_CONFIG zlib PREFIX ROLLCHECK_ZLIB DEBIAN zlib1g-dev)
+# 9: the oldest fmt the code is built and tested with (Debian 12 ships 9.1).
+rollcheck_dependency(PACKAGE fmt VERSION 9 TARGETS fmt::fmt DEBIAN libfmt-dev)
+rollcheck_dependency(PACKAGE nlohmann_json VERSION 3.10 TARGETS nlohmann_json::nlohmann_json
+  DEBIAN nlohmann-json3-dev)
+# Boost.Process needs the compiled filesystem library; Asio, Beast and UUID are headers.
+rollcheck_dependency(PACKAGE Boost VERSION 1.74 COMPONENTS filesystem
+  TARGETS Boost::headers Boost::filesystem DEBIAN libboost-dev libboost-filesystem-dev)
+rollcheck_dependency(PACKAGE Threads TARGETS Threads::Threads DEBIAN libc6-dev)

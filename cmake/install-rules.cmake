@@ -17,3 +17,4 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/rollcheckConfigVersion.cm
   COMPATIBILITY SameMajorVersion ARCH_INDEPENDENT)
 install(FILES ${PROJECT_BINARY_DIR}/rollcheckConfig.cmake ${PROJECT_BINARY_DIR}/rollcheckConfigVersion.cmake
   DESTINATION ${ROLLCHECK_CMAKE_DIR})
+install(FILES cmake/dependencies.cmake DESTINATION ${ROLLCHECK_CMAKE_DIR} RENAME rollcheckDependencies.cmake)

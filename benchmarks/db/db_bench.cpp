@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <rollcheck/command.hpp>
 #include <rollcheck/duplicates.hpp>
 #include <rollcheck/freshness.hpp>

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <fmt/ranges.h>
 #include <rollcheck/command.hpp>
 #include <rollcheck/cron_schedule.hpp>
 

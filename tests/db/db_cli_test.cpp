@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <rollcheck/command.hpp>
 
