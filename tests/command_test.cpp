@@ -2,6 +2,8 @@
 // whole tree, bounded capture, exit codes and signals, clear start failures.
 #include <atomic>
 #include <chrono>
+#include <csignal>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -191,4 +193,77 @@ TEST_CASE("a program one thread starts is never taken down by another thread's c
         CHECK(r.status == command_status::exited);
         CHECK(r.exit_code == 0);
     }
+}
+
+namespace {
+
+/// Whether `pid` is still the process that started at `start_ticks` and has not exited.
+bool still_running(pid_t pid, unsigned long long start_ticks) {
+    const auto s = detail::read_proc_stat(pid);
+    return ::kill(pid, 0) == 0 && s && s->start_ticks == start_ticks && s->state != 'Z';
+}
+
+/// Waits until `condition` holds, or `limit` passes; returns whether it held.
+template <typename Condition>
+bool wait_for(Condition condition, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(10ms);
+    }
+    return true;
+}
+
+/// The pid a command wrote to `file` (written whole, then renamed into place).
+pid_t read_pid(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    pid_t pid = 0;
+    in >> pid;
+    return pid;
+}
+
+} // namespace
+
+TEST_CASE("an orphan one thread's command leaves is taken down with that command, not with "
+          "another thread's") {
+    rollcheck_test::process_mark mark;
+    rollcheck_test::temp_dir dir;
+    // The inner shell exits at once, so the helper is orphaned and handed to
+    // this process as subreaper; the command runs on until the test releases it.
+    const std::string helper = GENERATE("sleep 30", "setsid sleep 30");
+    auto first =
+        command_spec::shell("sh -c '" + helper +
+                            " >/dev/null 2>&1 & echo $! >helper.tmp && mv helper.tmp helper.pid';"
+                            " while [ ! -e release ]; do sleep 0.02; done");
+    first.working_directory = dir.path();
+    first.timeout = 30s;
+    command_outcome first_outcome;
+    std::thread first_thread([&] { first_outcome = run_command(first); });
+
+    const auto pid_file = dir / "helper.pid";
+    pid_t helper_pid = 0;
+    unsigned long long helper_start = 0;
+    const bool orphaned = wait_for(
+        [&] {
+            helper_pid = std::filesystem::exists(pid_file) ? read_pid(pid_file) : 0;
+            const auto s = helper_pid > 0 ? detail::read_proc_stat(helper_pid) : std::nullopt;
+            if (s) helper_start = s->start_ticks;
+            return s && s->ppid == ::getpid();
+        },
+        10s);
+    INFO(helper << ": helper pid " << helper_pid);
+
+    const auto second = run_command(command_spec::shell("exit 0"));
+    CHECK(second.status == command_status::exited);
+    const bool survived_second = orphaned && still_running(helper_pid, helper_start);
+
+    dir.write("release", "");
+    first_thread.join();
+    REQUIRE(orphaned);
+    CHECK(survived_second);
+    CHECK(first_outcome.status == command_status::exited);
+    CHECK(first_outcome.exit_code == 0);
+    // Left alone, the helper would sleep on well past this deadline.
+    CHECK(wait_for([&] { return !still_running(helper_pid, helper_start); }, 10s));
+    CHECK(wait_for([&] { return mark.marked_processes().empty(); }, 10s));
 }

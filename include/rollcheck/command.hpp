@@ -2,6 +2,19 @@
 /// The one way rollcheck starts a process: argv without a shell (unless
 /// asked), a deadline that takes down the whole process tree, and stdout and
 /// stderr captured in bounded memory (head and tail kept, the middle counted).
+///
+/// Threads: run_command and check_command may run at once on several threads.
+/// Each run takes down only what it can tie to its own program: its process
+/// group, whatever it saw below the program through /proc, and the groups and
+/// sessions those lead (setsid escapees). An orphan handed back to this
+/// process that nothing ties to a run (a setsid escapee whose parent exited
+/// before it was seen) is taken down only by a run that ends while no other
+/// program is running, so while several run it may outlive its own command.
+/// Not safe: changing this process's environment or working directory while
+/// another thread starts a command (both are read at the start), and starting
+/// children by other means (a run that ends alone takes down any child of this
+/// process it did not start). A program started while other threads run
+/// commands inherits the read ends of their output pipes.
 #pragma once
 
 #include <algorithm>

@@ -2,12 +2,14 @@
 /// Tracks everything a started command leaves below it, so that a deadline
 /// or the command's own exit can take the whole tree down: its process group,
 /// its descendants (even those that left the group with setsid), and the
-/// orphans the kernel hands back to this process as child subreaper.
+/// orphans the kernel hands back to this process as child subreaper, as far
+/// as they can be told apart from those of commands other threads run.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -45,6 +47,11 @@ public:
         std::lock_guard lock(mutex());
         return set().count(pid) != 0;
     }
+    /// Whether `pid` is the one program started and not yet reaped.
+    static bool only(pid_t pid) {
+        std::lock_guard lock(mutex());
+        return set().size() == 1 && set().count(pid) != 0;
+    }
 
     /// Held from a program's start until it is added, and while a tree looks
     /// for orphans: otherwise a program another thread has just started, not
@@ -72,22 +79,21 @@ public:
         if (auto s = read_proc_stat(root)) known_.insert({root, s->start_ticks});
     }
 
-    /// Adds every process now below the tree, in the root's process group, or
-    /// adopted by this process as an orphan (a grandchild whose parent died).
+    /// Adds every process now attributed to the command (see belongs).
     void refresh() {
         const auto registering = direct_children::registration();
+        const bool alone = direct_children::only(root_);
         const auto all = list_processes();
-        const pid_t self = ::getpid();
+        std::map<pid_t, unsigned long long> start_of;
+        for (const auto& p : all)
+            start_of.emplace(p.pid, p.start_ticks);
         bool grew = true;
         while (grew) {
             grew = false;
             for (const auto& p : all) {
-                if (contains(p)) continue;
-                const bool adopted = p.ppid == self && !direct_children::contains(p.pid);
-                if (p.pgrp == root_ || adopted || has_parent_in_tree(p.ppid)) {
-                    known_.insert({p.pid, p.start_ticks});
-                    grew = true;
-                }
+                if (contains(p) || !belongs(p, start_of, alone)) continue;
+                known_.insert({p.pid, p.start_ticks});
+                grew = true;
             }
         }
     }
@@ -132,9 +138,31 @@ private:
     using member = std::pair<pid_t, unsigned long long>;
 
     bool contains(const proc_stat& p) const { return known_.count({p.pid, p.start_ticks}) != 0; }
-    bool has_parent_in_tree(pid_t ppid) const {
-        return std::any_of(known_.begin(), known_.end(),
-                           [ppid](const member& m) { return m.first == ppid; });
+
+    /// A process is the command's when it is in the command's process group,
+    /// when its parent is a member, or when a member leads its group or its
+    /// session (a member that left with setsid, and what it started). Other
+    /// threads' commands are told apart by exactly that. An orphan handed to
+    /// this process that none of it ties to a command (one that left with
+    /// setsid and lost its parent before it was seen) could be any running
+    /// command's: it is taken only by a command running alone.
+    bool belongs(const proc_stat& p, const std::map<pid_t, unsigned long long>& start_of,
+                 bool alone) const {
+        if (p.pgrp == root_) return true;
+        if (is_member(p.ppid, start_of) || is_member(p.pgrp, start_of) ||
+            is_member(p.session, start_of))
+            return true;
+        return alone && p.ppid == ::getpid() && p.pid != root_;
+    }
+
+    /// Whether `pid` names a member. A live process under that pid must be the
+    /// member itself (pids are reused); a dead member's pid still names the
+    /// group or session it led, as the kernel frees no pid while one is in use.
+    bool is_member(pid_t pid, const std::map<pid_t, unsigned long long>& start_of) const {
+        const auto live = start_of.find(pid);
+        for (auto m = known_.lower_bound({pid, 0}); m != known_.end() && m->first == pid; ++m)
+            if (live == start_of.end() || live->second == m->second) return true;
+        return false;
     }
     static bool same_process(pid_t pid, unsigned long long ticks) {
         const auto s = read_proc_stat(pid);
