@@ -19,14 +19,16 @@
 /// count or sum changed. Without the key file, compare still counts the rows
 /// lost for sure but cannot name them.
 ///
-///     rollcheck::baseline_spec spec;
-///     spec.tables = {{{"public", "opportunities_unified"}, {"submission_id"}, "created_at"}};
-///     spec.out = "before-rollback.json";
-///     auto taken = rollcheck::take_baseline(spec);
-///     // … roll back …
-///     rollcheck::compare_spec cmp;
-///     cmp.baseline = "before-rollback.json";
-///     auto r = rollcheck::compare_baseline(cmp);   // fail when rows were lost
+/// ```cpp
+/// rollcheck::baseline_spec spec;
+/// spec.tables = {{{"public", "opportunities_unified"}, {"submission_id"}, "created_at"}};
+/// spec.out = "before-rollback.json";
+/// auto taken = rollcheck::take_baseline(spec);
+/// // … roll back …
+/// rollcheck::compare_spec cmp;
+/// cmp.baseline = "before-rollback.json";
+/// auto r = rollcheck::compare_baseline(cmp);   // fail when rows were lost
+/// ```
 #pragma once
 
 #include <algorithm>

@@ -2,9 +2,14 @@
 /// Catch2 (v2) glue: assert a check_result so that a failure shows the
 /// summary and the evidence, in the console and in the JUnit report.
 ///
-///     auto r = rollcheck::check_duplicates(spec);
-///     REQUIRE_VERIFIED(r);             // pass, warn or skip; warn/skip are reported
-///     REQUIRE_VERDICT(r, rollcheck::verdict::fail);
+/// ```cpp
+/// rollcheck::duplicates_spec spec;
+/// spec.table = rollcheck::table_ref::parse("public.opportunities_unified");
+/// spec.key = {"submission_id"};
+/// auto r = rollcheck::check_duplicates(spec);
+/// REQUIRE_VERIFIED(r);             // pass, warn or skip; warn/skip are reported
+/// REQUIRE_VERDICT(r, rollcheck::verdict::fail);   // or exactly this verdict
+/// ```
 #pragma once
 
 #include <filesystem>

@@ -12,11 +12,13 @@
 ///   ("cron.ran": did the job leave a line in its log after its last
 ///   scheduled time).
 ///
-///     rollcheck::cron_expect_spec spec;
-///     spec.sources = {rollcheck::cron_source::user("app")};
-///     spec.present = {{"0 2 * * *", "python scripts/core/batch_opportunity_scoring.py"}};
-///     spec.absent = {"run_unified_pipeline"};
-///     auto r = rollcheck::check_cron_expect(spec);
+/// ```cpp
+/// rollcheck::cron_expect_spec spec;
+/// spec.sources = {rollcheck::cron_source::user_crontab("app")};
+/// spec.present = {{"0 2 * * *", "python scripts/core/batch_opportunity_scoring.py", ""}};
+/// spec.absent = {"run_unified_pipeline"};
+/// auto r = rollcheck::check_cron_expect(spec);
+/// ```
 #pragma once
 
 #include <algorithm>

@@ -2,10 +2,12 @@
 /// Duplicate detection in a PostgreSQL table: key values held by more than
 /// one row, found by GROUP BY … HAVING count(*) > 1 in the database.
 ///
-///     rollcheck::duplicates_spec spec;
-///     spec.table = rollcheck::table_ref::parse("public.opportunities_unified");
-///     spec.key = {"submission_id"};
-///     REQUIRE_VERIFIED(rollcheck::check_duplicates(spec));
+/// ```cpp
+/// rollcheck::duplicates_spec spec;
+/// spec.table = rollcheck::table_ref::parse("public.opportunities_unified");
+/// spec.key = {"submission_id"};
+/// REQUIRE_VERIFIED(rollcheck::check_duplicates(spec));
+/// ```
 #pragma once
 
 #include <algorithm>

@@ -4,11 +4,13 @@
 /// warn_after / error_after, as dbt's source freshness). Both use the
 /// server's clock and report how far the host's clock is from it.
 ///
-///     rollcheck::recent_writes_spec spec;
-///     spec.table = rollcheck::table_ref::parse("opportunities_unified");
-///     spec.column = "created_at";
-///     spec.within = std::chrono::hours(1);
-///     REQUIRE_VERIFIED(rollcheck::check_recent_writes(spec));
+/// ```cpp
+/// rollcheck::recent_writes_spec spec;
+/// spec.table = rollcheck::table_ref::parse("opportunities_unified");
+/// spec.column = "created_at";
+/// spec.within = std::chrono::hours(1);
+/// REQUIRE_VERIFIED(rollcheck::check_recent_writes(spec));
+/// ```
 #pragma once
 
 #include <chrono>

@@ -5,12 +5,15 @@
 /// matches with Vectorscan (RE2 where Vectorscan cannot express a pattern),
 /// both linear-time, so no pattern or line can hang a gate.
 ///
-///     rollcheck::log_scan_spec spec;
-///     spec.files = {"logs/batch_opportunity_scoring.log"};
-///     spec.rules.errors = {"ERROR|CRITICAL|Traceback"};
-///     spec.rules.required = {{"processed [0-9]+ submissions", 1}};
-///     spec.since = rollback_time;
-///     REQUIRE_VERIFIED(rollcheck::check_log_scan(spec));
+/// ```cpp
+/// rollcheck::log_scan_spec spec;
+/// spec.files = {"logs/batch_opportunity_scoring.log"};
+/// spec.rules.errors = {"ERROR|CRITICAL|Traceback"};
+/// spec.rules.required = {{"processed [0-9]+ submissions", 1}};
+/// // Only what was logged since the rollback began (here: 30 minutes ago).
+/// spec.since = std::chrono::system_clock::now() - std::chrono::minutes(30);
+/// REQUIRE_VERIFIED(rollcheck::check_log_scan(spec));
+/// ```
 #pragma once
 
 #include <chrono>

@@ -4,11 +4,16 @@
 /// transactions, quoted identifiers, and faults turned into error results
 /// that name host, port, database and object but never a password.
 ///
-///     rollcheck::connection_spec conn;            // empty DSN: PG* environment, .pgpass
-///     conn.dsn = "service=reporting";             // or "host=db port=5432 dbname=app"
-///     auto r = rollcheck::db_check("db.example", conn, "public.t", [](rollcheck::pg_session& s) {
-///         return s.read([](pqxx::read_transaction& tx) { ... return check_result::pass(...); });
+/// ```cpp
+/// rollcheck::connection_spec conn;            // empty DSN: PG* environment, .pgpass
+/// conn.dsn = "service=reporting";             // or "host=db port=5432 dbname=app"
+/// auto r = rollcheck::db_check("db.example", conn, "public.t", [](rollcheck::pg_session& s) {
+///     return s.read([](pqxx::read_transaction& tx) {
+///         const auto n = tx.exec1("SELECT count(*) FROM public.t")[0].as<long>();
+///         return rollcheck::check_result::pass("db.example", fmt::format("{} rows", n));
 ///     });
+/// });
+/// ```
 #pragma once
 
 #include <algorithm>

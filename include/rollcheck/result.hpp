@@ -183,9 +183,12 @@ struct fmt::formatter<rollcheck::verdict> : fmt::formatter<std::string_view> {
 
 /// `{}` prints a result for people:
 ///
-///     FAIL db.duplicates: 3 duplicated keys (5 excess rows) in public.t (12 ms)
-///       - submission_id=abc: 3 rows
-///       … 1 more not shown
+/// ```text
+/// FAIL db.duplicates: 3 duplicated submission_id values (5 excess rows) in public.t (12 ms)
+///   - submission_id=t3_abc: 3 rows
+///   - submission_id=t3_def: 3 rows
+///   … 1 more not shown
+/// ```
 template <>
 struct fmt::formatter<rollcheck::check_result> {
     constexpr auto parse(format_parse_context& ctx) { return ctx.begin(); }

@@ -2,6 +2,8 @@
 /// Definitions of baseline.hpp, included at its end.
 #pragma once
 
+#include <fmt/ranges.h>
+
 #include "../../baseline.hpp"
 #include "../../wording.hpp"
 #include "baseline_file.hpp"

@@ -2,6 +2,8 @@
 /// Definitions of duplicates.hpp, included at its end.
 #pragma once
 
+#include <fmt/ranges.h>
+
 #include "../../duplicates.hpp"
 #include "../../wording.hpp"
 

@@ -78,7 +78,6 @@ inline bool drain_ready(int fd, captured_output& into, std::size_t limit) {
     return n < 0 && (errno == EINTR || errno == EAGAIN);
 }
 
-/// Polls the open streams until both end or `until` passes.
 /// Waits for a child's exit without reaping it: a pidfd (Linux 5.3) wakes
 /// the moment it exits; without one, a short sleep stands in.
 class exit_waiter {
@@ -113,6 +112,7 @@ private:
     int fd_ = -1;
 };
 
+/// Polls the open streams until both end or `until` passes.
 inline void pump_output(int fds[2], captured_output* sinks[2], std::size_t limit,
                         std::chrono::steady_clock::time_point until) {
     using clock = std::chrono::steady_clock;
