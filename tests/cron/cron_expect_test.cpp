@@ -107,7 +107,8 @@ TEST_CASE("expect: bad expectations are errors, not passes") {
     spec.absent = {"("};
     const auto bad_pattern = check_cron_expect(spec);
     REQUIRE_VERDICT(bad_pattern, verdict::error);
-    CHECK(bad_pattern.summary == "forbidden pattern '(': missing ): (");
+    CHECK(bad_pattern.summary ==
+          "forbidden pattern '(' is not a valid RE2 regular expression: missing ): (");
 }
 
 TEST_CASE("user crontabs come from the crontab program and 'no crontab' is a clear result") {

@@ -70,7 +70,8 @@ TEST_CASE("logs scan exits 0 when clean, 2 when it cannot read, 2 on bad argumen
     run = cli({"scan", log, "-e", "(unclosed"});
     CHECK(run.exit_code == 2);
     CHECK_THAT(run.out.text(),
-               Catch::Contains("invalid error pattern '(unclosed': missing ): (unclosed"));
+               Catch::Contains("error pattern '(unclosed' is not a valid RE2 regular expression: "
+                               "missing ): (unclosed"));
 }
 
 TEST_CASE("logs scan --show all --json lists exactly the lines grep -nE lists") {

@@ -115,13 +115,16 @@ TEST_CASE("invalid patterns are refused up front, naming the pattern and the rea
     auto spec = log_test::scan_of({log}, {"ERROR", "(unclosed"});
     auto r = check_log_scan(spec);
     REQUIRE_VERDICT(r, verdict::error);
-    CHECK(r.summary == "invalid error pattern '(unclosed': missing ): (unclosed");
+    CHECK(r.summary ==
+          "error pattern '(unclosed' is not a valid RE2 regular expression: missing ): "
+          "(unclosed");
 
     spec = log_test::scan_of({log}, {"(a)\\1"});
     r = check_log_scan(spec);
     REQUIRE_VERDICT(r, verdict::error);
     CHECK(r.summary ==
-          "invalid error pattern '(a)\\1': invalid escape sequence: \\1 (backreferences "
+          "error pattern '(a)\\1' is not a valid RE2 regular expression: invalid escape "
+          "sequence: \\1 (backreferences "
           "need a backtracking engine; they are not supported)");
 
     spec = log_test::scan_of({log}, {"ERROR"});

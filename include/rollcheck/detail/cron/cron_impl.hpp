@@ -4,6 +4,8 @@
 
 #include "../../cron.hpp"
 #include "../../wording.hpp"
+#include "../atomic_file.hpp"
+#include "../pattern.hpp"
 #include "../read_file.hpp"
 
 namespace rollcheck {
@@ -216,13 +218,9 @@ inline check_result check_cron_expect(const cron_expect_spec& spec) {
         }
         std::vector<std::unique_ptr<RE2>> patterns;
         for (const auto& text : spec.absent) {
-            RE2::Options options;
-            options.set_log_errors(false);
-            patterns.push_back(std::make_unique<RE2>(text, options));
-            if (!patterns.back()->ok())
-                return check_result::error(
-                    "cron.expect",
-                    fmt::format("forbidden pattern '{}': {}", text, patterns.back()->error()));
+            std::string why;
+            patterns.push_back(compile_pattern(text, why, {}, "forbidden pattern"));
+            if (!patterns.back()) return check_result::error("cron.expect", why);
         }
         std::vector<const cron_entry*> all;
         for (const auto& tab : reading.tabs)
@@ -379,15 +377,11 @@ inline check_result check_cron_snapshot(const cron_snapshot_spec& spec) {
             env += tab.environment.size();
             rejected += tab.count(cron_severity::error);
         }
-        {
-            std::ofstream out(spec.output, std::ios::binary | std::ios::trunc);
-            out << cron_snapshot_json(spec, reading).dump(2) << '\n';
-            out.flush();
-            if (!out)
-                return check_result::error("cron.snapshot",
-                                           fmt::format("cannot write snapshot '{}': {}",
-                                                       spec.output.string(), std::strerror(errno)));
-        }
+        const auto failed = detail::write_file_atomically(
+            spec.output, cron_snapshot_json(spec, reading).dump(2) + "\n");
+        if (!failed.empty())
+            return check_result::error("cron.snapshot",
+                                       fmt::format("cannot write snapshot: {}", failed));
         auto summary = fmt::format(
             "saved {} and {} from {} to {}", counted(reading.entries(), "entry", "entries"),
             counted(env, "environment line", "environment lines"),

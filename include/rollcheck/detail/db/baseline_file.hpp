@@ -23,6 +23,7 @@
 
 #include "../../baseline.hpp"
 #include "../../postgres.hpp"
+#include "../atomic_file.hpp"
 
 namespace rollcheck {
 
@@ -157,45 +158,6 @@ private:
         b.tables.push_back(r.table(tables[i], fmt::format("tables[{}]", i), b.buckets));
     return b;
 }
-
-/// A file written under a temporary name and renamed into place on commit(),
-/// so that a failed run never leaves half a baseline where a whole one was.
-class atomic_file {
-public:
-    explicit atomic_file(std::filesystem::path target)
-        : target_(std::move(target)),
-          temporary_(target_.string() + fmt::format(".tmp-{}", ::getpid())),
-          out_(temporary_, std::ios::binary | std::ios::trunc) {
-        if (!out_)
-            throw std::runtime_error(
-                fmt::format("cannot write {}: {}", temporary_.string(), std::strerror(errno)));
-    }
-    ~atomic_file() {
-        if (!committed_) std::remove(temporary_.c_str());
-    }
-    atomic_file(const atomic_file&) = delete;
-    atomic_file& operator=(const atomic_file&) = delete;
-
-    std::ofstream& stream() { return out_; }
-    [[nodiscard]] std::uint64_t position() { return static_cast<std::uint64_t>(out_.tellp()); }
-
-    void commit() {
-        out_.close();
-        if (!out_) throw std::runtime_error(fmt::format("writing {} failed", temporary_.string()));
-        std::error_code ec;
-        std::filesystem::rename(temporary_, target_, ec);
-        if (ec)
-            throw std::runtime_error(fmt::format("cannot rename {} to {}: {}", temporary_.string(),
-                                                 target_.string(), ec.message()));
-        committed_ = true;
-    }
-
-private:
-    std::filesystem::path target_;
-    std::filesystem::path temporary_;
-    std::ofstream out_;
-    bool committed_ = false;
-};
 
 /// One key as a line of the key file: each column's text, tab-separated,
 /// escaped as COPY's text format does (`\N` for NULL).

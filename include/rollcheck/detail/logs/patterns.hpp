@@ -17,6 +17,8 @@
 #include <hs/hs.h>
 #include <re2/re2.h>
 
+#include "../pattern.hpp"
+
 namespace rollcheck::detail {
 
 /// What a pattern is for.
@@ -93,8 +95,9 @@ public:
         options.set_log_errors(false);
         for (auto& p : patterns_) {
             if (p.text.empty()) return fmt::format("{} is empty", role_name(p.role));
-            p.re = std::make_unique<RE2>(p.text, options);
-            if (!p.re->ok()) return invalid(p);
+            std::string why;
+            p.re = compile_pattern(p.text, why, options, role_name(p.role));
+            if (!p.re) return why;
             p.confirm_per_line = may_match_newline(p.text);
         }
         return build_database(ignore_case);
@@ -109,14 +112,6 @@ public:
     }
 
 private:
-    static std::string invalid(const log_pattern& p) {
-        std::string why = p.re->error();
-        if (p.re->error_code() == RE2::ErrorBadEscape && p.re->error_arg().size() == 2 &&
-            std::isdigit(static_cast<unsigned char>(p.re->error_arg()[1])))
-            why += " (backreferences need a backtracking engine; they are not supported)";
-        return fmt::format("invalid {} '{}': {}", role_name(p.role), p.text, why);
-    }
-
     /// Compiles the patterns Vectorscan accepts into one streaming database;
     /// each one it refuses goes to RE2 and the rest is compiled again.
     std::string build_database(bool ignore_case) {

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "../atomic_file.hpp"
 #include "source.hpp"
 #include "text.hpp"
 
@@ -72,16 +73,8 @@ struct log_state_entry {
                         {"fingerprint_length", e.fingerprint_length},
                         {"counted_to", e.counted_to},
                         {"lines_before", e.lines_before}});
-    const auto temp = file.string() + ".tmp";
-    {
-        std::ofstream out(temp, std::ios::trunc);
-        out << nlohmann::json{{"logs", logs}}.dump(2) << '\n';
-        if (!out.flush())
-            return fmt::format("state file {}: cannot write: {}", temp, std::strerror(errno));
-    }
-    if (std::rename(temp.c_str(), file.c_str()) != 0)
-        return fmt::format("state file {}: cannot replace: {}", file.string(),
-                           std::strerror(errno));
+    const auto failed = write_file_atomically(file, nlohmann::json{{"logs", logs}}.dump(2) + "\n");
+    if (!failed.empty()) return fmt::format("state file {}: {}", file.string(), failed);
     return {};
 }
 
