@@ -13,8 +13,8 @@
 /// Not safe: changing this process's environment or working directory while
 /// another thread starts a command (both are read at the start), and starting
 /// children by other means (a run that ends alone takes down any child of this
-/// process it did not start). A program started while other threads run
-/// commands inherits the read ends of their output pipes.
+/// process it did not start). Output pipes are close-on-exec, so no program
+/// holds another run's output open.
 #pragma once
 
 #include <algorithm>
@@ -49,6 +49,7 @@
 #include <nlohmann/json.hpp>
 
 #include "result.hpp"
+#include "wording.hpp"
 
 namespace rollcheck {
 /// What to run and how.
@@ -134,8 +135,8 @@ struct command_outcome {
         case command_status::signaled:
             return fmt::format("killed by signal {} ({})", signal, ::strsignal(signal));
         case command_status::timed_out:
-            return fmt::format("timed out after {} ms; its process tree was killed",
-                               elapsed.count());
+            return fmt::format("timed out after {}; its process tree was killed",
+                               describe_span(elapsed));
         case command_status::failed_to_start:
             return fmt::format("could not start: {}", error);
         }

@@ -4,9 +4,10 @@
 ///
 /// ```cpp
 /// std::string why;
-/// auto window = rollcheck::parse_duration("1h30m", why);          // 90 minutes
-/// auto rollback = rollcheck::parse_time("2026-11-28T09:26:24Z", why);
-/// auto since = rollcheck::parse_since("30m", why);                // 30 minutes ago
+/// const auto window = rollcheck::parse_duration("1h30m", why); // 90 minutes
+/// const auto since = rollcheck::parse_since("30m", why);       // 30 minutes ago
+/// if (!window || !since) throw std::invalid_argument(why);
+/// fmt::print("{} from {}\n", rollcheck::describe_span(*window), rollcheck::format_utc(*since));
 /// ```
 #pragma once
 
@@ -19,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "detail/logs/time.hpp"
+#include "wording.hpp"
 
 namespace rollcheck {
 

@@ -109,7 +109,7 @@ TEST_CASE("a module that hangs, exits or segfaults at import masks no other modu
     const auto& items = r.evidence.items();
     REQUIRE(items.size() == 3);
     CHECK(items[0].text ==
-          "app.hangs: still importing after 1000 ms (module_timeout): it hangs at import");
+          "app.hangs: still importing after 1 s (module_timeout): it hangs at import");
     CHECK(items[1].text ==
           "app.exits: the interpreter ended while importing it: exited with status 3");
     CHECK(items[2].text == "app.segfaults: the interpreter ended while importing it: killed by "

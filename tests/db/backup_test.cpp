@@ -79,9 +79,9 @@ TEST_CASE("a fresh custom-format archive with the named tables' data passes") {
     const auto r =
         check_backup(spec_for(file, {"orders", "public.customers", "\"Odd Schema\".\"a b\""}));
     REQUIRE_VERDICT(r, verdict::pass);
-    CHECK_THAT(r.summary, opens_with(file) &&
-                              Catch::EndsWith(" s old): custom-format archive, TABLE DATA for 3 "
-                                              "named tables, every data block read"));
+    CHECK_THAT(r.summary,
+               opens_with(file) && Catch::EndsWith(" old): custom-format archive, TABLE DATA for 3 "
+                                                   "named tables, every data block read"));
     CHECK(r.totals["table_data_entries"] == 3);
     CHECK(r.totals["tables_missing"].empty());
     CHECK(r.totals["age_s"].get<long long>() < 60);

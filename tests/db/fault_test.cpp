@@ -166,7 +166,7 @@ TEST_CASE("a table whose name holds capitals, spaces, quotes and dots is found w
                                "INSERT INTO \"Odd \"\"Name\"\".v2\" VALUES (1), (2), (2)");
     const auto r = check_duplicates(duplicates_on(rollcheck_test::socket_spec(), {"public", name}));
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK(r.summary == "1 duplicated id values (1 excess rows) in public.\"Odd \"\"Name\"\".v2\"");
+    CHECK(r.summary == "1 duplicated id value (1 excess row) in public.\"Odd \"\"Name\"\".v2\"");
     CHECK(table_ref::parse(R"(public."Odd ""Name"".v2")").name == name);
 }
 

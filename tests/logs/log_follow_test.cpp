@@ -123,7 +123,7 @@ TEST_CASE("follow sees every new line of its window, and only those") {
           std::vector<std::string>{log.string() +
                                    ":53:2026-11-28 09:00:01,000 ERROR scoring failed at 50"});
     CHECK_THAT(r.summary,
-               Catch::StartsWith("1 error event (1 line) in 2500 ms of " + log.string()) &&
+               Catch::StartsWith("1 error event (1 line) in 2.5 s of " + log.string()) &&
                    Catch::Contains("at most 0 allowed"));
 }
 

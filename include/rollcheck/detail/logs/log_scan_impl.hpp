@@ -267,7 +267,7 @@ inline check_result check_log_follow(const log_follow_spec& spec) {
                 std::min<std::chrono::steady_clock::duration>(spec.poll_interval, deadline - now));
         }
         const std::string where =
-            fmt::format("{} of {} ({} written)", fmt::format("{} ms", spec.window.count()),
+            fmt::format("{} of {} ({} written)", describe_span(spec.window),
                         names.size() == 1 ? names.front() : fmt::format("{} files", names.size()),
                         describe_bytes(tally.bytes));
         auto r = detail::judge_scan(check, patterns, tally, spec.rules, where);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "../../net.hpp"
+#include "../../wording.hpp"
 #include "../pattern.hpp"
 
 namespace rollcheck {
@@ -96,7 +97,7 @@ inline error_code resolve(const std::string& host, std::uint16_t port,
 /// What stopped a lookup, for messages.
 inline std::string describe_resolve_error(const error_code& ec, std::chrono::milliseconds timeout) {
     if (ec == net::error::timed_out)
-        return fmt::format("no answer from the name service within {} ms", timeout.count());
+        return "no answer from the name service within " + describe_span(timeout);
     return ec.message();
 }
 
@@ -114,7 +115,7 @@ inline error_code connect(net::io_context& ioc, boost::beast::tcp_stream& stream
 
 inline std::string describe_connect_error(const error_code& ec, std::chrono::milliseconds timeout) {
     if (ec == boost::beast::error::timeout || ec == net::error::timed_out)
-        return fmt::format("no answer within {} ms", timeout.count());
+        return "no answer within " + describe_span(timeout);
     if (ec == net::error::connection_refused) return "connection refused";
     return ec.message();
 }

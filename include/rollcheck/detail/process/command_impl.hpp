@@ -2,6 +2,10 @@
 /// Definitions of command.hpp, included at its end.
 #pragma once
 
+#include <initializer_list>
+
+#include <fcntl.h>
+
 #include "../../command.hpp"
 #include "../../wording.hpp"
 #include "../pattern.hpp"
@@ -112,6 +116,13 @@ private:
     int fd_ = -1;
 };
 
+/// Keeps `fds` out of every program started later, by this thread or
+/// another: the child gets its ends as 1 and 2 by dup2, which clears the flag.
+inline void close_on_exec(std::initializer_list<int> fds) {
+    for (const int fd : fds)
+        ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
+}
+
 /// Polls the open streams until both end or `until` passes.
 inline void pump_output(int fds[2], captured_output* sinks[2], std::size_t limit,
                         std::chrono::steady_clock::time_point until) {
@@ -177,6 +188,8 @@ inline command_outcome run_command(const command_spec& spec) {
     detail::become_child_subreaper();
     auto registering = detail::direct_children::registration();
     bp::pipe out_pipe, err_pipe;
+    detail::close_on_exec({out_pipe.native_source(), out_pipe.native_sink(),
+                           err_pipe.native_source(), err_pipe.native_sink()});
     const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
     bp::child child(bp::exe = program.string(), bp::args = args, (bp::std_in < bp::null),
                     (bp::std_out > out_pipe), (bp::std_err > err_pipe),

@@ -204,8 +204,8 @@ inline verdict judge_import(const std::string& name, bool must_import, const nlo
     const auto type = r.value("type", std::string());
     if (type == "deadline")
         return add(verdict::error, "import hung",
-                   fmt::format("still importing after {} ms (module_timeout): it hangs at import",
-                               spec.module_timeout.count()));
+                   fmt::format("still importing after {} (module_timeout): it hangs at import",
+                               describe_span(spec.module_timeout)));
     if (type == "interpreter")
         return add(verdict::error, "interpreter died", r["message"].get<std::string>());
     if (must_import) {
