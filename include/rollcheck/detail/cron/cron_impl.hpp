@@ -219,7 +219,7 @@ inline check_result check_cron_expect(const cron_expect_spec& spec) {
         std::vector<std::unique_ptr<RE2>> patterns;
         for (const auto& text : spec.absent) {
             std::string why;
-            patterns.push_back(compile_pattern(text, why, {}, "forbidden pattern"));
+            patterns.push_back(detail::compile_pattern(text, why, {}, "forbidden pattern"));
             if (!patterns.back()) return check_result::error("cron.expect", why);
         }
         std::vector<const cron_entry*> all;
