@@ -135,12 +135,12 @@ TEST_CASE("a crontab program that is not installed is an error") {
     spec.crontab_program = (dir / "crontab").string();
     const auto r = check_cron_expect(spec);
     REQUIRE_VERDICT(r, verdict::error);
-    CHECK(r.summary == fmt::format("could not read 1 of 1 crontab sources: crontab -l -u app: "
+    CHECK(r.summary == fmt::format("could not read 1 of 1 crontab source: crontab -l -u app: "
                                    "could not start: '{}' does not exist",
                                    (dir / "crontab").string()));
     spec.crontab_program = "rollcheck-no-such-crontab";
     CHECK(check_cron_expect(spec).summary ==
-          "could not read 1 of 1 crontab sources: crontab -l -u app: could not start: "
+          "could not read 1 of 1 crontab source: crontab -l -u app: could not start: "
           "'rollcheck-no-such-crontab' not found on PATH");
 }
 
@@ -226,7 +226,7 @@ TEST_CASE("did it run: a log line after the last scheduled time, within the grac
     REQUIRE_VERDICT(stale, verdict::fail);
     CHECK(stale.summary == fmt::format("no line containing 'batch_opportunity_scoring' in '{}' "
                                        "since the run of '0 2 * * *' due at 2026-11-28T02:00 UTC "
-                                       "(grace 15 min); the last one is from 2026-11-27T02:00 "
+                                       "(grace 15m); the last one is from 2026-11-27T02:00 "
                                        "(line 1)",
                                        spec.log.string()));
     // Within the grace period of today's run, yesterday's line is the proof.
@@ -257,7 +257,7 @@ TEST_CASE("did it run: an empty log fails, and a log's name is a path, never a p
     spec.log = dir.write("job.log", ""); // rotated, and the job never wrote since
     const auto empty = check_cron_ran(spec);
     REQUIRE_VERDICT(empty, verdict::fail);
-    CHECK_THAT(empty.summary, Catch::EndsWith("(grace 15 min); none at all"));
+    CHECK_THAT(empty.summary, Catch::EndsWith("(grace 15m); none at all"));
 
     spec.log = dir.write("job[1].log", "2026-11-28T02:00:03Z job done\n");
     dir.write("job1.log", "2026-11-20T02:00:03Z another job\n");
