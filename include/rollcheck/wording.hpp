@@ -53,9 +53,9 @@ namespace rollcheck {
         std::chrono::milliseconds(static_cast<long long>(std::floor(std::fabs(seconds) * 1000))));
 }
 
-/// "812 bytes", "340 KiB", "61.4 MiB".
+/// "1 byte", "812 bytes", "340 KiB", "61.4 MiB".
 [[nodiscard]] inline std::string describe_bytes(std::uint64_t n) {
-    if (n < 10 * 1024) return fmt::format("{} bytes", n);
+    if (n < 10 * 1024) return counted(static_cast<std::size_t>(n), "byte");
     if (n < 10 * 1024 * 1024) return fmt::format("{} KiB", n / 1024);
     return fmt::format("{:.1f} MiB", static_cast<double>(n) / (1024.0 * 1024.0));
 }

@@ -116,6 +116,12 @@ TEST_CASE("pytest summary lines in their several shapes") {
           nlohmann::json{{"failed", 1}, {"error", 1}});
     CHECK(detail::pytest_counts("===== no tests ran in 0.01s =====\n").empty());
     CHECK(detail::pytest_counts("collected 3 items\n").empty());
+    // In the summary, "error" and "warning" take their plural; pytest's outcome words do not.
+    CHECK(detail::describe_counts(
+              detail::pytest_counts("== 2 failed, 3 passed, 2 warnings, 2 errors in 0.31s ==\n")) ==
+          "2 errors, 2 failed, 3 passed, 2 warnings");
+    CHECK(detail::describe_counts(detail::pytest_counts("1 failed, 1 error in 0.10s\n")) ==
+          "1 error, 1 failed");
 }
 
 TEST_CASE("a command that cannot start or misses its deadline is an error, leaving nothing") {

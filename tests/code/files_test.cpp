@@ -238,7 +238,7 @@ TEST_CASE("files restored from an archive directory are compared with their copi
     spec.paths = {"*.py"};
     auto r = check_restored(spec);
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK(r.summary == "1 of 2 files differ from archive " + spec.archive.string());
+    CHECK(r.summary == "1 of 2 files differs from archive " + spec.archive.string());
     CHECK(texts(r) == (spec.root / "trust.py").string() +
                           ": line 2: '    return 2' here, '    return 1' in the reference\n");
 

@@ -267,6 +267,13 @@ TEST_CASE("an endless body is cut at the body limit") {
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK(r.totals["body_bytes_read"] == 100000);
     CHECK(r.elapsed < spec.timeout + 500ms);
+
+    spec.body_limit = 1;
+    spec.body_pattern = "^y$";
+    r = check_http(spec);
+    REQUIRE_VERDICT(r, verdict::pass);
+    CHECK(r.summary == spec.url + " answered HTTP 200; the body matches '^y$' (1 body byte read "
+                                  "(cut at body_limit))");
 }
 
 TEST_CASE("bad URLs and patterns are errors") {

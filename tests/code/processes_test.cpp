@@ -2,7 +2,6 @@
 // waiting for a process to start or to die, processes that vanish mid-read.
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <string>
 #include <thread>
 
@@ -14,42 +13,9 @@
 
 using namespace rollcheck;
 using namespace std::chrono_literals;
+using rollcheck_test::worker;
 
 namespace {
-
-/// A real process whose command line carries `token`, running (through
-/// run_command, on a thread) until it is stopped or destroyed.
-class worker {
-public:
-    worker(const rollcheck_test::temp_dir& dir, const std::string& token,
-           std::chrono::milliseconds start_after = 0ms)
-        : stop_file_(dir / rollcheck_test::unique_name("stop")) {
-        // Python rather than a shell loop: a shell forks copies of itself,
-        // which would briefly match the token too.
-        thread_ = std::thread([this, token, start_after] {
-            std::this_thread::sleep_for(start_after);
-            command_spec spec;
-            spec.argv = {rollcheck_test::python, "-c",
-                         "import os, sys, time; [time.sleep(0.02) for _ in iter(lambda: "
-                         "os.path.exists(sys.argv[1]), True)]",
-                         stop_file_.string(), token};
-            spec.timeout = 30s;
-            (void)run_command(spec);
-        });
-    }
-    ~worker() {
-        stop();
-        thread_.join();
-    }
-    worker(const worker&) = delete;
-    worker& operator=(const worker&) = delete;
-
-    void stop() const { std::ofstream(stop_file_).put('x'); }
-
-private:
-    std::filesystem::path stop_file_;
-    std::thread thread_;
-};
 
 /// Waits until `n` processes match `token` (the workers start on threads).
 void wait_for(const std::string& token, std::size_t n) {

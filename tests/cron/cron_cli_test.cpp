@@ -40,6 +40,21 @@ TEST_CASE("cron next prints one time a line, in UTC or the zone given") {
           nlohmann::json::parse(R"([{"local": "2026-11-29T02:00", "utc": "2026-11-29T02:00Z"}])"));
 }
 
+TEST_CASE("cron next --from takes ISO 8601 with a zone, an absolute time on any --tz") {
+    const auto utc = cli({"next", "0 2 * * *", "--from", "2026-03-28T00:00:00Z", "--count", "1"});
+    CHECK(utc.exit_code == 0);
+    CHECK(utc.out.text() == "2026-03-28T02:00\n");
+    // 01:30Z is 02:30 in Berlin: today's 02:00 is past, tomorrow's is skipped to 03:00.
+    const auto berlin = cli({"next", "0 2 * * *", "--from", "2026-03-28T01:30:00Z", "--tz",
+                             "Europe/Berlin", "--count", "1"});
+    CHECK(berlin.exit_code == 0);
+    CHECK(berlin.out.text() == "2026-03-29T03:00\n");
+    const auto offset =
+        cli({"next", "*/15 * * * *", "--from", "2026-03-28T09:05:30.250+01:00", "--count", "1"});
+    CHECK(offset.exit_code == 0);
+    CHECK(offset.out.text() == "2026-03-28T08:15\n");
+}
+
 TEST_CASE("cron next: an invalid expression or argument exits 2 with the reason") {
     const auto bad = cli({"next", "0 60 * * *"});
     CHECK(bad.exit_code == 2);

@@ -135,12 +135,12 @@ TEST_CASE("a crontab program that is not installed is an error") {
     spec.crontab_program = (dir / "crontab").string();
     const auto r = check_cron_expect(spec);
     REQUIRE_VERDICT(r, verdict::error);
-    CHECK(r.summary == fmt::format("could not read 1 of 1 crontab sources: crontab -l -u app: "
+    CHECK(r.summary == fmt::format("could not read 1 of 1 crontab source: crontab -l -u app: "
                                    "could not start: '{}' does not exist",
                                    (dir / "crontab").string()));
     spec.crontab_program = "rollcheck-no-such-crontab";
     CHECK(check_cron_expect(spec).summary ==
-          "could not read 1 of 1 crontab sources: crontab -l -u app: could not start: "
+          "could not read 1 of 1 crontab source: crontab -l -u app: could not start: "
           "'rollcheck-no-such-crontab' not found on PATH");
 }
 

@@ -155,7 +155,7 @@ TEST_CASE("a file that cannot be read is an error naming it and why") {
     rollcheck_test::temp_dir dir;
     const auto missing = lint({cron_source::file(dir / "missing")});
     REQUIRE_VERDICT(missing, verdict::error);
-    CHECK(missing.summary == fmt::format("could not read 1 of 1 crontab sources: cannot read "
+    CHECK(missing.summary == fmt::format("could not read 1 of 1 crontab source: cannot read "
                                          "'{}': No such file or directory",
                                          (dir / "missing").string()));
     // Tests run as root, whom permission bits do not stop: a path through a
@@ -164,10 +164,10 @@ TEST_CASE("a file that cannot be read is an error naming it and why") {
     const auto through_file = lint({cron_source::file(dir / "file" / "crontab")});
     REQUIRE_VERDICT(through_file, verdict::error);
     CHECK(through_file.summary ==
-          fmt::format("could not read 1 of 1 crontab sources: cannot read '{}': Not a directory",
+          fmt::format("could not read 1 of 1 crontab source: cannot read '{}': Not a directory",
                       (dir / "file" / "crontab").string()));
     const auto directory = lint({cron_source::file(dir.path())});
-    CHECK(directory.summary == fmt::format("could not read 1 of 1 crontab sources: cannot read "
+    CHECK(directory.summary == fmt::format("could not read 1 of 1 crontab source: cannot read "
                                            "'{}': is a directory",
                                            dir.path().string()));
     CHECK(lint({}).summary == "no crontab source given");
@@ -188,7 +188,7 @@ TEST_CASE("a cron.d directory is read in the system format and misnamed files ar
                       (dir / "cron.d").string()));
     const auto missing = lint({cron_source::directory(dir / "nope")});
     REQUIRE_VERDICT(missing, verdict::error);
-    CHECK(missing.summary == fmt::format("could not read 1 of 1 crontab sources: cannot read "
+    CHECK(missing.summary == fmt::format("could not read 1 of 1 crontab source: cannot read "
                                          "directory '{}': No such file or directory",
                                          (dir / "nope").string()));
 }

@@ -174,6 +174,29 @@ TEST_CASE("a local time the clock skips or repeats reads as the jump or the firs
     CHECK_FALSE(parse_cron_time("2026-01-01T00:00junk"));
 }
 
+TEST_CASE("a time with Z or an offset is absolute on any zone, one without on the zone's clock") {
+    const auto utc = zone("UTC"), berlin = zone("Europe/Berlin");
+    for (const auto& z : {utc, berlin}) {
+        INFO(z.name());
+        CHECK(format_cron_time(*parse_cron_time("2026-03-28T00:00:00Z", z)) == "2026-03-28T00:00");
+        CHECK(format_cron_time(*parse_cron_time("2026-03-28T00:00+01:00", z)) ==
+              "2026-03-27T23:00");
+        CHECK(format_cron_time(*parse_cron_time("2026-07-01 12:30-0530", z)) == "2026-07-01T18:00");
+        // A fraction is dropped: cron's clock has whole seconds.
+        CHECK(parse_cron_time("2026-03-28T00:00:00.5Z", z) ==
+              parse_cron_time("2026-03-28T00:00:00Z", z));
+        CHECK(parse_cron_time("2026-03-28T00:00:07,250Z", z)->time_since_epoch().count() % 60 == 7);
+    }
+    CHECK(format_cron_time(*parse_cron_time("2026-03-28T00:00", utc)) == "2026-03-28T00:00");
+    CHECK(format_cron_time(*parse_cron_time("2026-03-28T00:00", berlin)) == "2026-03-27T23:00");
+    CHECK(format_cron_time(*parse_cron_time("2026-07-01T00:00", berlin)) == "2026-06-30T22:00");
+    // Next times from an absolute start, on the zone's clock.
+    CHECK(next("0 2 * * *", "2026-03-28T01:30:00Z", 1, "Europe/Berlin") ==
+          times{"2026-03-29T03:00"});
+    CHECK_FALSE(parse_cron_time("2026-03-28T00:00:00+25:00"));
+    CHECK_FALSE(parse_cron_time("2026-03-28T00:00ZZ"));
+}
+
 TEST_CASE("an unknown zone is refused with the file it looked for") {
     std::string why;
     CHECK_FALSE(cron_zone::load("Mars/Olympus_Mons", why));

@@ -121,9 +121,9 @@ inline std::optional<check_result> cron_reading_error(const std::string& check,
                                                       std::size_t show) {
     if (in.sources.empty()) return check_result::error(check, "no crontab source given");
     if (reading.errors.empty()) return std::nullopt;
-    auto r = check_result::error(check, fmt::format("could not read {} of {} crontab sources: {}",
-                                                    reading.errors.size(), in.sources.size(),
-                                                    reading.errors.front()));
+    auto r = check_result::error(
+        check, fmt::format("could not read {} of {}: {}", reading.errors.size(),
+                           counted(in.sources.size(), "crontab source"), reading.errors.front()));
     r.evidence = bounded_evidence(show);
     for (const auto& e : reading.errors)
         r.evidence.add({e, {{"error", e}}});

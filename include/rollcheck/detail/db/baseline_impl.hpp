@@ -86,7 +86,8 @@ record_table(pqxx::transaction_base& tx, table_baseline& t, unsigned buckets, at
 /// The evidence line of a recorded table.
 [[nodiscard]] inline evidence_item recorded_item(const table_baseline& t) {
     std::string text =
-        fmt::format("{}: {} rows, key ({})", t.table.display(), t.rows, fmt::join(t.key, ", "));
+        fmt::format("{}: {}, key ({})", t.table.display(),
+                    counted(static_cast<std::size_t>(t.rows), "row"), fmt::join(t.key, ", "));
     if (!t.column.empty())
         text += fmt::format(", newest {} {}", t.column, t.newest.value_or("(no rows)"));
     nlohmann::json data = {{"table", t.table.display()}, {"rows", t.rows}, {"key", t.key}};
@@ -131,9 +132,10 @@ record_table(pqxx::transaction_base& tx, table_baseline& t, unsigned buckets, at
     auto r = check_result::pass(
         "db.baseline",
         fmt::format(
-            "wrote {} ({}): {}, {}, {} buckets, taken at {}{}", spec.out.string(),
+            "wrote {} ({}): {}, {}, {}, taken at {}{}", spec.out.string(),
             describe_bytes(json_bytes), counted(b.tables.size(), "table"),
-            counted(static_cast<std::size_t>(rows), "row"), b.buckets, b.taken_at,
+            counted(static_cast<std::size_t>(rows), "row"), counted(b.buckets, "bucket"),
+            b.taken_at,
             keys
                 ? fmt::format("; keys in {} ({})", keys_path.string(), describe_bytes(b.keys_bytes))
                 : std::string("; no key file: compare can count lost rows, not name them")));
@@ -336,11 +338,12 @@ private:
     if (d.missing) return *d.missing;
     std::string text;
     if (d.changed_buckets == 0)
-        text = fmt::format("{}: unchanged ({} rows)", name, d.rows_now);
+        text = fmt::format("{}: unchanged ({})", name,
+                           counted(static_cast<std::size_t>(d.rows_now), "row"));
     else
-        text = fmt::format(
-            "{}: {}{} lost, {} gained ({} → {} rows)", name, d.exact ? "" : "at least ",
-            counted(static_cast<std::size_t>(d.lost), "row"), d.gained, t.rows, d.rows_now);
+        text = fmt::format("{}: {}{} lost, {} gained ({} → {})", name, d.exact ? "" : "at least ",
+                           counted(static_cast<std::size_t>(d.lost), "row"), d.gained, t.rows,
+                           counted(static_cast<std::size_t>(d.rows_now), "row"));
     if (d.unresolved > 0)
         text += fmt::format(
             ", {} where lost rows would hide (no key file)",

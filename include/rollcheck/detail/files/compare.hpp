@@ -15,6 +15,8 @@
 #include <boost/uuid/detail/sha1.hpp>
 #include <fmt/format.h>
 
+#include "../../wording.hpp"
+
 namespace rollcheck::detail {
 
 inline std::string hex_digest(boost::uuids::detail::sha1& hash) {
@@ -94,8 +96,8 @@ inline bool looks_binary(std::string_view text) {
 /// "line 12: 'x = 1' here, 'x = 2' in the reference", for text; a size note for binary.
 inline std::string first_difference(std::string_view actual, std::string_view reference) {
     if (looks_binary(actual) || looks_binary(reference))
-        return fmt::format("binary content differs ({} bytes here, {} in the reference)",
-                           actual.size(), reference.size());
+        return fmt::format("binary content differs ({} here, {} in the reference)",
+                           counted(actual.size(), "byte"), reference.size());
     const auto clip = [](std::string_view line) {
         return line.size() > 120 ? std::string(line.substr(0, 120)) + "…" : std::string(line);
     };

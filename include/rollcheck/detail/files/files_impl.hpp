@@ -33,7 +33,7 @@ inline std::string describe_remaining(const std::filesystem::path& path) {
                            ec ? fmt::format(" ({})", ec.message()) : "");
     }
     case fs::file_type::regular:
-        return fmt::format("file of {} bytes", fs::file_size(path, ec));
+        return "file of " + counted(static_cast<std::size_t>(fs::file_size(path, ec)), "byte");
     default:
         return "special file";
     }
@@ -83,8 +83,8 @@ inline check_result check_absent(const absent_spec& spec) {
                                     counted(r.evidence.total(), "entry", "entries"));
         } else {
             r.status = verdict::pass;
-            r.summary = fmt::format("all {} absent under {}", counted(spec.paths.size(), "path"),
-                                    root.string());
+            r.summary = fmt::format("{}{} absent under {}", spec.paths.size() == 1 ? "" : "all ",
+                                    counted(spec.paths.size(), "path"), root.string());
         }
         return r;
     });
@@ -377,8 +377,8 @@ inline check_result check_restored(const restored_spec& spec) {
                 (cmp.bad.size() > 1 ? fmt::format(" (and {} more)", cmp.bad.size() - 1) : "");
         } else if (differing > 0) {
             r.status = verdict::fail;
-            r.summary = fmt::format("{} of {} differ from {}", differing,
-                                    counted(cmp.compared, "file"), cmp.reference);
+            r.summary = fmt::format("{} of {} {} from {}", differing, counted(cmp.compared, "file"),
+                                    agreeing(differing, "differs", "differ"), cmp.reference);
         } else {
             r.status = verdict::pass;
             r.summary =

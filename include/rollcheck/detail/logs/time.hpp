@@ -95,9 +95,13 @@ private:
         int year, month, day, hour, minute, second;
     };
 
+    /// A real date (no February 30) and time of day; a leap second is allowed.
     [[nodiscard]] static bool valid(const fields& f) {
-        return f.month >= 1 && f.month <= 12 && f.day >= 1 && f.day <= 31 && f.hour <= 23 &&
-               f.minute <= 59 && f.second <= 60;
+        if (f.month < 1 || f.month > 12 || f.day < 1) return false;
+        static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        const bool leap = (f.year % 4 == 0 && f.year % 100 != 0) || f.year % 400 == 0;
+        const int last = f.month == 2 && leap ? 29 : days[f.month - 1];
+        return f.day <= last && f.hour <= 23 && f.minute <= 59 && f.second <= 60;
     }
 
     static log_millis utc(const fields& f) {
@@ -207,8 +211,9 @@ private:
         if (f.day < 0 || !c.eat(' ') || (f.hour = c.digits(2)) < 0 || !c.eat(':') ||
             (f.minute = c.digits(2)) < 0 || !c.eat(':') || (f.second = c.digits(2)) < 0)
             return std::nullopt;
-        f.year = this_year_;
+        f.year = 2000; // a leap year: February 29 is a date, its year is found below
         if (!valid(f)) return std::nullopt;
+        f.year = this_year_;
         const int ms = fraction_millis(c);
         log_millis t = local(f) + ms;
         if (t > now_ + 86400000LL) {

@@ -299,7 +299,7 @@ inline check_result judge_answer(const http_spec& spec, const http_answer& answe
     std::string why;
     const auto re = compile_pattern(spec.body_pattern, why);
     const bool found = search(*re, answer.body);
-    const auto read = fmt::format("{} body bytes read{}", answer.body.size(),
+    const auto read = fmt::format("{} read{}", counted(answer.body.size(), "body byte"),
                                   answer.body_cut ? fmt::format(" (cut at body_limit)") : "");
     if (found)
         return check_result::pass("net.http",

@@ -284,11 +284,17 @@ inline nlohmann::json pytest_counts(std::string_view out) {
     return nlohmann::json::object();
 }
 
-/// "2 failed, 9 passed" from pytest_counts.
+/// "2 failed, 9 passed, 1 warning" from pytest_counts: outcomes as pytest
+/// words them, "error" and "warning" as nouns with their plural.
 inline std::string describe_counts(const nlohmann::json& counts) {
     std::string text;
-    for (const auto& [name, n] : counts.items())
-        text += fmt::format("{}{} {}", text.empty() ? "" : ", ", n.get<long long>(), name);
+    for (const auto& [name, n] : counts.items()) {
+        const auto count = n.get<long long>();
+        const bool noun = name == "error" || name == "warning";
+        text += (text.empty() ? "" : ", ") + (noun && count >= 0
+                                                  ? counted(static_cast<std::size_t>(count), name)
+                                                  : fmt::format("{} {}", count, name));
+    }
     return text;
 }
 
