@@ -34,6 +34,9 @@ struct backup_spec {
     std::vector<table_ref> tables;
     /// Oldest acceptable age of the file (its modification time); zero: any age.
     std::chrono::milliseconds max_age{std::chrono::hours(26)};
+    /// When set, the archive must have been written before this time (the
+    /// start of the rollback: a backup taken after it may already hold the fault).
+    std::optional<std::chrono::system_clock::time_point> taken_before;
     /// Also read every data block (`pg_restore --file=/dev/null`): `--list`
     /// reads only the table of contents, so it accepts a truncated archive.
     bool read_data = true;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -42,6 +43,18 @@ struct suite_options {
     return instance;
 }
 
+/// Where a suite's runtime records every asserted result (suite.hpp installs
+/// one); plain Catch2 tests of rollcheck leave it empty.
+[[nodiscard]] inline std::function<void(const check_result&)>& result_sink() {
+    static std::function<void(const check_result&)> sink;
+    return sink;
+}
+
+/// Hands `r` to the result sink, if any, before it is asserted.
+inline void note_result(const check_result& r) {
+    if (result_sink()) result_sink()(r);
+}
+
 /// Matches a result whose verdict a gate lets through: pass, warn or skip.
 class is_verified : public Catch::MatcherBase<check_result> {
 public:
@@ -68,6 +81,7 @@ private:
     do {                                                                                           \
         INFO("checked: " #expr);                                                                   \
         const ::rollcheck::check_result& checked_result = (expr);                                  \
+        ::rollcheck::testing::note_result(checked_result);                                         \
         if (checked_result.status == ::rollcheck::verdict::warn ||                                 \
             checked_result.status == ::rollcheck::verdict::skip)                                   \
             WARN(::Catch::StringMaker<::rollcheck::check_result>::convert(checked_result));        \

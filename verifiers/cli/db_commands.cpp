@@ -278,7 +278,7 @@ CLI::App* add_backup_command(CLI::App& group) {
         "backup", "Verify a pg_dump custom-format archive: present, recent, readable by "
                   "pg_restore, holding TABLE DATA for the named tables");
     struct options {
-        std::string archive, max_age = "26h", timeout = "10m", pg_restore = "pg_restore";
+        std::string archive, max_age = "26h", timeout = "10m", pg_restore = "pg_restore", taken_before;
         std::vector<std::string> tables;
         bool list_only = false;
     };
@@ -287,6 +287,9 @@ CLI::App* add_backup_command(CLI::App& group) {
     cmd->add_option("--table", o->tables,
                     "a table whose data it must hold: TABLE (schema public) or SCHEMA.TABLE; "
                     "repeat for more");
+    cmd->add_option("--taken-before", o->taken_before,
+                    "the archive must be older than this time (when the rollback started)")
+        ->check(since_validator());
     cmd->add_option("--max-age", o->max_age, "oldest acceptable age of the file (0s: any)")
         ->check(duration_validator())
         ->capture_default_str();
@@ -303,6 +306,7 @@ CLI::App* add_backup_command(CLI::App& group) {
         for (const auto& table : o->tables)
             spec.tables.push_back(parse_table_option("--table", table));
         spec.max_age = parse_duration(o->max_age);
+        if (!o->taken_before.empty()) spec.taken_before = parse_since(o->taken_before);
         spec.read_data = !o->list_only;
         spec.pg_restore = o->pg_restore;
         spec.timeout = parse_duration(o->timeout);

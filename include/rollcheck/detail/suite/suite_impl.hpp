@@ -1,0 +1,242 @@
+/// \file detail/suite/suite_impl.hpp
+/// Definitions of suite.hpp, included at its end.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "../../suite.hpp"
+
+namespace rollcheck {
+
+namespace detail {
+
+/// What one run of a suite knows: its target and the record of its checks.
+struct suite_state {
+    std::optional<target> loaded;
+    std::optional<time_point> since;
+    run_record record;
+    std::optional<case_record> current;
+    /// The next failed assertion is a verifier's, whose result is already recorded.
+    bool verifier_assertion = false;
+    std::chrono::steady_clock::time_point case_started;
+};
+
+inline suite_state& state() {
+    static suite_state instance;
+    return instance;
+}
+
+/// "11" from the tag "phase11", "P1" from "P1": a case's phase and severity.
+inline std::string phase_of(const std::vector<std::string>& tags) {
+    for (const auto& tag : tags)
+        if (tag.rfind("phase", 0) == 0 && tag.size() > 5) return tag.substr(5);
+    return {};
+}
+
+inline std::string severity_of(const std::vector<std::string>& tags) {
+    for (const auto& tag : tags)
+        if (tag.size() == 2 && tag[0] == 'P' && tag[1] >= '0' && tag[1] <= '3') return tag;
+    return {};
+}
+
+/// A failed assertion that no verifier made: where it is and what it says.
+inline std::string describe_assertion(const Catch::AssertionResult& r) {
+    const auto& where = r.getSourceInfo();
+    const std::string what = r.hasExpression() ? r.getExpandedExpression() : r.getMessage();
+    const std::string message = r.hasMessage() ? r.getMessage() : std::string();
+    return fmt::format("{}:{}: {}{}{}", where.file, where.line, what,
+                       message.empty() || message == what ? "" : ": ", message == what ? "" : message);
+}
+
+/// Records each test case of the run with the verifier results it asserted.
+class suite_listener : public Catch::TestEventListenerBase {
+public:
+    using TestEventListenerBase::TestEventListenerBase;
+
+    void testCaseStarting(const Catch::TestCaseInfo& info) override {
+        TestEventListenerBase::testCaseStarting(info);
+        case_record c;
+        c.name = info.name;
+        for (const auto& tag : info.tags)
+            c.tags.push_back("[" + tag + "]");
+        c.phase = phase_of(info.tags);
+        c.severity = severity_of(info.tags);
+        state().current = std::move(c);
+        state().verifier_assertion = false;
+        state().case_started = std::chrono::steady_clock::now();
+    }
+
+    bool assertionEnded(const Catch::AssertionStats& stats) override {
+        auto& s = state();
+        const auto& r = stats.assertionResult;
+        if (!s.current || r.getResultType() == Catch::ResultWas::Warning ||
+            r.getResultType() == Catch::ResultWas::Info)
+            return false;
+        const bool by_verifier = std::exchange(s.verifier_assertion, false);
+        if (!r.isOk() && !by_verifier && s.current->failure.empty())
+            s.current->failure = describe_assertion(r);
+        return false;
+    }
+
+    void testCaseEnded(const Catch::TestCaseStats& stats) override {
+        auto& s = state();
+        if (s.current) {
+            s.current->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                               s.case_started)
+                                     .count();
+            s.record.cases.push_back(std::move(*s.current));
+            s.current.reset();
+        }
+        TestEventListenerBase::testCaseEnded(stats);
+    }
+};
+
+inline void record_verifier_results() {
+    testing::result_sink() = [](const check_result& r) {
+        auto& s = state();
+        if (!s.current) return;
+        s.current->results.push_back(r);
+        s.verifier_assertion = true;
+    };
+}
+
+/// One line naming the environment, as the reports show it (never a password).
+inline std::string describe_target(const target& t) {
+    return fmt::format("project {}; database {}; table {}", t.project_root.string(),
+                       t.connection.dsn.empty() ? std::string("from the PG* environment")
+                                                : mask_dsn(t.connection.dsn),
+                       t.table.display());
+}
+
+inline std::string host_name() {
+    char name[256] = {};
+    return ::gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string();
+}
+
+inline std::string user_name() {
+    const char* user = std::getenv("USER");
+    return user != nullptr ? user : std::to_string(::getuid());
+}
+
+/// A run that could not start its checks: the reason as an error case, so
+/// that every report still says why nothing was verified.
+inline void record_setup_error(const std::string& check, const std::string& why) {
+    case_record c;
+    c.name = "the suite can start";
+    c.results.push_back(check_result::error(check, why));
+    state().record.cases.push_back(std::move(c));
+}
+
+/// Prints the closing line and writes the reports; returns the exit status.
+inline int finish_run(const std::string& report_dir) {
+    auto& record = state().record;
+    record.finished = std::chrono::system_clock::now();
+    int status = run_exit_status(record);
+    std::cout << closing_line(record) << '\n';
+    if (report_dir.empty()) return status;
+    const auto failed = write_reports(record, report_dir);
+    if (!failed.empty()) {
+        std::cerr << "error: --report " << report_dir << ": " << failed << '\n';
+        return 2;
+    }
+    std::cout << "reports: " << report_dir << "/junit.xml, " << report_dir << "/results.json, "
+              << report_dir << "/report.md\n";
+    return status;
+}
+
+/// Loads the target and the rollback time; an error says what is wrong.
+inline std::string prepare_run(const std::string& target_file, const std::string& since_text) {
+    auto& s = state();
+    if (target_file.empty())
+        return "no target: give --target FILE, the system to verify (see docs/target.md; "
+               "scripts/rehearse --keep leaves one in its sandbox)";
+    auto reading = load_target(target_file);
+    if (!reading.ok()) {
+        std::string text = fmt::format("target file {} cannot be used:", target_file);
+        for (const auto& e : reading.errors)
+            text += "\n  " + e.text();
+        return text;
+    }
+    s.loaded = std::move(*reading.value);
+    s.since = s.loaded->since;
+    if (!since_text.empty()) {
+        std::string why;
+        s.since = parse_time(since_text, why);
+        if (!s.since) return "--since " + why;
+    }
+    s.record.target_summary = describe_target(*s.loaded);
+    s.record.since = s.since;
+    return {};
+}
+
+} // namespace detail
+
+inline const target& suite::current_target() {
+    auto& s = detail::state();
+    if (!s.loaded) throw std::logic_error("no target loaded: run the suite with --target FILE");
+    return *s.loaded;
+}
+
+inline std::optional<time_point> suite::rollback_started() {
+    return detail::state().since;
+}
+
+inline time_point suite::window_start(const std::string& what, std::chrono::milliseconds fallback) {
+    auto& s = detail::state();
+    if (s.since) return *s.since;
+    const auto note = fmt::format("{}: no --since (nor [rollback] since), so its window is the last {}",
+                                  what, describe_span(fallback));
+    auto& notes = s.record.notes;
+    if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
+    return std::chrono::system_clock::now() - fallback;
+}
+
+inline int suite::run(int argc, char* argv[], const std::string& name) {
+    Catch::Session session;
+    std::string target_file, since_text, report_dir;
+    using Catch::clara::Opt;
+    session.cli(session.cli() |
+                Opt(target_file, "file")["--target"]("the system to verify (a TOML target file)") |
+                Opt(since_text, "time")["--since"]("when the rollback started (ISO 8601)") |
+                Opt(report_dir, "dir")["--report"]("write junit.xml, results.json and report.md here"));
+    if (const int rc = session.applyCommandLine(argc, argv); rc != 0) return 2;
+    auto& config = session.configData();
+    if (config.showHelp || config.listTests || config.listTestNamesOnly || config.listTags ||
+        config.listReporters)
+        return session.run();
+
+    auto& record = detail::state().record;
+    record.suite = name;
+    record.target = target_file;
+    record.started = std::chrono::system_clock::now();
+    record.hostname = detail::host_name();
+    record.user = detail::user_name();
+#ifdef ROLLCHECK_VERSION
+    record.version = ROLLCHECK_VERSION;
+#endif
+    if (const auto why = detail::prepare_run(target_file, since_text); !why.empty()) {
+        std::cerr << "error: " << why << '\n';
+        detail::record_setup_error(name + ".target", why);
+        detail::finish_run(report_dir);
+        return 2;
+    }
+    config.warnings = static_cast<Catch::WarnAbout::What>(config.warnings | Catch::WarnAbout::NoTests);
+    detail::record_verifier_results();
+    const int catch_status = session.run();
+    if (record.cases.empty()) {
+        std::cerr << "error: no test case ran (a filter that matches nothing?)\n";
+        detail::finish_run(report_dir);
+        return 2;
+    }
+    const int status = detail::finish_run(report_dir);
+    // Catch2's own failure (say, a reporter that could not write) is not a pass.
+    return status == 0 && catch_status != 0 && record.cases.empty() ? 2 : status;
+}
+
+} // namespace rollcheck

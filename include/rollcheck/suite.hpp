@@ -1,0 +1,53 @@
+/// \file suite.hpp
+/// The runtime of a phase suite: the target it verifies, when the rollback
+/// started, and the record of every check, from which the reports
+/// (junit.xml, results.json, report.md) and the closing line are written.
+///
+/// A suite is a Catch2 program whose test cases assert verifier results
+/// with REQUIRE_VERIFIED and are tagged with their phase and severity
+/// (`[phase7][P0]`, `[before]` where the plan asks for it before the
+/// rollback). Its main is `suite_main.hpp`'s; a test case reads the target:
+///
+/// ```cpp
+/// rollcheck::duplicates_spec spec;
+/// spec.connection = rollcheck::suite::current_target().connection;
+/// spec.table = rollcheck::suite::current_target().table;
+/// spec.key = {rollcheck::suite::current_target().key};
+/// REQUIRE_VERIFIED(rollcheck::check_duplicates(spec));
+/// ```
+///
+/// Only suites include this header: it pulls in Catch2 and toml++.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "catch.hpp"
+#include "report.hpp"
+#include "target.hpp"
+#include "time.hpp"
+
+namespace rollcheck::suite {
+
+/// The target this run verifies, loaded from `--target` before any test case runs.
+[[nodiscard]] inline const target& current_target();
+
+/// When the rollback started: `--since`, else the target's `[rollback] since`.
+[[nodiscard]] inline std::optional<time_point> rollback_started();
+
+/// Where `what`'s time window starts: when the rollback started, else
+/// `fallback` before now, which the reports then name as a default window.
+[[nodiscard]] inline time_point window_start(const std::string& what,
+                                             std::chrono::milliseconds fallback);
+
+/// Runs the suite `name`: every Catch2 option, plus `--target FILE` (required
+/// to run checks), `--since TIME` and `--report DIR`. Returns the exit status
+/// of the worst verdict (0 pass/warn/skip, 1 fail, 2 error), whatever Catch2
+/// would have returned; 2 without a usable target or when no test case ran.
+[[nodiscard]] inline int run(int argc, char* argv[], const std::string& name);
+
+} // namespace rollcheck::suite
+
+// The definitions, apart so that this file reads as the API.
+#include "detail/suite/suite_impl.hpp"

@@ -1,0 +1,131 @@
+// Phase 11 (production migration): the unified pipeline is stopped and
+// unscheduled, the monoliths and their cron job are back, and the batch job
+// writes rows, logs progress and no error since the rollback.
+#include <rollcheck/cron.hpp>
+#include <rollcheck/freshness.hpp>
+#include <rollcheck/log_scan.hpp>
+#include <rollcheck/processes.hpp>
+
+#include "phase_support.hpp"
+
+using namespace rollcheck;
+using namespace rollcheck::phases;
+
+namespace {
+
+/// The crontab the target names: a file, or a user's `crontab -l`.
+cron_input the_crontab() {
+    cron_input in;
+    if (!system().crontab_file.empty())
+        in.sources = {cron_source::file(system().crontab_file)};
+    else
+        in.sources = {cron_source::user_crontab(system().crontab_user)};
+    return in;
+}
+
+/// The job's log files, relative to the project unless absolute.
+std::vector<std::string> job_logs() {
+    std::vector<std::string> files;
+    for (const auto& f : system().log_files)
+        files.push_back(std::filesystem::path(f).is_absolute()
+                            ? f
+                            : (system().project_root / f).string());
+    return files;
+}
+
+/// The batch job's script, as its cron entry and its process name it.
+std::string job_script() {
+    return "batch_opportunity_scoring";
+}
+
+} // namespace
+
+TEST_CASE("unified pipeline not running (any interpreter, any path)", "[phase11][P0]") {
+    process_spec spec;
+    spec.pattern = system().unified_pattern;
+    spec.expect = process_expectation::none;
+    spec.wait = std::chrono::seconds(5);
+    REQUIRE_VERIFIED(check_processes(spec));
+}
+
+TEST_CASE("scripts/core/*.py identical to the pre-cutover archive", "[phase11][P0]") {
+    restored_spec spec;
+    spec.root = system().project_root / "scripts/core";
+    spec.archive = system().archive_dir;
+    spec.paths = {"*.py"};
+    REQUIRE_VERIFIED(check_restored(spec));
+}
+
+TEST_CASE("crontab valid as cron reads it", "[phase11][P0]") {
+    cron_lint_spec spec;
+    static_cast<cron_input&>(spec) = the_crontab();
+    REQUIRE_VERIFIED(check_cron_lint(spec));
+}
+
+TEST_CASE("monolith cron entry restored as 0 2 * * *, unified pipeline not scheduled",
+          "[phase11][P0]") {
+    cron_expect_spec spec;
+    static_cast<cron_input&>(spec) = the_crontab();
+    spec.check_programs = false;
+    spec.present = {{system().job_schedule, system().job_command, ""}};
+    spec.absent = {system().unified_pattern};
+    REQUIRE_VERIFIED(check_cron_expect(spec));
+}
+
+TEST_CASE("crontab equal to the pre-cutover snapshot", "[phase11][P1]") {
+    cron_diff_spec spec;
+    static_cast<cron_input&>(spec) = the_crontab();
+    spec.check_programs = false;
+    spec.snapshot = system().crontab_snapshot;
+    REQUIRE_VERIFIED(check_cron_diff(spec));
+}
+
+TEST_CASE("the batch job running, or run since the rollback", "[phase11][P1]") {
+    process_spec running;
+    running.pattern = job_script();
+    const auto process = check_processes(running);
+    if (process.acceptable()) {
+        REQUIRE_VERIFIED(process);
+        return;
+    }
+    log_scan_spec spec;
+    spec.files = job_logs();
+    spec.rotated = true;
+    spec.rules.required = {{system().progress_patterns.empty() ? "." : system().progress_patterns[0], 1}};
+    spec.since = suite::window_start("the batch job's run", std::chrono::hours(1));
+    REQUIRE_VERIFIED(check_log_scan(spec));
+}
+
+TEST_CASE("job log without error since the rollback (rotated files included), showing progress",
+          "[phase11][P1]") {
+    log_scan_spec spec;
+    spec.files = job_logs();
+    spec.rotated = true;
+    spec.rules.errors = system().error_patterns;
+    for (const auto& p : system().progress_patterns)
+        spec.rules.required.push_back({p, 1});
+    spec.since = suite::window_start("the job log's errors", std::chrono::hours(1));
+    REQUIRE_VERIFIED(check_log_scan(spec));
+}
+
+TEST_CASE("rows written to opportunities_unified in the last hour", "[phase11][P0]") {
+    recent_writes_spec spec;
+    spec.connection = system().connection;
+    spec.table = system().table;
+    spec.column = system().timestamp_column;
+    const auto start = suite::window_start("recent writes", std::chrono::hours(1));
+    spec.within = std::max<std::chrono::milliseconds>(
+        std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now() - start));
+    REQUIRE_VERIFIED(check_recent_writes(spec));
+}
+
+TEST_CASE("no duplicated submission_id in opportunities_unified (after phase 11)",
+          "[phase11][P0]") {
+    REQUIRE_VERIFIED(check_duplicates(unique_key()));
+}
+
+TEST_CASE("no row of opportunities_unified lost against the baseline (after phase 11)",
+          "[phase11][P0]") {
+    REQUIRE_VERIFIED(compare_baseline(nothing_lost()));
+}

@@ -1,0 +1,94 @@
+// What the phase suites share: specs built from the target, so that each
+// test case reads as the plan step it proves.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <rollcheck/baseline.hpp>
+#include <rollcheck/command.hpp>
+#include <rollcheck/duplicates.hpp>
+#include <rollcheck/files.hpp>
+#include <rollcheck/imports.hpp>
+#include <rollcheck/suite.hpp>
+
+namespace rollcheck::phases {
+
+inline const target& system() {
+    return suite::current_target();
+}
+
+/// The paths (relative to the project) are gone.
+inline absent_spec removed(std::vector<std::string> paths) {
+    absent_spec spec;
+    spec.root = system().project_root;
+    spec.paths = std::move(paths);
+    return spec;
+}
+
+/// The files (relative to the project) are as the git revision HEAD has them.
+inline restored_spec as_in_head(std::vector<std::string> paths) {
+    restored_spec spec;
+    spec.root = system().project_root;
+    spec.paths = std::move(paths);
+    return spec;
+}
+
+/// Modules import, or no longer import, in the project's interpreter.
+inline import_spec importing(std::vector<std::string> must, std::vector<std::string> gone) {
+    import_spec spec;
+    spec.interpreter = system().python;
+    spec.working_directory = system().project_root;
+    spec.must_import = std::move(must);
+    spec.must_not_import = std::move(gone);
+    return spec;
+}
+
+/// A Python script of the project, run from its root, must exit 0.
+inline command_check_spec python_run(std::vector<std::string> arguments,
+                                     std::chrono::milliseconds timeout = std::chrono::minutes(5)) {
+    command_check_spec spec;
+    spec.command.argv = {system().python};
+    spec.command.argv.insert(spec.command.argv.end(), arguments.begin(), arguments.end());
+    spec.command.working_directory = system().project_root;
+    spec.command.timeout = timeout;
+    return spec;
+}
+
+/// The key of the target's table is unique.
+inline duplicates_spec unique_key() {
+    duplicates_spec spec;
+    spec.connection = system().connection;
+    spec.table = system().table;
+    spec.key = {system().key};
+    return spec;
+}
+
+/// No row of the baseline is missing now.
+inline compare_spec nothing_lost() {
+    compare_spec spec;
+    spec.connection = system().connection;
+    spec.baseline = system().baseline;
+    return spec;
+}
+
+/// The modules of the old system: every package and module under core/
+/// that the rollback kept.
+inline std::vector<std::string> old_system_modules() {
+    std::vector<std::string> modules;
+    std::error_code ec;
+    const auto core = system().project_root / "core";
+    for (std::filesystem::directory_iterator it(core, ec), end; !ec && it != end; it.increment(ec)) {
+        const auto& path = it->path();
+        if (it->is_directory(ec) && std::filesystem::exists(path / "__init__.py", ec))
+            modules.push_back("core." + path.filename().string());
+        else if (path.extension() == ".py" && path.filename() != "__init__.py")
+            modules.push_back("core." + path.stem().string());
+    }
+    std::sort(modules.begin(), modules.end());
+    return modules;
+}
+
+} // namespace rollcheck::phases
