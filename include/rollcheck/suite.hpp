@@ -20,6 +20,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -41,10 +42,17 @@ namespace rollcheck::suite {
 [[nodiscard]] inline time_point window_start(const std::string& what,
                                              std::chrono::milliseconds fallback);
 
+/// How this program runs a target file's `[[check]]` tables. rollcheck's own
+/// suites read their options with the command line's parsers; a suite with no
+/// runner reports each declared check as an error, never as a pass.
+[[nodiscard]] inline std::function<check_result(const declared_check&)>& declared_check_runner();
+
 /// Runs the suite `name`: every Catch2 option, plus `--target FILE` (required
 /// to run checks), `--since TIME` and `--report DIR`. Returns the exit status
 /// of the worst verdict (0 pass/warn/skip, 1 fail, 2 error), whatever Catch2
 /// would have returned; 2 without a usable target or when no test case ran.
+/// The target's `[[check]]` tables of the suite's phase (every phase for a
+/// suite not named `verify-phaseN`) run as test cases of their own.
 [[nodiscard]] inline int run(int argc, char* argv[], const std::string& name);
 
 } // namespace rollcheck::suite

@@ -22,6 +22,16 @@ void print_result(const check_result& r, const output_options& out) {
         fmt::print("{}\n", r);
 }
 
+namespace {
+
+/// Where a declared check's result goes instead of stdout, while one runs.
+check_result*& captured_result() {
+    thread_local check_result* slot = nullptr;
+    return slot;
+}
+
+} // namespace
+
 void add_check(CLI::App& cmd, std::function<check_result(const output_options&)> check) {
     auto out = std::make_shared<output_options>();
     cmd.add_flag("--json", out->json, "print the result as one JSON object");
@@ -30,6 +40,10 @@ void add_check(CLI::App& cmd, std::function<check_result(const output_options&)>
         ->capture_default_str();
     cmd.callback([out, check = std::move(check)] {
         const check_result r = check(*out);
+        if (check_result* slot = captured_result()) {
+            *slot = r;
+            return;
+        }
         print_result(r, *out);
         exit_status_slot() = exit_status(r.status);
     });
@@ -67,6 +81,44 @@ CLI::Validator since_validator() {
             return rollcheck::parse_since(text, why) ? std::string() : why;
         },
         "TIME", "time");
+}
+
+void add_all_commands(CLI::App& app) {
+    add_db_commands(app);
+    add_cron_commands(app);
+    add_logs_commands(app);
+    add_code_commands(app);
+}
+
+std::vector<std::string> command_words(const std::string& kind) {
+    if (kind == "command.run") return {"run"};
+    std::vector<std::string> words;
+    std::size_t start = 0;
+    for (std::size_t dot; (dot = kind.find('.', start)) != std::string::npos; start = dot + 1)
+        words.push_back(kind.substr(start, dot - start));
+    words.push_back(kind.substr(start));
+    return words;
+}
+
+check_result run_declared_check(const std::string& kind, const std::vector<std::string>& arguments,
+                                const std::string& where) {
+    const auto label = fmt::format("{} ({})", kind, where);
+    CLI::App app{"rollcheck", "rollcheck"};
+    app.require_subcommand(1);
+    add_all_commands(app);
+    std::vector<std::string> words = command_words(kind);
+    words.insert(words.end(), arguments.begin(), arguments.end());
+    // CLI11 takes the arguments last first.
+    std::vector<std::string> reversed(words.rbegin(), words.rend());
+    check_result result = check_result::error(kind, label + ": no such check kind");
+    captured_result() = &result;
+    try {
+        app.parse(reversed);
+    } catch (const CLI::ParseError& e) {
+        result = check_result::error(kind, fmt::format("{}: {}", label, e.what()));
+    }
+    captured_result() = nullptr;
+    return result;
 }
 
 } // namespace rollcheck::cli

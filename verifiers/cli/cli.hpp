@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <rollcheck/result.hpp>
@@ -45,6 +46,21 @@ void print_result(const check_result& r, const output_options& out);
 
 /// A CLI11 validator that accepts what parse_since accepts.
 [[nodiscard]] CLI::Validator since_validator();
+
+/// Every subcommand family, added to `app` the one way the program does.
+void add_all_commands(CLI::App& app);
+
+/// "db.duplicates" → {"db", "duplicates"}: the subcommand a check kind is.
+[[nodiscard]] std::vector<std::string> command_words(const std::string& kind);
+
+/// Runs the check `kind` with `arguments` as its command-line options, as
+/// `rollcheck WORDS… ARGUMENTS…` would, and returns its result instead of
+/// printing it: the target file's [[check]] tables and the command line read
+/// options in this one place. An unknown kind or option is an error result
+/// naming `where` (the [[check]]'s file:line:column).
+[[nodiscard]] check_result run_declared_check(const std::string& kind,
+                                              const std::vector<std::string>& arguments,
+                                              const std::string& where);
 
 /// The subcommand groups, each in a translation unit of its own.
 void add_db_commands(CLI::App& app);

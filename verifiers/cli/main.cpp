@@ -10,10 +10,7 @@ int main(int argc, char** argv) {
                  "rollcheck"};
     app.set_version_flag("--version", "rollcheck " ROLLCHECK_VERSION);
     app.require_subcommand(1);
-    rollcheck::cli::add_db_commands(app);
-    rollcheck::cli::add_cron_commands(app);
-    rollcheck::cli::add_logs_commands(app);
-    rollcheck::cli::add_code_commands(app);
+    rollcheck::cli::add_all_commands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
