@@ -1,0 +1,131 @@
+// The phase suites as an operator runs them: the Phase 1-3 suite against a
+// small Python project, its target file, its reports and its exit status.
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "run_program.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using rollcheck_test::run_program;
+using rollcheck_test::temp_dir;
+
+std::string read(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+/// A project the Phase 1-3 rollback left as it should: the old modules and
+/// their tests, none of the new ones.
+struct rolled_back_project {
+    temp_dir dir;
+    rolled_back_project() {
+        dir.write("project/core/__init__.py", "");
+        dir.write("project/core/scoring.py", "def score(x):\n    return 2 * x\n");
+        dir.write("project/tests/test_scoring.py",
+                  "from core.scoring import score\n\n"
+                  "def test_doubles():\n    assert score(2) == 4\n\n"
+                  "def test_zero():\n    assert score(0) == 0\n");
+    }
+    std::filesystem::path target(const std::string& extra = {}) const {
+        return dir.write("target.toml", fmt::format("[project]\nroot = \"{}\"\npython = "
+                                                    "\"/usr/bin/python3\"\n{}",
+                                                    (dir / "project").string(), extra));
+    }
+};
+
+rollcheck::command_outcome phase1_3(std::vector<std::string> args) {
+    return run_program(ROLLCHECK_PHASE1_3, std::move(args), std::chrono::seconds(120));
+}
+
+nlohmann::json results(const std::filesystem::path& reports) {
+    return nlohmann::json::parse(read(reports / "results.json"));
+}
+
+} // namespace
+
+TEST_CASE("a suite run without --target exits 2 and says how to give one", "[suite]") {
+    const auto run = phase1_3({});
+    CHECK(run.exit_code == 2);
+    CHECK_THAT(run.err.text(), Catch::Contains("give --target FILE"));
+}
+
+TEST_CASE("a malformed target file exits 2 before any check, naming the key, and every "
+          "report is still written",
+          "[suite]") {
+    temp_dir dir;
+    const auto target = dir.write("target.toml", "[database]\ntabel = \"x\"\n");
+    const auto run = phase1_3({"--target", target.string(), "--report", (dir / "r").string()});
+    CHECK(run.exit_code == 2);
+    CHECK_THAT(run.err.text(), Catch::Contains("tabel") && Catch::Contains("target.toml:2:"));
+    for (const char* report : {"junit.xml", "results.json", "report.md"})
+        CHECK(std::filesystem::exists(dir / "r" / report));
+    const auto json = results(dir / "r");
+    REQUIRE(json["cases"].size() == 1);
+    CHECK(json["cases"][0]["verdict"] == "error");
+}
+
+TEST_CASE("phase 1-3 passes on a project rolled back properly, with pytest's counts in the "
+          "evidence",
+          "[suite]") {
+    rolled_back_project project;
+    const auto reports = project.dir / "reports";
+    const auto run =
+        phase1_3({"--target", project.target().string(), "--report", reports.string()});
+    INFO(run.out.text() << run.err.text());
+    CHECK(run.exit_code == 0);
+    CHECK_THAT(run.out.text(), Catch::Contains("PASS: 3 checks: 3 passed"));
+    const auto json = results(reports);
+    REQUIRE(json["cases"].size() == 3);
+    for (const auto& c : json["cases"]) {
+        CHECK(c["phase"] == "1-3");
+        CHECK(c["verdict"] == "pass");
+    }
+    CHECK_THAT(read(reports / "report.md"), Catch::Contains("2 passed"));
+}
+
+TEST_CASE("a new module left behind fails its check by name, and the suite exits 1", "[suite]") {
+    rolled_back_project project;
+    project.dir.write("project/core/pipeline/__init__.py", "");
+    const auto reports = project.dir / "reports";
+    const auto run =
+        phase1_3({"--target", project.target().string(), "--report", reports.string()});
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(run.out.text(), Catch::Contains("FAIL"));
+    CHECK_THAT(read(reports / "report.md"), Catch::Contains("core/pipeline"));
+}
+
+TEST_CASE("a [[check]] of the target runs as a test case of its phase, with the command "
+          "line's options",
+          "[suite]") {
+    rolled_back_project project;
+    const auto target = project.target(fmt::format(
+        "[[check]]\nphase = \"1-3\"\nseverity = \"P3\"\nname = \"the agents stay gone\"\n"
+        "kind = \"py.imports\"\npython = \"/usr/bin/python3\"\ncwd = \"{}\"\ngone = "
+        "[\"core.agents\"]\n\n"
+        "[[check]]\nphase = \"1-3\"\nseverity = \"P3\"\nname = \"a misspelt option\"\n"
+        "kind = \"files.absent\"\ncolour = \"red\"\n",
+        (project.dir / "project").string()));
+    const auto reports = project.dir / "reports";
+    const auto run = phase1_3({"--target", target.string(), "--report", reports.string()});
+    CHECK(run.exit_code == 2);
+    const auto json = results(reports);
+    REQUIRE(json["cases"].size() == 5);
+    CHECK(json["cases"][3]["name"] == "the agents stay gone");
+    CHECK(json["cases"][3]["verdict"] == "pass");
+    CHECK(json["cases"][4]["verdict"] == "error");
+    CHECK_THAT(json["cases"][4].dump(), Catch::Contains("colour") && Catch::Contains("target.toml:"));
+}
+
+TEST_CASE("a filter that selects no test case exits 2", "[suite]") {
+    rolled_back_project project;
+    const auto run = phase1_3({"--target", project.target().string(), "[no-such-tag]"});
+    CHECK(run.exit_code == 2);
+}
