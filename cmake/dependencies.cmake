@@ -87,4 +87,10 @@ rollcheck_dependency(PACKAGE nlohmann_json VERSION 3.10 TARGETS nlohmann_json::n
 # Boost.Process needs the compiled filesystem library; Asio, Beast and UUID are headers.
 rollcheck_dependency(PACKAGE Boost VERSION 1.74 COMPONENTS filesystem
   TARGETS Boost::headers Boost::filesystem DEBIAN libboost-dev libboost-filesystem-dev)
+# Target files (target.hpp) are TOML. Debian's toml++ is a compiled library
+# (its package adds TOML_HEADER_ONLY=0), so the parser is linked, not
+# compiled into every unit that reads a target; upstream's install is
+# header-only under the same package and target name.
+rollcheck_dependency(PACKAGE tomlplusplus VERSION 3 TARGETS tomlplusplus::tomlplusplus
+  DEBIAN libtomlplusplus-dev)
 rollcheck_dependency(PACKAGE Threads TARGETS Threads::Threads DEBIAN libc6-dev)

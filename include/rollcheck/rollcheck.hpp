@@ -4,6 +4,8 @@
 /// catch_main.hpp, which defines main) is not here: only suites include it.
 #pragma once
 
+// Not target.hpp either: toml++ would weigh on every unit; programs reading targets include it.
+
 #include "backup.hpp"
 #include "baseline.hpp"
 #include "command.hpp"

@@ -5,6 +5,7 @@
 #include "../../net.hpp"
 #include "../../wording.hpp"
 #include "../pattern.hpp"
+#include "url.hpp"
 
 namespace rollcheck {
 
@@ -118,54 +119,6 @@ inline std::string describe_connect_error(const error_code& ec, std::chrono::mil
         return "no answer within " + describe_span(timeout);
     if (ec == net::error::connection_refused) return "connection refused";
     return ec.message();
-}
-
-/// The parts of an http:// URL.
-struct http_url {
-    std::string host;
-    std::uint16_t port = 80;
-    std::string target = "/";
-};
-
-/// Parses `url`, or says what is wrong with it.
-inline std::optional<http_url> parse_http_url(const std::string& url, std::string& why) {
-    const std::string scheme = "http://";
-    if (url.rfind("https://", 0) == 0) {
-        why = fmt::format("'{}': https is not supported (no TLS); check the port with net port "
-                          "or use an http:// URL",
-                          url);
-        return std::nullopt;
-    }
-    if (url.rfind(scheme, 0) != 0) {
-        why = fmt::format("'{}' is not an http:// URL", url);
-        return std::nullopt;
-    }
-    http_url parsed;
-    const auto rest = url.substr(scheme.size());
-    const auto slash = rest.find('/');
-    auto authority = rest.substr(0, slash);
-    if (slash != std::string::npos) parsed.target = rest.substr(slash);
-    const auto bracket = authority.rfind(']');
-    const auto colon = authority.rfind(':');
-    if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
-        const auto digits = authority.substr(colon + 1);
-        const bool numeric = !digits.empty() && digits.size() <= 5 &&
-                             digits.find_first_not_of("0123456789") == std::string::npos;
-        if (!numeric || std::stoul(digits) == 0 || std::stoul(digits) > 65535) {
-            why = fmt::format("'{}': port '{}' is not a number from 1 to 65535", url, digits);
-            return std::nullopt;
-        }
-        parsed.port = static_cast<std::uint16_t>(std::stoul(digits));
-        authority.erase(colon);
-    }
-    if (authority.size() > 2 && authority.front() == '[' && authority.back() == ']')
-        authority = authority.substr(1, authority.size() - 2);
-    if (authority.empty()) {
-        why = fmt::format("'{}' names no host", url);
-        return std::nullopt;
-    }
-    parsed.host = authority;
-    return parsed;
 }
 
 /// The first bytes of what a non-HTTP peer sent, printable.

@@ -1,0 +1,593 @@
+/// \file detail/target/target_impl.hpp
+/// Definitions of target.hpp, included at its end.
+#pragma once
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+#include <tuple>
+#include <utility>
+
+#include <toml++/toml.h>
+
+#include "../../cron_schedule.hpp"
+#include "../../target.hpp"
+#include "../net/url.hpp"
+#include "../pattern.hpp"
+
+namespace rollcheck {
+
+namespace detail {
+
+/// "an integer", "a table": a TOML value's type as messages name it.
+[[nodiscard]] inline std::string_view toml_type_name(const toml::node& node) {
+    switch (node.type()) {
+    case toml::node_type::table:
+        return "a table";
+    case toml::node_type::array:
+        return "an array";
+    case toml::node_type::string:
+        return "a string";
+    case toml::node_type::integer:
+        return "an integer";
+    case toml::node_type::floating_point:
+        return "a floating-point number";
+    case toml::node_type::boolean:
+        return "a boolean";
+    case toml::node_type::date:
+        return "a date";
+    case toml::node_type::time:
+        return "a time";
+    case toml::node_type::date_time:
+        return "a date-time";
+    default:
+        return "nothing";
+    }
+}
+
+/// The phases of docs/plan.md and the severities, as `[[check]]` names them.
+inline constexpr std::string_view target_phases[] = {"1-3", "4-5", "6", "7", "8", "9-10", "11"};
+inline constexpr std::string_view target_severities[] = {"P0", "P1", "P2", "P3"};
+
+template <std::size_t N>
+[[nodiscard]] bool one_of(std::string_view text, const std::string_view (&values)[N]) {
+    return std::find(std::begin(values), std::end(values), text) != std::end(values);
+}
+
+template <std::size_t N>
+[[nodiscard]] std::string listed(const std::string_view (&values)[N]) {
+    std::string text;
+    for (const auto v : values)
+        text += (text.empty() ? "" : ", ") + std::string(v);
+    return text;
+}
+
+/// True when `dsn` holds a password in a form libpq reads: `password=`, a
+/// URI's `user:password@` or `?password=`. The pattern of mask_dsn catches
+/// what libpq cannot parse; libpq's own parse catches quoting and
+/// percent-encoding that a pattern would miss.
+[[nodiscard]] inline bool dsn_holds_password(const std::string& dsn) {
+    if (mask_dsn(dsn) != dsn) return true;
+    try {
+        return keyword_value(parse_conninfo(dsn), "password").has_value();
+    } catch (const std::invalid_argument&) {
+        return false; // an invalid DSN, reported as such
+    }
+}
+
+/// `message` without the "line:column: " the cron parser puts first: in a
+/// target the position is the TOML value's.
+[[nodiscard]] inline std::string without_position(const std::string& message) {
+    static const std::regex position(R"(^[0-9]+:[0-9]+: )");
+    return std::regex_replace(message, position, "");
+}
+
+/// A command-line option's name: what `--name` takes.
+[[nodiscard]] inline bool is_option_name(std::string_view key) {
+    const auto allowed = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    };
+    return !key.empty() && key.front() != '-' && std::all_of(key.begin(), key.end(), allowed);
+}
+
+/// `text` against `base` (unless absolute), normalised, without a trailing '/'.
+[[nodiscard]] inline std::filesystem::path resolve_path(const std::filesystem::path& base,
+                                                        const std::string& text) {
+    auto path = (base / text).lexically_normal();
+    if (!path.has_filename() && path.has_relative_path()) path = path.parent_path();
+    return path;
+}
+
+/// The whole target file, or nothing with `why` naming the fault. Bounded:
+/// reads at most one byte past target_file_limit.
+[[nodiscard]] inline std::optional<std::string> read_target_file(const std::filesystem::path& path,
+                                                                 std::string& why) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (status.type() == std::filesystem::file_type::not_found) {
+        why = "no such file";
+        return std::nullopt;
+    }
+    if (status.type() == std::filesystem::file_type::directory) {
+        why = "is a directory, not a target file";
+        return std::nullopt;
+    }
+    // A FIFO or a device would block or never end: only plain files are read.
+    if (!ec && status.type() != std::filesystem::file_type::regular) {
+        why = "is not a regular file";
+        return std::nullopt;
+    }
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                         &std::fclose);
+    if (!file) {
+        why = fmt::format("cannot read: {}", std::strerror(errno));
+        return std::nullopt;
+    }
+    std::string text(target_file_limit + 1, '\0');
+    const auto n = std::fread(text.data(), 1, text.size(), file.get());
+    if (std::ferror(file.get()) != 0) {
+        why = fmt::format("cannot read: {}", std::strerror(errno));
+        return std::nullopt;
+    }
+    text.resize(n);
+    return text;
+}
+
+/// Reads one target file's TOML into a target, collecting every fault.
+class target_reader {
+public:
+    explicit target_reader(const std::filesystem::path& name) : name_(name.string()) {
+        std::error_code ec;
+        auto file = std::filesystem::absolute(name, ec);
+        if (ec) file = name;
+        target_.file = file.lexically_normal();
+        dir_ = target_.file.parent_path();
+        target_.project_root = dir_;
+    }
+
+    target_reading read(std::string_view text) && {
+        if (screen(text)) {
+            try {
+                read_document(toml::parse(text, std::string_view(name_)));
+            } catch (const toml::parse_error& e) {
+                fail(e.source(), std::string(e.description()));
+            }
+        }
+        return finish();
+    }
+
+private:
+    struct located {
+        std::uint32_t line = 0;
+        std::uint32_t column = 0;
+        std::string message;
+    };
+
+    // Messages ---------------------------------------------------------------
+
+    void fail(const toml::source_region& at, std::string message) {
+        errors_.push_back({at.begin.line, at.begin.column, std::move(message)});
+    }
+    void fail_file(std::string message) { errors_.push_back({0, 0, std::move(message)}); }
+
+    void wrong_type(std::string_view label, std::string_view key, std::string_view expected,
+                    const toml::node& found) {
+        fail(found.source(), fmt::format("{} {}: expected {}, found {}", label, key, expected,
+                                         toml_type_name(found)));
+    }
+
+    target_reading finish() {
+        target_reading reading;
+        std::stable_sort(errors_.begin(), errors_.end(), [](const located& a, const located& b) {
+            return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+        });
+        for (auto& e : errors_) {
+            auto where = e.line == 0 ? name_ : fmt::format("{}:{}:{}", name_, e.line, e.column);
+            reading.errors.push_back({std::move(where), std::move(e.message)});
+        }
+        if (reading.errors.empty()) reading.value = std::move(target_);
+        return reading;
+    }
+
+    // Before TOML: what is no target file at all ----------------------------
+
+    /// False (with the fault) for text too large, or binary, to be a target.
+    bool screen(std::string_view text) {
+        if (text.size() > target_file_limit) {
+            fail_file(
+                fmt::format("larger than {} MiB: not a target file", target_file_limit >> 20));
+            return false;
+        }
+        const auto nul = text.find('\0');
+        if (nul == std::string_view::npos) return true;
+        const auto before = text.substr(0, nul);
+        const auto line_start = before.rfind('\n');
+        toml::source_region at;
+        at.begin.line =
+            static_cast<toml::source_index>(1 + std::count(before.begin(), before.end(), '\n'));
+        at.begin.column = static_cast<toml::source_index>(
+            line_start == std::string_view::npos ? nul + 1 : nul - line_start);
+        fail(at, "a NUL byte: this is binary data, not a TOML target file");
+        return false;
+    }
+
+    // Tables and keys ----------------------------------------------------------
+
+    void read_document(const toml::table& root) {
+        for (auto&& [key, node] : root) {
+            static constexpr std::string_view known[] = {
+                "project", "database", "cron", "logs", "api", "pipeline", "rollback", "check"};
+            if (one_of(key.str(), known)) continue;
+            if (node.is_table())
+                fail(node.source(), fmt::format("unknown table [{}]", key.str()));
+            else
+                fail(key.source(), fmt::format("unknown key '{}' outside any table", key.str()));
+        }
+        read_project(section(root, "project", {"root", "python"}));
+        read_database(
+            section(root, "database", {"dsn", "table", "key", "timestamp", "backup", "baseline"}));
+        read_cron(section(root, "cron", {"crontab", "user", "snapshot", "schedule", "command"}));
+        read_logs(section(root, "logs", {"files", "errors", "progress"}));
+        read_api(section(root, "api", {"url", "host", "port"}));
+        read_pipeline(section(root, "pipeline", {"unified", "archive"}));
+        read_rollback(section(root, "rollback", {"since"}));
+        if (const auto* checks = root.get("check")) read_checks(*checks);
+    }
+
+    /// The table `[name]`, its unknown keys reported; an empty table when absent.
+    const toml::table& section(const toml::table& root, std::string_view name,
+                               std::initializer_list<std::string_view> known) {
+        static const toml::table none;
+        const auto* node = root.get(name);
+        if (node == nullptr) return none;
+        const auto* table = node->as_table();
+        if (table == nullptr) {
+            fail(node->source(), fmt::format("'{}': expected a table ([{}]), found {}", name, name,
+                                             toml_type_name(*node)));
+            return none;
+        }
+        for (auto&& [key, value] : *table)
+            if (std::find(known.begin(), known.end(), key.str()) == known.end())
+                fail(key.source(), fmt::format("unknown key '{}' in [{}]", key.str(), name));
+        return *table;
+    }
+
+    /// The value of `key` when it is a string; a fault when it is something else.
+    const toml::value<std::string>* string_at(const toml::table& t, std::string_view label,
+                                              std::string_view key) {
+        const auto* node = t.get(key);
+        if (node == nullptr) return nullptr;
+        if (const auto* s = node->as_string()) return s;
+        wrong_type(label, key, "a string", *node);
+        return nullptr;
+    }
+
+    /// Sets `out` from a non-empty string `key`.
+    void read_string(const toml::table& t, std::string_view label, std::string_view key,
+                     std::string& out) {
+        const auto* s = string_at(t, label, key);
+        if (s == nullptr) return;
+        if (s->get().empty())
+            fail(s->source(), fmt::format("{} {}: empty", label, key));
+        else
+            out = s->get();
+    }
+
+    /// Sets `out` from the path `key`, resolved against `base`.
+    void read_path(const toml::table& t, std::string_view label, std::string_view key,
+                   const std::filesystem::path& base, std::filesystem::path& out) {
+        std::string text;
+        read_string(t, label, key, text);
+        if (!text.empty()) out = resolve_path(base, text);
+    }
+
+    /// The array `key`, each element that is not a string reported (callers
+    /// skip those, so that the strings are still checked).
+    const toml::array* strings_at(const toml::table& t, std::string_view label,
+                                  std::string_view key) {
+        const auto* node = t.get(key);
+        if (node == nullptr) return nullptr;
+        const auto* array = node->as_array();
+        if (array == nullptr) {
+            wrong_type(label, key, "an array of strings", *node);
+            return nullptr;
+        }
+        for (std::size_t i = 0; i < array->size(); ++i)
+            if (!(*array)[i].is_string())
+                wrong_type(label, fmt::format("{}[{}]", key, i), "a string", (*array)[i]);
+        return array;
+    }
+
+    /// Where `key` is written in `t`, for faults that are about the key.
+    static toml::source_region key_source(const toml::table& t, std::string_view key) {
+        for (auto&& [k, v] : t)
+            if (k.str() == key) return k.source();
+        return {};
+    }
+
+    /// A fault at the later of `a` and `b` when `t` has both.
+    void exclusive(const toml::table& t, std::string_view label, std::string_view a,
+                   std::string_view b, std::string_view meaning) {
+        if (!t.contains(a) || !t.contains(b)) return;
+        const auto at_a = key_source(t, a);
+        const auto at_b = key_source(t, b);
+        const bool b_later = std::tie(at_b.begin.line, at_b.begin.column) >
+                             std::tie(at_a.begin.line, at_a.begin.column);
+        fail(b_later ? at_b : at_a,
+             fmt::format("{}: both {} and {} given; give one ({})", label, a, b, meaning));
+    }
+
+    // The tables -----------------------------------------------------------------
+
+    void read_project(const toml::table& t) {
+        read_path(t, "[project]", "root", dir_, target_.project_root);
+        read_string(t, "[project]", "python", target_.python);
+        const auto* root = t.get("root");
+        if (root == nullptr || !root->is_string() || root->as_string()->get().empty()) return;
+        // The one path a target cannot do without: every relative path of the
+        // project is read under it.
+        std::error_code ec;
+        const auto status = std::filesystem::status(target_.project_root, ec);
+        if (status.type() == std::filesystem::file_type::not_found)
+            fail(root->source(),
+                 fmt::format("[project] root: '{}' does not exist", target_.project_root.string()));
+        else if (!ec && status.type() != std::filesystem::file_type::directory)
+            fail(root->source(), fmt::format("[project] root: '{}' is not a directory",
+                                             target_.project_root.string()));
+    }
+
+    void read_database(const toml::table& t) {
+        read_dsn(t);
+        std::string table;
+        read_string(t, "[database]", "table", table);
+        if (!table.empty()) {
+            try {
+                target_.table = table_ref::parse(table);
+            } catch (const std::invalid_argument& e) {
+                fail(t.get("table")->source(), fmt::format("[database] table: {}", e.what()));
+            }
+        }
+        read_string(t, "[database]", "key", target_.key);
+        read_string(t, "[database]", "timestamp", target_.timestamp_column);
+        read_path(t, "[database]", "backup", dir_, target_.backup);
+        read_path(t, "[database]", "baseline", dir_, target_.baseline);
+    }
+
+    /// The DSN, refused when it holds a password: a target file is read by
+    /// people and kept in repositories. Never echoes the DSN.
+    void read_dsn(const toml::table& t) {
+        const auto* dsn = string_at(t, "[database]", "dsn");
+        if (dsn == nullptr) return;
+        if (dsn_holds_password(dsn->get())) {
+            fail(dsn->source(), "[database] dsn: holds a password; give it through PGPASSWORD, "
+                                "~/.pgpass or a service file");
+            return;
+        }
+        try {
+            (void)parse_conninfo(dsn->get());
+            target_.connection.dsn = dsn->get();
+        } catch (const std::invalid_argument& e) {
+            // parse_conninfo's reason hides the quoted token it names.
+            fail(dsn->source(), fmt::format("[database] dsn: {}", e.what()));
+        }
+    }
+
+    void read_cron(const toml::table& t) {
+        exclusive(t, "[cron]", "crontab", "user", "a crontab file, or a user's crontab");
+        read_path(t, "[cron]", "crontab", dir_, target_.crontab_file);
+        read_string(t, "[cron]", "user", target_.crontab_user);
+        read_path(t, "[cron]", "snapshot", dir_, target_.crontab_snapshot);
+        if (const auto* schedule = string_at(t, "[cron]", "schedule")) {
+            std::string why;
+            if (parse_cron_schedule(schedule->get(), why))
+                target_.job_schedule = schedule->get();
+            else
+                fail(schedule->source(), fmt::format("[cron] schedule '{}': {}", schedule->get(),
+                                                     without_position(why)));
+        }
+        read_string(t, "[cron]", "command", target_.job_command);
+    }
+
+    void read_logs(const toml::table& t) {
+        if (const auto* files = strings_at(t, "[logs]", "files")) {
+            target_.log_files.clear();
+            for (const auto& f : *files)
+                if (const auto* file = f.as_string()) target_.log_files.push_back(file->get());
+        }
+        // The defaults too are the project's paths.
+        for (auto& file : target_.log_files)
+            file = resolve_path(target_.project_root, file).string();
+        read_patterns(t, "errors", target_.error_patterns);
+        read_patterns(t, "progress", target_.progress_patterns);
+    }
+
+    void read_patterns(const toml::table& t, std::string_view key, std::vector<std::string>& out) {
+        const auto* patterns = strings_at(t, "[logs]", key);
+        if (patterns == nullptr) return;
+        out.clear();
+        for (std::size_t i = 0; i < patterns->size(); ++i) {
+            const auto* p = (*patterns)[i].as_string();
+            if (p == nullptr) continue;
+            std::string why;
+            if (!compile_pattern(p->get(), why))
+                fail(p->source(), fmt::format("[logs] {}[{}]: {}", key, i, why));
+            out.push_back(p->get());
+        }
+    }
+
+    void read_api(const toml::table& t) {
+        exclusive(t, "[api]", "url", "host", "the health URL, or host and port");
+        exclusive(t, "[api]", "url", "port", "the health URL, or host and port");
+        read_string(t, "[api]", "host", target_.api_host);
+        read_port(t);
+        const auto host = target_.api_host.find(':') == std::string::npos
+                              ? target_.api_host
+                              : "[" + target_.api_host + "]";
+        target_.api_url = fmt::format("http://{}:{}/", host, target_.api_port);
+        if (const auto* url = string_at(t, "[api]", "url")) {
+            std::string why;
+            if (const auto parsed = parse_http_url(url->get(), why)) {
+                target_.api_url = url->get();
+                target_.api_host = parsed->host;
+                target_.api_port = parsed->port;
+            } else {
+                fail(url->source(), fmt::format("[api] url: {}", why));
+            }
+        }
+    }
+
+    void read_port(const toml::table& t) {
+        const auto* node = t.get("port");
+        if (node == nullptr) return;
+        const auto* port = node->as_integer();
+        if (port == nullptr) return wrong_type("[api]", "port", "an integer", *node);
+        if (port->get() < 1 || port->get() > 65535)
+            return fail(port->source(),
+                        fmt::format("[api] port: {} is not a port (1 to 65535)", port->get()));
+        target_.api_port = static_cast<int>(port->get());
+    }
+
+    void read_pipeline(const toml::table& t) {
+        read_string(t, "[pipeline]", "unified", target_.unified_pattern);
+        read_path(t, "[pipeline]", "archive", target_.project_root, target_.archive_dir);
+    }
+
+    void read_rollback(const toml::table& t) {
+        const auto* node = t.get("since");
+        if (node == nullptr) return;
+        std::string text;
+        if (const auto* s = node->as_string()) {
+            text = s->get();
+        } else if (node->is_date_time() || node->is_date()) {
+            // TOML's own date-times read as the same text written in quotes would.
+            std::ostringstream out;
+            if (const auto* dt = node->as_date_time())
+                out << dt->get();
+            else
+                out << node->as_date()->get();
+            text = out.str();
+        } else {
+            return wrong_type("[rollback]", "since", "a string or a date-time", *node);
+        }
+        std::string why;
+        target_.since = parse_time(text, why);
+        if (!target_.since) fail(node->source(), fmt::format("[rollback] since: {}", why));
+    }
+
+    // [[check]] ------------------------------------------------------------------
+
+    void read_checks(const toml::node& node) {
+        const auto* array = node.as_array();
+        if (array == nullptr || !array->is_array_of_tables()) {
+            fail(node.source(), fmt::format("'check': expected an array of tables ([[check]]), "
+                                            "found {}",
+                                            toml_type_name(node)));
+            return;
+        }
+        for (const auto& element : *array)
+            read_check(*element.as_table());
+    }
+
+    void read_check(const toml::table& t) {
+        declared_check check;
+        const auto at = t.source();
+        check.where = fmt::format("{}:{}:{}", name_, at.begin.line, at.begin.column);
+        read_check_field(t, "phase", check.phase);
+        read_check_field(t, "severity", check.severity);
+        read_check_field(t, "name", check.name);
+        read_check_field(t, "kind", check.kind);
+        if (!check.phase.empty() && !one_of(check.phase, target_phases))
+            fail(t.get("phase")->source(), fmt::format("[[check]] phase: '{}' is not a phase ({})",
+                                                       check.phase, listed(target_phases)));
+        if (!check.severity.empty() && !one_of(check.severity, target_severities))
+            fail(t.get("severity")->source(),
+                 fmt::format("[[check]] severity: '{}' is not a severity ({})", check.severity,
+                             listed(target_severities)));
+        read_check_options(t, check.arguments);
+        target_.checks.push_back(std::move(check));
+    }
+
+    void read_check_field(const toml::table& t, std::string_view key, std::string& out) {
+        if (!t.contains(key))
+            fail(t.source(), fmt::format("[[check]]: missing key '{}'", key));
+        else
+            read_string(t, "[[check]]", key, out);
+    }
+
+    /// The keys other than phase, severity, name and kind, in the file's
+    /// order, as command-line words.
+    void read_check_options(const toml::table& t, std::vector<std::string>& arguments) {
+        std::vector<std::pair<const toml::key*, const toml::node*>> options;
+        for (auto&& [key, node] : t) {
+            static constexpr std::string_view fields[] = {"phase", "severity", "name", "kind"};
+            if (!one_of(key.str(), fields)) options.emplace_back(&key, &node);
+        }
+        std::sort(options.begin(), options.end(), [](const auto& a, const auto& b) {
+            const auto& x = a.first->source().begin;
+            const auto& y = b.first->source().begin;
+            return std::tie(x.line, x.column) < std::tie(y.line, y.column);
+        });
+        for (const auto& [key, node] : options)
+            read_check_option(*key, *node, arguments);
+    }
+
+    void read_check_option(const toml::key& key, const toml::node& node,
+                           std::vector<std::string>& arguments) {
+        const auto option = "--" + std::string(key.str());
+        if (!is_option_name(key.str()))
+            return fail(key.source(),
+                        fmt::format("[[check]] '{}': not an option name (lower-case letters, "
+                                    "digits and dashes, as on the command line)",
+                                    key.str()));
+        if (const auto* s = node.as_string()) {
+            arguments.insert(arguments.end(), {option, s->get()});
+        } else if (const auto* n = node.as_integer()) {
+            arguments.insert(arguments.end(), {option, std::to_string(n->get())});
+        } else if (const auto* b = node.as_boolean()) {
+            if (b->get()) arguments.push_back(option);
+        } else if (const auto* array = node.as_array()) {
+            for (std::size_t i = 0; i < array->size(); ++i) {
+                if (const auto* item = (*array)[i].as_string())
+                    arguments.insert(arguments.end(), {option, item->get()});
+                else
+                    wrong_type("[[check]]", fmt::format("{}[{}]", key.str(), i), "a string",
+                               (*array)[i]);
+            }
+        } else {
+            wrong_type("[[check]]", key.str(),
+                       "a string, an integer, a boolean or an array of strings", node);
+        }
+    }
+
+    std::string name_;
+    std::filesystem::path dir_;
+    target target_;
+    std::vector<located> errors_;
+};
+
+} // namespace detail
+
+inline target_reading parse_target(std::string_view text, const std::filesystem::path& name) {
+    return detail::target_reader(name).read(text);
+}
+
+inline target_reading load_target(const std::filesystem::path& path) {
+    std::string why;
+    const auto text = detail::read_target_file(path, why);
+    if (!text) {
+        target_reading reading;
+        reading.errors.push_back({path.string(), why});
+        return reading;
+    }
+    return parse_target(*text, path);
+}
+
+} // namespace rollcheck

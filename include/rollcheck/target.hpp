@@ -1,0 +1,128 @@
+/// \file target.hpp
+/// The target file: one TOML file that points the phase suites at one
+/// environment (its checkout, database, crontab, logs, API) and declares
+/// extra checks. The plan's own values are the defaults, so a target for the
+/// plan's system names little more than where things are. docs/target.md
+/// describes the format.
+///
+/// Not part of rollcheck.hpp: reading TOML costs toml++'s headers in every
+/// unit that includes this one, so only the programs that read targets do.
+///
+/// ```cpp
+/// #include <rollcheck/target.hpp>
+///
+/// int main(int argc, char** argv) {
+///     const auto reading = rollcheck::load_target(argc > 1 ? argv[1] : "target.toml");
+///     // Each fault as "target.toml:3:1: unknown key 'tabel' in [database]".
+///     for (const auto& e : reading.errors)
+///         fmt::print(stderr, "{}\n", e.text());
+///     if (!reading.ok()) return 2;
+///     const rollcheck::target& t = *reading.value;
+///     fmt::print("{} in {}, {} declared checks\n", t.table.display(), t.project_root.string(),
+///                t.checks.size());
+///     return 0;
+/// }
+/// ```
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "postgres.hpp"
+#include "time.hpp"
+
+namespace rollcheck {
+
+/// A check the target declares with `[[check]]`, for a phase suite to run
+/// through the verifier named `kind`.
+struct declared_check {
+    std::string phase;    ///< "1-3", "4-5", "6", "7", "8", "9-10" or "11"
+    std::string severity; ///< "P0" (most urgent) to "P3"
+    std::string name;     ///< what people read: "orders table has no duplicated order_id"
+    std::string kind;     ///< the verifier as results name it: "db.duplicates"
+    /// The other keys as the verifier's command-line words, in the file's
+    /// order: `table = "orders"` is {"--table", "orders"}; `true` is the bare
+    /// flag and `false` leaves it out; an array repeats the option.
+    std::vector<std::string> arguments;
+    std::string where; ///< the `[[check]]` header: "target.toml:12:1"
+};
+
+/// One environment, every path absolute. Paths in `[project]`'s sense (log
+/// files, the archive) are resolved against `project_root`; the target's own
+/// files (backup, baseline, crontab file and snapshot, a relative root)
+/// against the target file's directory. An empty path was not given.
+struct target {
+    std::filesystem::path file;         ///< the target file itself
+    std::filesystem::path project_root; ///< the checkout; default: the target file's directory
+    std::string python = "python3";     ///< the interpreter of the project's scripts
+
+    connection_spec connection;                   ///< `dsn`, never holding a password
+    table_ref table{"", "opportunities_unified"}; ///< the table rows land in
+    std::string key = "submission_id";            ///< one row per value of this column
+    std::string timestamp_column = "created_at";  ///< when a row was written
+    std::filesystem::path backup;                 ///< the `pg_dump -Fc` archive
+    std::filesystem::path baseline;               ///< what `db baseline` wrote
+    std::filesystem::path crontab_file;           ///< a crontab file, or
+    std::string crontab_user;                     ///< a user's crontab; neither: the caller's
+    std::filesystem::path crontab_snapshot;       ///< what `cron snapshot` wrote
+    std::string job_schedule = "0 2 * * *";       ///< the monolith's restored cron entry
+    std::string job_command = "python scripts/core/batch_opportunity_scoring.py";
+    std::vector<std::string> log_files{"logs/batch_opportunity_scoring.log"};   ///< resolved
+    std::vector<std::string> error_patterns{"ERROR|CRITICAL|Traceback"};        ///< RE2
+    std::vector<std::string> progress_patterns{"processed [0-9]+ submissions"}; ///< RE2
+
+    /// The API's health URL; by default made of `api_host` and `api_port`.
+    std::string api_url = "http://127.0.0.1:8000/";
+    std::string api_host = "127.0.0.1"; ///< from `url` when that is given
+    int api_port = 8000;                ///< from `url` when that is given
+
+    std::string unified_pattern = "run_unified_pipeline"; ///< its processes and cron entries
+    std::filesystem::path archive_dir;                    ///< scripts/archive/monoliths_YYYYMMDD
+    std::optional<time_point> since;                      ///< when the rollback started, if given
+    std::vector<declared_check> checks;
+};
+
+/// A fault of the target file, located: "target.toml:3:1: unknown key
+/// 'tabel' in [database]". Never holds a password.
+struct target_error {
+    std::string where; ///< "file:line:column", or the file alone
+    std::string message;
+
+    /// "where: message".
+    [[nodiscard]] std::string text() const { return fmt::format("{}: {}", where, message); }
+};
+
+/// What reading a target file gave: the target when it has no fault, and
+/// every fault found otherwise (not only the first).
+struct target_reading {
+    std::optional<target> value;
+    std::vector<target_error> errors;
+
+    [[nodiscard]] bool ok() const noexcept { return value.has_value() && errors.empty(); }
+};
+
+/// The largest target file read; a target is a few kilobytes of TOML.
+inline constexpr std::size_t target_file_limit = std::size_t{1} << 20;
+
+/// Reads the target file at `path`. Never throws for the file's faults
+/// (unreadable, too large, binary, not TOML, unknown keys, wrong types,
+/// invalid values, a password in the DSN, a project root that does not
+/// exist): each is an error. Files the target names other than the project
+/// root may not exist yet; the checks that read them say so.
+[[nodiscard]] inline target_reading load_target(const std::filesystem::path& path);
+
+/// Reads `text` as the target file `name`: `name` is used in messages and
+/// its directory resolves the target's relative paths.
+[[nodiscard]] inline target_reading parse_target(std::string_view text,
+                                                 const std::filesystem::path& name);
+
+} // namespace rollcheck
+
+// The definitions, apart so that this file reads as the API.
+#include "detail/target/target_impl.hpp"

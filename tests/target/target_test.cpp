@@ -1,0 +1,399 @@
+// The target file (target.hpp): the plan's defaults, where relative paths
+// lead, [[check]] as command-line words, and the exact text of every fault,
+// located as toml++ locates it. ctest runs this with TZ=UTC.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <rollcheck/target.hpp>
+
+#include "test_support.hpp"
+
+using namespace rollcheck;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The texts of the faults of `text`, read as "target.toml".
+std::vector<std::string> faults(const std::string& text) {
+    std::vector<std::string> texts;
+    for (const auto& e : parse_target(text, "target.toml").errors)
+        texts.push_back(e.text());
+    return texts;
+}
+
+/// `text` as the target file target.toml in `dir`; fails the test on a fault.
+target read_ok(const rollcheck_test::temp_dir& dir, const std::string& text) {
+    const auto reading = load_target(dir.write("target.toml", text));
+    for (const auto& e : reading.errors)
+        UNSCOPED_INFO(e.text());
+    REQUIRE(reading.ok());
+    return *reading.value;
+}
+
+struct bad_input {
+    std::string text;
+    std::vector<std::string> errors;
+};
+
+} // namespace
+
+TEST_CASE("an empty target is the plan's system, in the target file's directory") {
+    rollcheck_test::temp_dir dir;
+    const auto t = read_ok(dir, "# nothing but the defaults\n");
+    CHECK(t.file == dir / "target.toml");
+    CHECK(t.project_root == dir.path());
+    CHECK(t.python == "python3");
+    CHECK(t.connection.dsn.empty());
+    CHECK(t.table.display() == "opportunities_unified");
+    CHECK(t.key == "submission_id");
+    CHECK(t.timestamp_column == "created_at");
+    CHECK(t.backup.empty());
+    CHECK(t.baseline.empty());
+    CHECK(t.crontab_file.empty());
+    CHECK(t.crontab_user.empty());
+    CHECK(t.crontab_snapshot.empty());
+    CHECK(t.job_schedule == "0 2 * * *");
+    CHECK(t.job_command == "python scripts/core/batch_opportunity_scoring.py");
+    CHECK(t.log_files ==
+          std::vector<std::string>{(dir / "logs/batch_opportunity_scoring.log").string()});
+    CHECK(t.error_patterns == std::vector<std::string>{"ERROR|CRITICAL|Traceback"});
+    CHECK(t.progress_patterns == std::vector<std::string>{"processed [0-9]+ submissions"});
+    CHECK(t.api_url == "http://127.0.0.1:8000/");
+    CHECK(t.api_host == "127.0.0.1");
+    CHECK(t.api_port == 8000);
+    CHECK(t.unified_pattern == "run_unified_pipeline");
+    CHECK(t.archive_dir.empty());
+    CHECK_FALSE(t.since.has_value());
+    CHECK(t.checks.empty());
+}
+
+TEST_CASE("project paths resolve against the root, the target's own against its directory") {
+    rollcheck_test::temp_dir dir;
+    fs::create_directories(dir / "srv/app");
+    const auto t = read_ok(dir, R"(
+[project]
+root = "srv/app/"
+python = "/usr/bin/python3"
+[database]
+backup = "backups/backup_20261128.dump"
+baseline = "/var/lib/rollcheck/baseline.json"
+[cron]
+crontab = "../spool/app"
+snapshot = "crontab.snapshot"
+[logs]
+files = ["logs/a.log", "/var/log/b.log", "logs/../logs/c-*.log"]
+[pipeline]
+archive = "scripts/archive/monoliths_20261128"
+)");
+    const auto root = dir / "srv/app";
+    CHECK(t.project_root == root);
+    CHECK(t.python == "/usr/bin/python3");
+    CHECK(t.backup == dir / "backups/backup_20261128.dump");
+    CHECK(t.baseline == "/var/lib/rollcheck/baseline.json");
+    CHECK(t.crontab_file == dir.path().parent_path() / "spool/app");
+    CHECK(t.crontab_snapshot == dir / "crontab.snapshot");
+    CHECK(t.log_files == std::vector<std::string>{(root / "logs/a.log").string(), "/var/log/b.log",
+                                                  (root / "logs/c-*.log").string()});
+    CHECK(t.archive_dir == root / "scripts/archive/monoliths_20261128");
+}
+
+TEST_CASE("the plan's system in ten lines") {
+    rollcheck_test::temp_dir dir;
+    const auto t = read_ok(dir, fmt::format(R"(
+[project]
+root = "{}"
+[database]
+dsn = "host=db1 dbname=reddit_harbor user=rollcheck"
+backup = "backups/backup_20261128.dump"
+[cron]
+user = "app"
+[api]
+url = "http://api.internal:8080/health"
+[rollback]
+since = "2026-11-28T09:00:00Z"
+)",
+                                            dir.path().string()));
+    CHECK(t.connection.dsn == "host=db1 dbname=reddit_harbor user=rollcheck");
+    CHECK(t.crontab_user == "app");
+    CHECK(t.api_url == "http://api.internal:8080/health");
+    CHECK(t.api_host == "api.internal");
+    CHECK(t.api_port == 8080);
+    REQUIRE(t.since.has_value());
+    CHECK(format_utc(*t.since) == "2026-11-28T09:00:00.000Z");
+}
+
+TEST_CASE("the API given by host and port makes its URL, and a table may name its schema") {
+    rollcheck_test::temp_dir dir;
+    const auto t = read_ok(dir, R"(
+[api]
+host = "::1"
+port = 9000
+[database]
+table = "reporting.opportunities_unified"
+[rollback]
+since = 2026-11-28T10:00:00+01:00
+)");
+    CHECK(t.api_url == "http://[::1]:9000/");
+    CHECK(t.api_host == "::1");
+    CHECK(t.api_port == 9000);
+    CHECK(t.table.schema == "reporting");
+    CHECK(t.table.name == "opportunities_unified");
+    REQUIRE(t.since.has_value());
+    CHECK(format_utc(*t.since) == "2026-11-28T09:00:00.000Z");
+}
+
+TEST_CASE("[[check]] options become the verifier's command-line words, in the file's order") {
+    rollcheck_test::temp_dir dir;
+    const auto t = read_ok(dir, R"(
+[[check]]
+phase = "11"
+severity = "P1"
+name = "orders table has no duplicated order_id"
+kind = "db.duplicates"
+table = "orders"
+key = "order_id"
+within = "1h"
+
+[[check]]
+kind = "logs.scan"
+name = "no errors"
+phase = "9-10"
+severity = "P0"
+rotated = true
+ignore-case = false
+error = ["ERROR", "Traceback"]
+max-errors = 0
+exclude = []
+)");
+    REQUIRE(t.checks.size() == 2);
+    const auto& first = t.checks[0];
+    CHECK(first.phase == "11");
+    CHECK(first.severity == "P1");
+    CHECK(first.name == "orders table has no duplicated order_id");
+    CHECK(first.kind == "db.duplicates");
+    CHECK(first.arguments ==
+          std::vector<std::string>{"--table", "orders", "--key", "order_id", "--within", "1h"});
+    CHECK(first.where == (dir / "target.toml").string() + ":2:1");
+    const auto& second = t.checks[1];
+    CHECK(second.kind == "logs.scan");
+    CHECK(second.arguments == std::vector<std::string>{"--rotated", "--error", "ERROR", "--error",
+                                                       "Traceback", "--max-errors", "0"});
+    CHECK(second.where == (dir / "target.toml").string() + ":11:1");
+}
+
+TEST_CASE("each fault of a target is named with its key and line:column") {
+    const bad_input cases[] = {
+        {"[database]\ntabel = \"orders\"\n",
+         {"target.toml:2:1: unknown key 'tabel' in [database]"}},
+        {"[datbase]\ntable = \"orders\"\n", {"target.toml:1:1: unknown table [datbase]"}},
+        {"table = \"orders\"\n", {"target.toml:1:1: unknown key 'table' outside any table"}},
+        {"database = \"db1\"\n",
+         {"target.toml:1:12: 'database': expected a table ([database]), found a string"}},
+        {"[database]\ntable = 3\n",
+         {"target.toml:2:9: [database] table: expected a string, found an integer"}},
+        {"[database]\nkey = \"\"\n", {"target.toml:2:7: [database] key: empty"}},
+        {"[database]\ntable = \"a.b.c\"\n",
+         {"target.toml:2:9: [database] table: table name 'a.b.c' has 2 dots: give the schema "
+          "separately, or double-quote a name that holds a dot (\"my.schema\".\"t\")"}},
+        {"[database]\ndsn = \"host=db1 bogus=1\"\n",
+         {"target.toml:2:7: [database] dsn: the connection string is not valid (key=value pairs "
+          "or a postgresql:// URI): invalid connection option \"…\""}},
+        {"[project]\npython = [\"python3\"]\n",
+         {"target.toml:2:10: [project] python: expected a string, found an array"}},
+        {"[cron]\ncrontab = \"/var/spool/cron/crontabs/app\"\nuser = \"app\"\n",
+         {"target.toml:3:1: [cron]: both crontab and user given; give one (a crontab file, or a "
+          "user's crontab)"}},
+        {"[cron]\nschedule = \"0 24 * * *\"\n",
+         {"target.toml:2:12: [cron] schedule '0 24 * * *': hour 24 out of range 0-23"}},
+        {"[logs]\nfiles = \"logs/a.log\"\n",
+         {"target.toml:2:9: [logs] files: expected an array of strings, found a string"}},
+        {"[logs]\nerrors = [\"(\", 3]\n",
+         {"target.toml:2:11: [logs] errors[0]: pattern '(' is not a valid RE2 regular "
+          "expression: missing ): (",
+          "target.toml:2:16: [logs] errors[1]: expected a string, found an integer"}},
+        {"[api]\nport = 70000\n",
+         {"target.toml:2:8: [api] port: 70000 is not a port (1 to 65535)"}},
+        {"[api]\nport = \"8000\"\n",
+         {"target.toml:2:8: [api] port: expected an integer, found a string"}},
+        {"[api]\nurl = \"http://127.0.0.1:8000/health\"\nport = 8000\n",
+         {"target.toml:3:1: [api]: both url and port given; give one (the health URL, or host "
+          "and port)"}},
+        {"[api]\nurl = \"https://api.internal/health\"\n",
+         {"target.toml:2:7: [api] url: 'https://api.internal/health': https is not supported (no "
+          "TLS); check the port with net port or use an http:// URL"}},
+        {"[rollback]\nsince = \"after lunch\"\n",
+         {"target.toml:2:9: [rollback] since: 'after lunch' is not a time (like "
+          "2026-11-28T09:26:24Z, '2026-11-28 09:26:24', 'Nov 28 09:26:24', 1795857984)"}},
+        {"[rollback]\nsince = 09:00:00\n",
+         {"target.toml:2:9: [rollback] since: expected a string or a date-time, found a time"}},
+        {"[check]\nphase = \"11\"\n",
+         {"target.toml:1:1: 'check': expected an array of tables ([[check]]), found a table"}},
+        {"[[check]]\nname = \"n\"\n",
+         {"target.toml:1:1: [[check]]: missing key 'phase'",
+          "target.toml:1:1: [[check]]: missing key 'severity'",
+          "target.toml:1:1: [[check]]: missing key 'kind'"}},
+        {"[[check]]\nphase = \"12\"\nseverity = \"P4\"\nname = \"n\"\nkind = \"db.recent\"\n",
+         {"target.toml:2:9: [[check]] phase: '12' is not a phase (1-3, 4-5, 6, 7, 8, 9-10, 11)",
+          "target.toml:3:12: [[check]] severity: 'P4' is not a severity (P0, P1, P2, P3)"}},
+        {"[[check]]\nphase = 11\nseverity = \"P0\"\nname = \"n\"\nkind = \"db.recent\"\n",
+         {"target.toml:2:9: [[check]] phase: expected a string, found an integer"}},
+        {"[[check]]\nphase = \"7\"\nseverity = \"P0\"\nname = \"n\"\nkind = \"db.recent\"\n"
+         "max_age = \"1d\"\nratio = 0.5\ntables = [\"a\", 1]\n",
+         {"target.toml:6:1: [[check]] 'max_age': not an option name (lower-case letters, digits "
+          "and dashes, as on the command line)",
+          "target.toml:7:9: [[check]] ratio: expected a string, an integer, a boolean or an "
+          "array of strings, found a floating-point number",
+          "target.toml:8:16: [[check]] tables[1]: expected a string, found an integer"}},
+        // toml++'s own description and position for what is not TOML.
+        {"[project\n",
+         {"target.toml:1:9: Error while parsing table header: expected ']', saw '\\n'"}},
+        {"[database]\ntable = = 3\n",
+         {"target.toml:2:9: Error while parsing value: could not determine value type"}},
+        {"a = \"\xff\"\n", {"target.toml:1:5: Encountered invalid utf-8 sequence"}},
+        // Binary: refused before toml++ sees it.
+        {std::string("\x7f"
+                     "ELF\x02\x01\x01\0",
+                     8),
+         {"target.toml:1:8: a NUL byte: this is binary data, not a TOML target file"}},
+    };
+    for (const auto& c : cases) {
+        INFO(c.text);
+        CHECK(faults(c.text) == c.errors);
+    }
+}
+
+TEST_CASE("every fault is reported, in the order of the file, and no target comes back") {
+    const auto reading = parse_target(R"([[check]]
+phase = "0"
+[database]
+table = 1
+tabel = "x"
+[cron]
+schedule = "daily"
+)",
+                                      "target.toml");
+    CHECK_FALSE(reading.ok());
+    CHECK_FALSE(reading.value.has_value());
+    std::vector<std::string> texts;
+    for (const auto& e : reading.errors)
+        texts.push_back(e.text());
+    CHECK(texts ==
+          std::vector<std::string>{
+              "target.toml:1:1: [[check]]: missing key 'severity'",
+              "target.toml:1:1: [[check]]: missing key 'name'",
+              "target.toml:1:1: [[check]]: missing key 'kind'",
+              "target.toml:2:9: [[check]] phase: '0' is not a phase (1-3, 4-5, 6, 7, 8, 9-10, 11)",
+              "target.toml:4:9: [database] table: expected a string, found an integer",
+              "target.toml:5:1: unknown key 'tabel' in [database]",
+              "target.toml:7:12: [cron] schedule 'daily': expected 5 time fields, found 1"});
+}
+
+TEST_CASE("a DSN holding a password is refused without repeating it") {
+    const char* const dsns[] = {
+        "host=db1 dbname=app user=rollcheck password=Sw0rdf1sh",
+        "host=db1 password = 'Sw0rdf1sh and more' user=rollcheck",
+        "postgresql://rollcheck:Sw0rdf1sh@db1/app",
+        "postgres://rollcheck:Sw0rdf1sh@db1:5432/app?sslmode=require",
+        "postgresql://rollcheck@db1/app?password=Sw0rdf1sh",
+        "postgresql://rollcheck@db1/app?sslmode=require&password=Sw0rdf1sh",
+        // Percent-encoded: only libpq's own parse sees the keyword.
+        "postgresql://rollcheck@db1/app?pass%77ord=Sw0rdf1sh",
+        // Not a valid DSN otherwise: still not echoed.
+        "host='db1 password=Sw0rdf1sh",
+    };
+    for (const auto* dsn : dsns) {
+        INFO(dsn);
+        const auto reading =
+            parse_target(fmt::format("[database]\ndsn = \"{}\"\n", dsn), "target.toml");
+        REQUIRE(reading.errors.size() == 1);
+        CHECK(reading.errors[0].text() ==
+              "target.toml:2:7: [database] dsn: holds a password; give it through PGPASSWORD, "
+              "~/.pgpass or a service file");
+        for (const auto& e : reading.errors) {
+            CHECK(e.text().find("Sw0rdf1sh") == std::string::npos);
+            CHECK(e.text().find("db1") == std::string::npos);
+        }
+    }
+    // Names that merely contain the word, and passfile=, are not passwords.
+    CHECK(faults("[database]\ndsn = \"host=db1 user=password passfile=/etc/pgpass\"\n").empty());
+}
+
+TEST_CASE("the project root must exist, and files the checks read need not yet") {
+    rollcheck_test::temp_dir dir;
+    dir.write("a-file", "");
+    const auto text = [](const std::string& root) {
+        return fmt::format("[project]\nroot = \"{}\"\n[database]\nbackup = \"missing.dump\"\n"
+                           "baseline = \"missing.json\"\n[cron]\ncrontab = \"missing\"\n",
+                           root);
+    };
+    auto reading = load_target(dir.write("target.toml", text("checkout")));
+    REQUIRE(reading.errors.size() == 1);
+    CHECK(reading.errors[0].text() == fmt::format("{}:2:8: [project] root: '{}' does not exist",
+                                                  (dir / "target.toml").string(),
+                                                  (dir / "checkout").string()));
+    reading = load_target(dir.write("target.toml", text("a-file")));
+    REQUIRE(reading.errors.size() == 1);
+    CHECK(reading.errors[0].text() == fmt::format("{}:2:8: [project] root: '{}' is not a directory",
+                                                  (dir / "target.toml").string(),
+                                                  (dir / "a-file").string()));
+    fs::create_directory(dir / "checkout");
+    CHECK(load_target(dir.write("target.toml", text("checkout"))).ok());
+}
+
+TEST_CASE("what is no target file at all is refused with one clear fault") {
+    rollcheck_test::temp_dir dir;
+    const auto one_fault = [](const fs::path& path) {
+        const auto reading = load_target(path);
+        CHECK_FALSE(reading.value.has_value());
+        REQUIRE(reading.errors.size() == 1);
+        return reading.errors[0].text();
+    };
+    CHECK(one_fault(dir / "missing.toml") == (dir / "missing.toml").string() + ": no such file");
+    CHECK(one_fault(dir.path()) == dir.path().string() + ": is a directory, not a target file");
+
+    // 100 MB, sparse: refused after reading a little more than the limit.
+    const auto huge = dir.write("huge.toml", "");
+    fs::resize_file(huge, 100u << 20);
+    CHECK(one_fault(huge) == huge.string() + ": larger than 1 MiB: not a target file");
+    CHECK(faults(std::string(target_file_limit + 1, '#')) ==
+          std::vector<std::string>{"target.toml: larger than 1 MiB: not a target file"});
+
+    const auto binary = dir.write("binary.toml", std::string("\x7f"
+                                                             "ELF\x02\x01\x01\0\0\0",
+                                                             10));
+    CHECK(one_fault(binary) ==
+          binary.string() + ":1:8: a NUL byte: this is binary data, not a TOML target file");
+}
+
+TEST_CASE("the example targets load without a fault") {
+    for (const char* name : {"staging.toml", "production.toml"}) {
+        INFO(name);
+        const auto reading = load_target(fs::path(ROLLCHECK_EXAMPLE_TARGETS) / name);
+        for (const auto& e : reading.errors)
+            UNSCOPED_INFO(e.text());
+        REQUIRE(reading.ok());
+        const auto& t = *reading.value;
+        CHECK(t.project_root == fs::path(ROLLCHECK_SOURCE_DIR).lexically_normal());
+        CHECK_FALSE(t.checks.empty());
+        for (const auto& c : t.checks)
+            CHECK_FALSE(c.arguments.empty());
+    }
+}
+
+TEST_CASE("the example of docs/target.md reads, but for a root on the plan's host") {
+    std::ifstream doc(fs::path(ROLLCHECK_SOURCE_DIR) / "docs/target.md");
+    const std::string text((std::istreambuf_iterator<char>(doc)), {});
+    const auto start = text.find("```toml\n");
+    REQUIRE(start != std::string::npos);
+    const auto body = start + 8;
+    const auto example = text.substr(body, text.find("```\n", body) - body);
+    const auto reading = parse_target(example, "target.toml");
+    for (const auto& e : reading.errors)
+        CHECK(e.text() == "target.toml:2:8: [project] root: '/srv/reddit_harbor' does not exist");
+    CHECK(reading.errors.size() <= 1);
+    REQUIRE(reading.value.has_value() == reading.errors.empty());
+}
