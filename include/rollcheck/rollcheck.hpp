@@ -19,6 +19,7 @@
 #include "net.hpp"
 #include "postgres.hpp"
 #include "processes.hpp"
+#include "report.hpp"
 #include "result.hpp"
 #include "time.hpp"
 #include "wording.hpp"
