@@ -21,6 +21,7 @@
 #include "net.hpp"
 #include "postgres.hpp"
 #include "processes.hpp"
+#include "report.hpp"
 #include "result.hpp"
 #include "time.hpp"
 #include "wording.hpp"

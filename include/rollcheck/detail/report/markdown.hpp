@@ -1,0 +1,151 @@
+/// \file detail/report/markdown.hpp
+/// A run as the incident record the plan's "Document" step asks for: the
+/// closing line, the "After rollback" checklist, every check, the evidence
+/// of what failed, the environment and the times.
+/// Part of report_impl.hpp, which includes it once report.hpp has declared
+/// the records.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "tally.hpp"
+#include "text.hpp"
+
+namespace rollcheck::detail {
+
+/// Evidence items shown per result, and bytes per line, in the Markdown
+/// report: enough to act on; the JSON report keeps all that was kept.
+inline constexpr std::size_t markdown_items = 10;
+inline constexpr std::size_t markdown_line_bytes = 300;
+
+/// The checks that prove "no data loss" in the plan's checklist.
+[[nodiscard]] inline bool is_data_check(std::string_view check) noexcept {
+    return check == "db.compare" || check == "db.duplicates" || check == "db.baseline" ||
+           check == "db.backup";
+}
+
+/// The verdicts behind the checklist's "system works" and "no data lost".
+/// A failure outside the verifiers counts as an error of the case's group.
+struct checklist_tally {
+    verdict_counts system, data;
+};
+
+[[nodiscard]] inline checklist_tally tally_checklist(const run_record& run) {
+    checklist_tally t;
+    for (const auto& c : run.cases) {
+        const bool data_case = std::any_of(c.results.begin(), c.results.end(),
+                                           [](const auto& r) { return is_data_check(r.check); });
+        for (const auto& r : c.results)
+            (is_data_check(r.check) ? t.data : t.system).add(r.status);
+        if (!c.failure.empty() || c.results.empty())
+            (data_case ? t.data : t.system).add(verdict::error);
+    }
+    return t;
+}
+
+/// "- [x] No data loss confirmed — PASS (2 verdicts: 2 passed)": ticked
+/// only when something was verified and nothing failed.
+[[nodiscard]] inline std::string checklist_line(std::string_view item,
+                                                const verdict_counts& counts) {
+    if (counts.total == 0) return fmt::format("- [ ] {} — not checked by this run\n", item);
+    verdict v = verdict::skip;
+    for (const verdict each : {verdict::pass, verdict::warn, verdict::fail, verdict::error})
+        if (counts[each] > 0) v = each;
+    return fmt::format("- [{}] {} — {} ({}: {})\n",
+                       v == verdict::pass || v == verdict::warn ? 'x' : ' ', item, upper(v),
+                       counted(counts.total, "verdict"), describe_counts(counts));
+}
+
+[[nodiscard]] inline std::string markdown_checklist(const run_record& run) {
+    const auto t = tally_checklist(run);
+    return "## After rollback\n\n" + checklist_line("System functionality verified", t.system) +
+           checklist_line("No data loss confirmed", t.data) +
+           "- [x] Incident documented — this report\n"
+           "- [ ] Root cause identified — for people to fill in\n"
+           "- [ ] Remediation plan created — for people to fill in\n"
+           "- [ ] Stakeholders updated — for people to fill in\n\n";
+}
+
+[[nodiscard]] inline std::string markdown_table(const run_record& run) {
+    std::string out = "## Checks\n\n| phase | severity | verdict | name | summary |\n"
+                      "|---|---|---|---|---|\n";
+    for (const auto* c : in_plan_order(run.cases))
+        out += fmt::format("| {} | {} | {} | {} | {} |\n", markdown_inline(c->phase),
+                           markdown_inline(c->severity), upper(c->worst()),
+                           markdown_inline(c->name), markdown_inline(case_summary(*c)));
+    return out + "\n";
+}
+
+/// A result as the console prints it, with at most `markdown_items` items
+/// of `markdown_line_bytes` each.
+[[nodiscard]] inline std::string bounded_result(const check_result& r) {
+    std::string out = cut_text(clean_text(fmt::format("{} {}: {} ({} ms)", upper(r.status), r.check,
+                                                      r.summary, r.elapsed.count())),
+                               markdown_line_bytes) +
+                      "\n";
+    const auto& items = r.evidence.items();
+    const std::size_t shown = std::min(items.size(), markdown_items);
+    for (std::size_t i = 0; i < shown; ++i)
+        out += "  - " + cut_text(clean_text(items[i].text), markdown_line_bytes) + "\n";
+    if (r.evidence.total() > shown)
+        out += fmt::format("  … {} more not shown\n", r.evidence.total() - shown);
+    return out;
+}
+
+[[nodiscard]] inline std::string failing_case_evidence(const case_record& c) {
+    std::string text;
+    for (const auto& r : c.results)
+        if (r.status >= verdict::fail) text += bounded_result(r);
+    if (!c.failure.empty())
+        text += "failure: " + cut_text(clean_text(c.failure), markdown_line_bytes) + "\n";
+    if (c.results.empty() && c.failure.empty()) text += "no check result was recorded\n";
+    const auto fence = code_fence(text);
+    return fmt::format("### {} · phase {} · {} · {}\n\n{}text\n{}{}\n\n", upper(c.worst()),
+                       markdown_inline(c.phase), markdown_inline(c.severity),
+                       markdown_inline(c.name), fence, text, fence);
+}
+
+[[nodiscard]] inline std::string markdown_evidence(const run_record& run) {
+    std::string out = "## Evidence of what failed\n\n";
+    bool any = false;
+    for (const auto* c : in_plan_order(run.cases))
+        if (c->worst() >= verdict::fail) {
+            out += failing_case_evidence(*c);
+            any = true;
+        }
+    return any ? out : out + "Nothing failed.\n\n";
+}
+
+[[nodiscard]] inline std::string markdown_environment(const run_record& run) {
+    const auto span =
+        std::chrono::duration_cast<std::chrono::milliseconds>(run.finished - run.started);
+    std::string out = fmt::format(
+        "## Environment\n\n- Suite: {}\n- Target: {}\n- Target summary: {}\n- Host: {}\n"
+        "- User: {}\n- rollcheck version: {}\n\n## Times\n\n- Started: {}\n- Finished: {}\n"
+        "- Duration: {}\n- Rollback started (--since): {}\n",
+        markdown_inline(run.suite), markdown_inline(run.target),
+        markdown_inline(run.target_summary), markdown_inline(run.hostname),
+        markdown_inline(run.user), markdown_inline(run.version), format_utc(run.started),
+        format_utc(run.finished), describe_span(span),
+        run.since ? format_utc(*run.since) : "not given");
+    if (!run.notes.empty()) out += "\n## Notes\n\n";
+    for (const auto& note : run.notes)
+        out += "- " + markdown_inline(note) + "\n";
+    return out;
+}
+
+/// The Markdown document of `run`.
+[[nodiscard]] inline std::string report_md_text(const run_record& run) {
+    return fmt::format("# Rollback verification: {}\n\n**{}**\n\n", markdown_inline(run.suite),
+                       markdown_inline(closing_line(run))) +
+           markdown_checklist(run) + markdown_table(run) + markdown_evidence(run) +
+           markdown_environment(run);
+}
+
+} // namespace rollcheck::detail

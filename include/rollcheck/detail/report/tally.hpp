@@ -1,0 +1,166 @@
+/// \file detail/report/tally.hpp
+/// What all three reports and the closing line say alike: verdicts counted,
+/// severities ranked by the decision matrix, a case's summary.
+/// Part of report_impl.hpp, which includes it once report.hpp has declared
+/// the records.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <climits>
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "../../wording.hpp"
+
+namespace rollcheck::detail {
+
+/// How many of something ended with each verdict.
+struct verdict_counts {
+    std::array<std::size_t, 5> of{};
+    std::size_t total = 0;
+
+    void add(verdict v) noexcept {
+        ++of[static_cast<std::size_t>(v)];
+        ++total;
+    }
+    [[nodiscard]] std::size_t operator[](verdict v) const noexcept {
+        return of[static_cast<std::size_t>(v)];
+    }
+};
+
+/// The cases of `run` counted by their worst verdict.
+[[nodiscard]] inline verdict_counts count_cases(const std::vector<case_record>& cases) {
+    verdict_counts counts;
+    for (const auto& c : cases)
+        counts.add(c.worst());
+    return counts;
+}
+
+/// "9 passed, 1 warned, 1 failed, 1 error": the verdicts that occur, from
+/// good to bad; fails and errors apart, since they call for different acts.
+[[nodiscard]] inline std::string describe_counts(const verdict_counts& counts) {
+    std::string out;
+    const auto add = [&](std::size_t n, std::string text) {
+        if (n == 0) return;
+        if (!out.empty()) out += ", ";
+        out += text;
+    };
+    add(counts[verdict::pass], fmt::format("{} passed", counts[verdict::pass]));
+    add(counts[verdict::warn], fmt::format("{} warned", counts[verdict::warn]));
+    add(counts[verdict::skip], fmt::format("{} skipped", counts[verdict::skip]));
+    add(counts[verdict::fail], fmt::format("{} failed", counts[verdict::fail]));
+    add(counts[verdict::error], counted(counts[verdict::error], "error"));
+    return out;
+}
+
+/// "FAIL", "ERROR": a verdict as the closing line and the reports shout it.
+[[nodiscard]] inline std::string upper(verdict v) {
+    std::string s(to_string(v));
+    for (auto& c : s)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+/// A severity's rank, most urgent first. A case without a P0-P3 severity
+/// ranks right after P0: it might be P0, so no P1-P3 action may stand for it.
+[[nodiscard]] inline int severity_rank(std::string_view severity) noexcept {
+    if (severity.size() == 2 && severity[0] == 'P' && severity[1] >= '0' && severity[1] <= '3')
+        return severity[1] == '0' ? 0 : severity[1] - '0' + 1;
+    return 1;
+}
+
+/// The decision matrix's action for a severity rank.
+[[nodiscard]] inline std::string_view matrix_action(int rank) noexcept {
+    switch (rank) {
+    case 0:
+        return "P0: Immediate rollback — notify stakeholders";
+    case 2:
+        return "P1: Rollback within 1 hour — tech lead approval";
+    case 3:
+        return "P2: Rollback within 24 hours — team discussion";
+    case 4:
+        return "P3: Fix forward — no rollback needed";
+    default:
+        return "unrated: assess it with the decision matrix";
+    }
+}
+
+/// The most urgent severity rank among the failing (fail or error) cases;
+/// -1 when none failed.
+[[nodiscard]] inline int worst_failing_rank(const std::vector<case_record>& cases) noexcept {
+    int rank = -1;
+    for (const auto& c : cases)
+        if (c.worst() >= verdict::fail) {
+            const int r = severity_rank(c.severity);
+            rank = rank < 0 || r < rank ? r : rank;
+        }
+    return rank;
+}
+
+/// Where a phase comes in the plan: its first number ("9-10" → 9).
+[[nodiscard]] inline int phase_order(std::string_view phase) noexcept {
+    if (phase.empty() || !std::isdigit(static_cast<unsigned char>(phase[0]))) return INT_MAX;
+    int n = 0;
+    for (std::size_t i = 0; i < phase.size() && std::isdigit(static_cast<unsigned char>(phase[i]));
+         ++i)
+        n = std::min(n * 10 + (phase[i] - '0'), INT_MAX / 10 - 1);
+    return n;
+}
+
+/// The phases of the run in the plan's order, so testsuite ids stay put
+/// whatever order the cases ran in.
+[[nodiscard]] inline std::vector<std::string> phases_of(const std::vector<case_record>& cases) {
+    std::vector<std::string> phases;
+    for (const auto& c : cases)
+        if (std::find(phases.begin(), phases.end(), c.phase) == phases.end())
+            phases.push_back(c.phase);
+    std::stable_sort(phases.begin(), phases.end(), [](const auto& a, const auto& b) {
+        return phase_order(a) != phase_order(b) ? phase_order(a) < phase_order(b) : a < b;
+    });
+    return phases;
+}
+
+/// The cases in the plan's order of phases, each phase in the order its
+/// cases ran: how a person reads a rollback.
+[[nodiscard]] inline std::vector<const case_record*>
+in_plan_order(const std::vector<case_record>& cases) {
+    std::vector<const case_record*> out;
+    for (const auto& phase : phases_of(cases))
+        for (const auto& c : cases)
+            if (c.phase == phase) out.push_back(&c);
+    return out;
+}
+
+/// A case's summaries on one line, of the results at least as bad as
+/// `from`: "db.duplicates: 2 duplicated …; failure: …".
+[[nodiscard]] inline std::string case_summary(const case_record& c, verdict from = verdict::skip) {
+    std::string out;
+    const auto add = [&](std::string_view text) { (out += out.empty() ? "" : "; ") += text; };
+    for (const auto& r : c.results)
+        if (r.status >= from) add(fmt::format("{}: {}", r.check, r.summary));
+    if (!c.failure.empty()) add("failure: " + c.failure);
+    if (c.results.empty() && c.failure.empty()) add("no check result was recorded");
+    return out;
+}
+
+/// Seconds as a report writes them; a negative or undefined time as 0.
+[[nodiscard]] inline std::string format_seconds(double seconds) {
+    return fmt::format("{:.3f}", std::isfinite(seconds) && seconds > 0 ? seconds : 0.0);
+}
+
+/// "[phase7][P1][after]"
+[[nodiscard]] inline std::string joined_tags(const std::vector<std::string>& tags) {
+    std::string out;
+    for (const auto& t : tags)
+        out += t;
+    return out;
+}
+
+} // namespace rollcheck::detail

@@ -1,0 +1,121 @@
+/// \file report.hpp
+/// The reports of one suite run: what a phase suite leaves behind for CI and
+/// for the incident record. One test case of a suite is one check of a phase
+/// of the plan (docs/plan.md); a listener fills a run_record with them and
+/// these functions write it out as JUnit XML, JSON and Markdown, and sum it
+/// up in one closing line and an exit status.
+///
+/// ```cpp
+/// #include <rollcheck/report.hpp>
+///
+/// int main() {
+///     rollcheck::run_record run;
+///     run.suite = "verify-phase7";
+///     run.started = run.finished = std::chrono::system_clock::now();
+///     rollcheck::case_record c;
+///     c.name = "no duplicated submission_id in opportunities_unified";
+///     c.phase = "7";
+///     c.severity = "P0";
+///     c.results.push_back(rollcheck::check_result::pass("db.duplicates", "no duplicates"));
+///     run.cases.push_back(std::move(c));
+///     if (const auto why = rollcheck::write_reports(run, "reports"); !why.empty()) return 2;
+///     return rollcheck::run_exit_status(run);
+/// }
+/// ```
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "result.hpp"
+#include "time.hpp"
+
+namespace rollcheck {
+
+/// One test case of a suite: one check of a phase of the plan.
+struct case_record {
+    /// The test case name: "no duplicated submission_id in opportunities_unified".
+    std::string name;
+    /// The plan's phase: "1-3", "4-5", "6", "7", "8", "9-10", "11".
+    std::string phase;
+    /// "P0" to "P3", from the plan's decision matrix.
+    std::string severity;
+    /// Every Catch2 tag of the case, e.g. "[phase7]", "[P1]", "[before]".
+    std::vector<std::string> tags;
+    /// The verifier results the case asserted (usually one).
+    std::vector<check_result> results;
+    /// A failure outside any verifier (an exception, a failed REQUIRE); empty when none.
+    std::string failure;
+    /// How long the case ran.
+    double seconds = 0;
+
+    /// The worst verdict of `results`; `error` when `failure` is set, and
+    /// `error` when there are neither results nor a failure: a case that
+    /// checked nothing never passes.
+    [[nodiscard]] verdict worst() const;
+};
+
+/// One run of a phase suite.
+struct run_record {
+    std::string suite;  ///< "verify-phase11"
+    std::string target; ///< the target file's path
+    /// One line describing the environment, free of passwords
+    /// ("database host db1 port 5432 database app; project /srv/app").
+    std::string target_summary;
+    time_point started, finished;
+    std::optional<time_point> since; ///< when the rollback started
+    /// Facts about the run a reader needs, e.g. which checks fell back to
+    /// which default window without --since.
+    std::vector<std::string> notes;
+    std::vector<case_record> cases;
+    std::string hostname, user, version;
+
+    /// The worst verdict of the cases; `error` when there is none.
+    [[nodiscard]] verdict worst() const;
+};
+
+/// The run in one line: its worst verdict, the cases counted per verdict
+/// (fails and errors apart) and the decision matrix's action for the most
+/// severe failing (fail or error) case, or "verified: no action":
+///
+/// ```text
+/// PASS: 3 checks: 2 passed, 1 warned; verified: no action
+/// FAIL: 2 checks: 1 passed, 1 failed; worst failing severity P3: Fix forward — no rollback needed
+/// ```
+///
+/// A failing case without a P0-P3 severity is "unrated": it outranks P1-P3
+/// (it might be P0) and asks for an assessment instead of an action.
+[[nodiscard]] inline std::string closing_line(const run_record& run);
+
+/// The suite's exit status: 0 pass, warn or skip, 1 fail, 2 error.
+[[nodiscard]] inline int run_exit_status(const run_record& run);
+
+/// Writes `run` as JUnit XML valid against the Ant schema (the one Jenkins
+/// and GitLab read): one testsuite per phase. Throws std::runtime_error
+/// naming the file when it cannot be written.
+inline void write_junit(const run_record& run, const std::filesystem::path& file);
+
+/// Writes `run` as JSON: the run's facts, counts, closing line and every
+/// case with its results in to_json's shape. Throws std::runtime_error
+/// naming the file when it cannot be written.
+inline void write_results_json(const run_record& run, const std::filesystem::path& file);
+
+/// Writes the incident record the plan's "Document" step asks for, in
+/// Markdown: closing line, the "After rollback" checklist, the checks, the
+/// evidence of what failed, environment and times. Throws
+/// std::runtime_error naming the file when it cannot be written.
+inline void write_report_md(const run_record& run, const std::filesystem::path& file);
+
+/// Creates `dir` and writes junit.xml, results.json and report.md into it,
+/// each atomically (whole or not at all). Returns what went wrong, or ""
+/// when all three were written; never throws for an I/O fault, and writes
+/// every file it can even when one fails.
+[[nodiscard]] inline std::string write_reports(const run_record& run,
+                                               const std::filesystem::path& dir);
+
+} // namespace rollcheck
+
+// The definitions, apart so that this file reads as the API.
+#include "detail/report/report_impl.hpp"

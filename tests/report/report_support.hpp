@@ -1,0 +1,99 @@
+// Runs of a phase suite built by hand, the way the suites' listener fills
+// them: real check_result values of every verdict, evidence holding XML's
+// special characters, invalid UTF-8 and control characters, and `|` in a
+// summary.
+#pragma once
+
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <rollcheck/report.hpp>
+
+namespace rollcheck_test {
+
+/// `text` (ISO 8601 with a zone) as a time point; throws when it is not one.
+inline rollcheck::time_point at(const std::string& text) {
+    std::string why;
+    const auto t = rollcheck::parse_time(text, why);
+    if (!t) throw std::invalid_argument(why);
+    return *t;
+}
+
+inline rollcheck::case_record make_case(std::string name, std::string phase, std::string severity,
+                                        std::vector<rollcheck::check_result> results,
+                                        double seconds = 0.25) {
+    rollcheck::case_record c;
+    c.name = std::move(name);
+    c.tags = {"[phase" + phase + "]", "[" + severity + "]", "[after]"};
+    c.phase = std::move(phase);
+    c.severity = std::move(severity);
+    c.results = std::move(results);
+    c.seconds = seconds;
+    return c;
+}
+
+/// The evidence of a real duplicates check, with bytes no report may copy as they are.
+inline rollcheck::check_result duplicates_failure() {
+    auto r = rollcheck::check_result::fail(
+        "db.duplicates", "2 duplicated submission_id values in public.opportunities_unified");
+    r.evidence.add({"submission_id=t3_<abc>&\"x\": 3 rows",
+                    {{"submission_id", "t3_<abc>&\"x\""}, {"rows", 3}}});
+    r.evidence.add({"submission_id=t3_\xff\xfe\x01\x1b[0m: 2 rows",
+                    {{"submission_id", "t3_\xff\xfe\x01\x1b[0m"}, {"rows", 2}}});
+    r.totals = {{"duplicated_keys", 2}, {"excess_rows", 3}};
+    r.elapsed = std::chrono::milliseconds(12);
+    return r;
+}
+
+/// One run of every verdict, cases deliberately out of the plan's order.
+inline rollcheck::run_record sample_run() {
+    using rollcheck::check_result;
+    rollcheck::run_record run;
+    run.suite = "verify-rehearsal";
+    run.target = "/etc/rollcheck/staging.toml";
+    run.target_summary = "database host db1 port 5432 database reddit_harbor; project /srv/app";
+    run.started = at("2026-11-28T09:26:24Z");
+    run.finished = at("2026-11-28T09:27:29.500Z");
+    run.since = at("2026-11-28T09:00:00Z");
+    run.notes = {"logs.scan: no --since, so the last 1h of the log was read"};
+    run.hostname = "db1";
+    run.user = "ops";
+    run.version = "0.1.0";
+    run.cases.push_back(make_case("no duplicated submission_id in opportunities_unified", "7", "P0",
+                                  {duplicates_failure()}, 0.012));
+    run.cases.push_back(
+        make_case("the new module paths and test files are gone", "1-3", "P3",
+                  {check_result::pass("files.absent", "all 6 paths are gone under /srv/app")}));
+    run.cases.push_back(
+        make_case("pytest tests/ -v exits 0", "1-3", "P3",
+                  {check_result::warn("command.run", "exited 0 after 4.5 s; 2 tests skipped")}));
+    run.cases.push_back(make_case(
+        "no row present at the baseline is missing now", "7", "P0",
+        {check_result::pass("db.compare", "all 1,204 rows of the baseline are present")}));
+    run.cases.push_back(make_case(
+        "the backup is a readable pg_dump archive", "7", "P1",
+        {check_result::error("db.backup", "could not verify: backup_20261128.sql: no such file")}));
+    run.cases.push_back(make_case(
+        "the API no longer answers", "9-10", "P2",
+        {check_result::skip("net.http", "not applicable: the sandbox runs no containers")}));
+    run.cases.push_back(
+        make_case("the scoring log has no ERROR | CRITICAL lines", "11", "P1",
+                  {check_result::pass("logs.scan", "0 ERROR | CRITICAL lines in 120 lines")}));
+    auto old_pipeline =
+        make_case("the old pipeline restarts", "11", "P1",
+                  {check_result::pass("command.run", "scoring monolith started with --limit 100")});
+    old_pipeline.failure = "REQUIRE( rows_written > 0 ) failed: 0 > 0";
+    run.cases.push_back(std::move(old_pipeline));
+    return run;
+}
+
+inline std::string read_text(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + file.string());
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+} // namespace rollcheck_test
