@@ -6,7 +6,8 @@
 /// A suite is a Catch2 program whose test cases assert verifier results
 /// with REQUIRE_VERIFIED and are tagged with their phase and severity
 /// (`[phase7][P0]`, `[before]` where the plan asks for it before the
-/// rollback). Its main is `suite_main.hpp`'s; a test case reads the target:
+/// rollback). Its main is `suite_main.hpp`'s (`rollcheck::suite::run`); a
+/// test case reads the target:
 ///
 /// ```cpp
 /// rollcheck::duplicates_spec spec;
@@ -46,14 +47,6 @@ namespace rollcheck::suite {
 /// suites read their options with the command line's parsers; a suite with no
 /// runner reports each declared check as an error, never as a pass.
 [[nodiscard]] inline std::function<check_result(const declared_check&)>& declared_check_runner();
-
-/// Runs the suite `name`: every Catch2 option, plus `--target FILE` (required
-/// to run checks), `--since TIME` and `--report DIR`. Returns the exit status
-/// of the worst verdict (0 pass/warn/skip, 1 fail, 2 error), whatever Catch2
-/// would have returned; 2 without a usable target or when no test case ran.
-/// The target's `[[check]]` tables of the suite's phase (every phase for a
-/// suite not named `verify-phaseN`) run as test cases of their own.
-[[nodiscard]] inline int run(int argc, char* argv[], const std::string& name);
 
 } // namespace rollcheck::suite
 

@@ -5,14 +5,18 @@
 #pragma once
 
 #define CATCH_CONFIG_RUNNER
+// The listener that records each test case derives from Catch2's reporter types.
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
 // Evidence lines are long (keys, paths, log lines): wrapping them at 80
 // columns would split the very text an operator searches for.
 #ifndef CATCH_CONFIG_CONSOLE_WIDTH
 #define CATCH_CONFIG_CONSOLE_WIDTH 200
 #endif
-#include "suite.hpp"
+#include "detail/suite/runner.hpp"
 
-CATCH_REGISTER_LISTENER(rollcheck::detail::suite_listener)
+// The registration macro builds a variable name from the type: no `::` in it.
+using rollcheck_suite_listener = rollcheck::detail::suite_listener;
+CATCH_REGISTER_LISTENER(rollcheck_suite_listener)
 
 int main(int argc, char* argv[]) {
 #ifdef ROLLCHECK_SUITE_NAME

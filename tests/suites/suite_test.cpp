@@ -121,7 +121,8 @@ TEST_CASE("a [[check]] of the target runs as a test case of its phase, with the 
     CHECK(json["cases"][3]["name"] == "the agents stay gone");
     CHECK(json["cases"][3]["verdict"] == "pass");
     CHECK(json["cases"][4]["verdict"] == "error");
-    CHECK_THAT(json["cases"][4].dump(), Catch::Contains("colour") && Catch::Contains("target.toml:"));
+    CHECK_THAT(json["cases"][4].dump(),
+               Catch::Contains("colour") && Catch::Contains("target.toml:"));
 }
 
 TEST_CASE("a filter that selects no test case exits 2", "[suite]") {

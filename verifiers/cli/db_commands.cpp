@@ -278,7 +278,8 @@ CLI::App* add_backup_command(CLI::App& group) {
         "backup", "Verify a pg_dump custom-format archive: present, recent, readable by "
                   "pg_restore, holding TABLE DATA for the named tables");
     struct options {
-        std::string archive, max_age = "26h", timeout = "10m", pg_restore = "pg_restore", taken_before;
+        std::string archive, max_age = "26h", timeout = "10m", pg_restore = "pg_restore",
+                             taken_before;
         std::vector<std::string> tables;
         bool list_only = false;
     };

@@ -27,9 +27,8 @@ cron_input the_crontab() {
 std::vector<std::string> job_logs() {
     std::vector<std::string> files;
     for (const auto& f : system().log_files)
-        files.push_back(std::filesystem::path(f).is_absolute()
-                            ? f
-                            : (system().project_root / f).string());
+        files.push_back(
+            std::filesystem::path(f).is_absolute() ? f : (system().project_root / f).string());
     return files;
 }
 
@@ -91,7 +90,8 @@ TEST_CASE("the batch job running, or run since the rollback", "[phase11][P1]") {
     log_scan_spec spec;
     spec.files = job_logs();
     spec.rotated = true;
-    spec.rules.required = {{system().progress_patterns.empty() ? "." : system().progress_patterns[0], 1}};
+    spec.rules.required = {
+        {system().progress_patterns.empty() ? "." : system().progress_patterns[0], 1}};
     spec.since = suite::window_start("the batch job's run", std::chrono::hours(1));
     REQUIRE_VERIFIED(check_log_scan(spec));
 }

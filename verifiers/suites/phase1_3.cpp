@@ -8,15 +8,15 @@ using namespace rollcheck::phases;
 TEST_CASE("new modules removed: core/pipeline, core/fetchers, core/enrichment, core/agents, "
           "core/quality_filters, tests/test_*_new.py",
           "[phase1-3][P2]") {
-    REQUIRE_VERIFIED(check_absent(removed({"core/pipeline", "core/fetchers", "core/enrichment",
-                                           "core/agents", "core/quality_filters",
-                                           "tests/test_*_new.py"})));
+    REQUIRE_VERIFIED(
+        check_absent(removed({"core/pipeline", "core/fetchers", "core/enrichment", "core/agents",
+                              "core/quality_filters", "tests/test_*_new.py"})));
 }
 
 TEST_CASE("removed modules no longer import and the old system's modules do", "[phase1-3][P2]") {
-    REQUIRE_VERIFIED(check_imports(importing(old_system_modules(),
-                                             {"core.pipeline", "core.fetchers", "core.enrichment",
-                                              "core.agents", "core.quality_filters"})));
+    REQUIRE_VERIFIED(check_imports(
+        importing(old_system_modules(), {"core.pipeline", "core.fetchers", "core.enrichment",
+                                         "core.agents", "core.quality_filters"})));
 }
 
 TEST_CASE("the old system's tests pass: pytest tests/ -v", "[phase1-3][P1]") {

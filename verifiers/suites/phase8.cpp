@@ -10,8 +10,8 @@ TEST_CASE("core/pipeline/orchestrator.py removed", "[phase8][P0]") {
 }
 
 TEST_CASE("both monoliths identical to HEAD", "[phase8][P0]") {
-    REQUIRE_VERIFIED(check_restored(
-        as_in_head({"scripts/core/batch_opportunity_scoring.py", "scripts/dlt/dlt_trust_pipeline.py"})));
+    REQUIRE_VERIFIED(check_restored(as_in_head(
+        {"scripts/core/batch_opportunity_scoring.py", "scripts/dlt/dlt_trust_pipeline.py"})));
 }
 
 TEST_CASE("batch_opportunity_scoring.py runs", "[phase8][P0]") {

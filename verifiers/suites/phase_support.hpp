@@ -2,6 +2,7 @@
 // test case reads as the plan step it proves.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -75,18 +76,25 @@ inline compare_spec nothing_lost() {
 }
 
 /// The modules of the old system: every package and module under core/
-/// that the rollback kept.
-inline std::vector<std::string> old_system_modules() {
+/// but the `removed` ones (whose leftovers another check reports).
+inline std::vector<std::string> old_system_modules(const std::vector<std::string>& removed) {
     std::vector<std::string> modules;
     std::error_code ec;
     const auto core = system().project_root / "core";
-    for (std::filesystem::directory_iterator it(core, ec), end; !ec && it != end; it.increment(ec)) {
+    for (std::filesystem::directory_iterator it(core, ec), end; !ec && it != end;
+         it.increment(ec)) {
         const auto& path = it->path();
         if (it->is_directory(ec) && std::filesystem::exists(path / "__init__.py", ec))
             modules.push_back("core." + path.filename().string());
         else if (path.extension() == ".py" && path.filename() != "__init__.py")
             modules.push_back("core." + path.stem().string());
     }
+    modules.erase(std::remove_if(modules.begin(), modules.end(),
+                                 [&](const std::string& m) {
+                                     return std::find(removed.begin(), removed.end(), m) !=
+                                            removed.end();
+                                 }),
+                  modules.end());
     std::sort(modules.begin(), modules.end());
     return modules;
 }

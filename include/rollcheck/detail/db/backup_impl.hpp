@@ -132,9 +132,8 @@ run_pg_restore(const backup_spec& spec, std::vector<std::string> args, std::stri
     if (spec.max_age.count() > 0 && age > spec.max_age)
         found.add("too_old", fmt::format("older than the allowed {}", describe_span(spec.max_age)),
                   {{"age_s", age.count()}});
-    if (spec.taken_before &&
-        std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec)) >=
-            *spec.taken_before)
+    if (spec.taken_before && std::chrono::system_clock::time_point(
+                                 std::chrono::seconds(st.st_mtim.tv_sec)) >= *spec.taken_before)
         found.add("after_rollback",
                   fmt::format("written at {}, not before {} (when the rollback started)",
                               format_utc(std::chrono::system_clock::time_point(

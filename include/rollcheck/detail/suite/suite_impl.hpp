@@ -4,9 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iostream>
-
-#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -45,58 +42,6 @@ inline std::string severity_of(const std::vector<std::string>& tags) {
     return {};
 }
 
-/// A failed assertion that no verifier made: where it is and what it says.
-inline std::string describe_assertion(const Catch::AssertionResult& r) {
-    const auto& where = r.getSourceInfo();
-    const std::string what = r.hasExpression() ? r.getExpandedExpression() : r.getMessage();
-    const std::string message = r.hasMessage() ? r.getMessage() : std::string();
-    return fmt::format("{}:{}: {}{}{}", where.file, where.line, what,
-                       message.empty() || message == what ? "" : ": ", message == what ? "" : message);
-}
-
-/// Records each test case of the run with the verifier results it asserted.
-class suite_listener : public Catch::TestEventListenerBase {
-public:
-    using TestEventListenerBase::TestEventListenerBase;
-
-    void testCaseStarting(const Catch::TestCaseInfo& info) override {
-        TestEventListenerBase::testCaseStarting(info);
-        case_record c;
-        c.name = info.name;
-        for (const auto& tag : info.tags)
-            c.tags.push_back("[" + tag + "]");
-        c.phase = phase_of(info.tags);
-        c.severity = severity_of(info.tags);
-        state().current = std::move(c);
-        state().verifier_assertion = false;
-        state().case_started = std::chrono::steady_clock::now();
-    }
-
-    bool assertionEnded(const Catch::AssertionStats& stats) override {
-        auto& s = state();
-        const auto& r = stats.assertionResult;
-        if (!s.current || r.getResultType() == Catch::ResultWas::Warning ||
-            r.getResultType() == Catch::ResultWas::Info)
-            return false;
-        const bool by_verifier = std::exchange(s.verifier_assertion, false);
-        if (!r.isOk() && !by_verifier && s.current->failure.empty())
-            s.current->failure = describe_assertion(r);
-        return false;
-    }
-
-    void testCaseEnded(const Catch::TestCaseStats& stats) override {
-        auto& s = state();
-        if (s.current) {
-            s.current->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                               s.case_started)
-                                     .count();
-            s.record.cases.push_back(std::move(*s.current));
-            s.current.reset();
-        }
-        TestEventListenerBase::testCaseEnded(stats);
-    }
-};
-
 inline void record_verifier_results() {
     testing::result_sink() = [](const check_result& r) {
         auto& s = state();
@@ -104,110 +49,6 @@ inline void record_verifier_results() {
         s.current->results.push_back(r);
         s.verifier_assertion = true;
     };
-}
-
-/// One line naming the environment, as the reports show it (never a password).
-inline std::string describe_target(const target& t) {
-    return fmt::format("project {}; database {}; table {}", t.project_root.string(),
-                       t.connection.dsn.empty() ? std::string("from the PG* environment")
-                                                : mask_dsn(t.connection.dsn),
-                       t.table.display());
-}
-
-inline std::string host_name() {
-    char name[256] = {};
-    return ::gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string();
-}
-
-inline std::string user_name() {
-    const char* user = std::getenv("USER");
-    return user != nullptr ? user : std::to_string(::getuid());
-}
-
-/// A run that could not start its checks: the reason as an error case, so
-/// that every report still says why nothing was verified.
-inline void record_setup_error(const std::string& check, const std::string& why) {
-    case_record c;
-    c.name = "the suite can start";
-    c.results.push_back(check_result::error(check, why));
-    state().record.cases.push_back(std::move(c));
-}
-
-/// Prints the closing line and writes the reports; returns the exit status.
-inline int finish_run(const std::string& report_dir) {
-    auto& record = state().record;
-    record.finished = std::chrono::system_clock::now();
-    int status = run_exit_status(record);
-    std::cout << closing_line(record) << '\n';
-    if (report_dir.empty()) return status;
-    const auto failed = write_reports(record, report_dir);
-    if (!failed.empty()) {
-        std::cerr << "error: --report " << report_dir << ": " << failed << '\n';
-        return 2;
-    }
-    std::cout << "reports: " << report_dir << "/junit.xml, " << report_dir << "/results.json, "
-              << report_dir << "/report.md\n";
-    return status;
-}
-
-/// Loads the target and the rollback time; an error says what is wrong.
-inline std::string prepare_run(const std::string& target_file, const std::string& since_text) {
-    auto& s = state();
-    if (target_file.empty())
-        return "no target: give --target FILE, the system to verify (see docs/target.md; "
-               "scripts/rehearse --keep leaves one in its sandbox)";
-    auto reading = load_target(target_file);
-    if (!reading.ok()) {
-        std::string text = fmt::format("target file {} cannot be used:", target_file);
-        for (const auto& e : reading.errors)
-            text += "\n  " + e.text();
-        return text;
-    }
-    s.loaded = std::move(*reading.value);
-    s.since = s.loaded->since;
-    if (!since_text.empty()) {
-        std::string why;
-        s.since = parse_time(since_text, why);
-        if (!s.since) return "--since " + why;
-    }
-    s.record.target_summary = describe_target(*s.loaded);
-    s.record.since = s.since;
-    return {};
-}
-
-/// A target file's [[check]], run as a test case of its own.
-class declared_invoker : public Catch::ITestInvoker {
-public:
-    explicit declared_invoker(declared_check check) : check_(std::move(check)) {}
-    void invoke() const override {
-        const auto& runner = suite::declared_check_runner();
-        REQUIRE_VERIFIED(runner ? runner(check_)
-                                : check_result::error(check_.kind,
-                                                      fmt::format("{}: this suite was built without "
-                                                                  "the check kinds of [[check]]",
-                                                                  check_.where)));
-    }
-
-private:
-    declared_check check_;
-};
-
-/// Whether the suite `name` runs the checks of `phase`.
-inline bool suite_covers(const std::string& name, const std::string& phase) {
-    const std::string prefix = "verify-phase";
-    return name.rfind(prefix, 0) != 0 || name.substr(prefix.size()) == phase;
-}
-
-inline void register_declared_checks(const std::string& name) {
-    const auto& t = *state().loaded;
-    for (const auto& check : t.checks) {
-        if (!suite_covers(name, check.phase)) continue;
-        Catch::getMutableRegistryHub().registerTest(Catch::makeTestCase(
-            new declared_invoker(check), "",
-            Catch::NameAndTags{check.name,
-                               fmt::format("[phase{}][{}][declared]", check.phase, check.severity)},
-            Catch::SourceLineInfo(t.file.c_str(), 1)));
-    }
 }
 
 } // namespace detail
@@ -230,53 +71,12 @@ inline std::optional<time_point> suite::rollback_started() {
 inline time_point suite::window_start(const std::string& what, std::chrono::milliseconds fallback) {
     auto& s = detail::state();
     if (s.since) return *s.since;
-    const auto note = fmt::format("{}: no --since (nor [rollback] since), so its window is the last {}",
-                                  what, describe_span(fallback));
+    const auto note =
+        fmt::format("{}: no --since (nor [rollback] since), so its window is the last {}", what,
+                    describe_span(fallback));
     auto& notes = s.record.notes;
     if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
     return std::chrono::system_clock::now() - fallback;
-}
-
-inline int suite::run(int argc, char* argv[], const std::string& name) {
-    Catch::Session session;
-    std::string target_file, since_text, report_dir;
-    using Catch::clara::Opt;
-    session.cli(session.cli() |
-                Opt(target_file, "file")["--target"]("the system to verify (a TOML target file)") |
-                Opt(since_text, "time")["--since"]("when the rollback started (ISO 8601)") |
-                Opt(report_dir, "dir")["--report"]("write junit.xml, results.json and report.md here"));
-    if (const int rc = session.applyCommandLine(argc, argv); rc != 0) return 2;
-    auto& config = session.configData();
-    if (config.showHelp || config.listTests || config.listTestNamesOnly || config.listTags ||
-        config.listReporters)
-        return session.run();
-
-    auto& record = detail::state().record;
-    record.suite = name;
-    record.target = target_file;
-    record.started = std::chrono::system_clock::now();
-    record.hostname = detail::host_name();
-    record.user = detail::user_name();
-#ifdef ROLLCHECK_VERSION
-    record.version = ROLLCHECK_VERSION;
-#endif
-    if (const auto why = detail::prepare_run(target_file, since_text); !why.empty()) {
-        std::cerr << "error: " << why << '\n';
-        detail::record_setup_error(name + ".target", why);
-        detail::finish_run(report_dir);
-        return 2;
-    }
-    detail::register_declared_checks(name);
-    config.warnings = static_cast<Catch::WarnAbout::What>(config.warnings | Catch::WarnAbout::NoTests);
-    detail::record_verifier_results();
-    const int catch_status = session.run();
-    if (record.cases.empty()) {
-        std::cerr << "error: no test case ran (a filter that matches nothing?)\n";
-        detail::finish_run(report_dir);
-        return 2;
-    }
-    (void)catch_status; // the verdicts decide, not Catch2's count of failed assertions
-    return detail::finish_run(report_dir);
 }
 
 } // namespace rollcheck
