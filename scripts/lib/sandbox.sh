@@ -9,6 +9,7 @@
 #                              crontab snapshot, then the migration deployed
 #   sandbox_roll_back DIR      the plan's rollback commands, phase by phase
 #   sandbox_roll_back_botched DIR   a careless rollback, for drills
+#   sandbox_write_target DIR   DIR/target.toml (and DIR/env.sh) for the phase suites
 #   sandbox_destroy DIR ROOT   stop what the sandbox started and its PostgreSQL, remove DIR
 #
 # What the sandbox started is recorded in DIR: the API's port (api.port) and
@@ -535,6 +536,71 @@ sandbox_roll_back_botched() {
   sandbox_restart_monolith "$dir"
   printf '%s ERROR batch_opportunity_scoring: enrichment service unreachable\n' \
     "$(date -u '+%Y-%m-%d %H:%M:%S,000')" >>"$repo/logs/batch_opportunity_scoring.log"
+}
+
+# --- the phase suites' target ------------------------------------------------------
+
+sandbox_toml_string() {
+  local s=${1//\\/\\\\}
+  s=${s//\"/\\\"}
+  printf '"%s"' "$s"
+}
+
+# Writes DIR/target.toml, what the phase suites check this sandbox against,
+# and DIR/env.sh, the environment to run them in (the pipeline's own scripts
+# reach PostgreSQL through it). Paths under [project] keys are relative to
+# root, the others to DIR. Needs a rolled-back sandbox: [rollback] since.
+sandbox_write_target() {
+  local dir=$1 repo=$1/reddit_harbor backup since port
+  if [[ ! -f $dir/rollback.since ]]; then
+    echo "sandbox_write_target: $dir was not rolled back yet (no rollback.since)" >&2
+    return 2
+  fi
+  since=$(<"$dir/rollback.since")
+  port=$(<"$dir/api.port")
+  backup=$(cd "$dir" && ls backup_*.dump | head -n 1)
+  cat >"$dir/target.toml.tmp" <<EOF
+# The reddit_harbor sandbox of scripts/rehearse, rolled back.
+[project]
+root = $(sandbox_toml_string "$repo")
+python = $(sandbox_toml_string "$SANDBOX_PYTHON")
+
+[database]
+dsn = $(sandbox_toml_string "$(sandbox_dsn "$dir")")
+table = "opportunities_unified"
+key = "submission_id"
+timestamp = "created_at"
+backup = $(sandbox_toml_string "$backup")
+baseline = "baseline.json"
+
+[cron]
+crontab = "crontab"
+snapshot = "crontab.snapshot"
+schedule = "0 2 * * *"
+command = $(sandbox_toml_string "$(sandbox_cron_command "$dir")")
+
+[logs]
+files = ["logs/batch_opportunity_scoring.log"]
+errors = ["ERROR|CRITICAL|Traceback"]
+progress = ["processed [0-9]+ submissions"]
+
+[api]
+url = $(sandbox_toml_string "http://127.0.0.1:$port/health")
+
+[pipeline]
+unified = "run_unified_pipeline"
+archive = $(sandbox_toml_string "scripts/archive/monoliths_$SANDBOX_ARCHIVE_DATE")
+
+[rollback]
+since = $(sandbox_toml_string "$since")
+EOF
+  mv "$dir/target.toml.tmp" "$dir/target.toml"
+  {
+    echo "# Source before running a phase suite on this sandbox: the pipeline's scripts"
+    echo "# reach its PostgreSQL through these. No password is involved (the DSN goes"
+    echo "# through the unix socket, which trusts local users), so no PGPASSFILE."
+    sed -n 's/^\(PG[A-Z]*=.*\)$/export \1/p' "$dir/pg/pg.env"
+  } >"$dir/env.sh"
 }
 
 # --- removing it ------------------------------------------------------------------------
