@@ -11,14 +11,17 @@
 #   sandbox_roll_back_botched DIR   a careless rollback, for drills
 #   sandbox_write_target DIR   DIR/target.toml (and DIR/env.sh) for the phase suites
 #   sandbox_destroy DIR ROOT   stop what the sandbox started and its PostgreSQL, remove DIR
+#   sandbox_clean DIR ROOT     the same for a kept sandbox; refused unless DIR is one
 #
 # What the sandbox started is recorded in DIR: the API's port (api.port) and
 # the pids of the API, the unified pipeline and the restarted monolith
 # (api.pid, unified.pid, monolith.pid). Its PostgreSQL cluster lives outside
-# DIR, in the directory DIR/pg/cluster names.
+# DIR, in the directory DIR/pg/cluster names. DIR/.rollcheck-sandbox marks DIR
+# as a sandbox.
 
 SANDBOX_PYTHON=${SANDBOX_PYTHON:-/usr/bin/python3}
 SANDBOX_ARCHIVE_DATE=20261101
+SANDBOX_MARKER=.rollcheck-sandbox
 
 sandbox_log() { printf '    %s\n' "$*"; }
 
@@ -428,6 +431,8 @@ EOF
 sandbox_create() {
   local dir=$1 root=$2 rollcheck=$3
   mkdir -p "$dir"
+  echo "rollcheck sandbox, created $(date -u +%Y-%m-%dT%H:%M:%SZ); remove with: scripts/rehearse --clean $dir" \
+    >"$dir/$SANDBOX_MARKER"
   sandbox_create_repo "$dir/reddit_harbor"
   sandbox_create_crontab "$dir"
   sandbox_create_database "$dir" "$root"
@@ -610,4 +615,29 @@ sandbox_destroy() {
   for name in api unified monolith; do sandbox_stop "$dir" "$name"; done
   "$root/tests/postgres/pg-fixture" stop "$dir/pg" || true
   rm -rf -- "$dir"
+}
+
+# sandbox_destroy for a sandbox kept by `scripts/rehearse --keep`: only a
+# directory holding the marker written at creation is touched.
+sandbox_clean() {
+  local dir=$1 root=$2 cluster
+  if [[ ! -d $dir ]]; then
+    echo "scripts/rehearse: $dir: no such directory" >&2
+    return 2
+  fi
+  dir=$(cd "$dir" && pwd -P)
+  if [[ ! -f $dir/$SANDBOX_MARKER ]]; then
+    echo "scripts/rehearse: $dir is not a rollcheck sandbox (no $SANDBOX_MARKER in it); nothing stopped, nothing removed" >&2
+    return 2
+  fi
+  cluster=$(cat "$dir/pg/cluster" 2>/dev/null || true)
+  sandbox_destroy "$dir" "$root"
+  if [[ -n $cluster ]]; then
+    if [[ -e $cluster ]]; then
+      echo "scripts/rehearse: the PostgreSQL cluster $cluster is still there" >&2
+      return 2
+    fi
+    sandbox_log "PostgreSQL stopped, its cluster $cluster removed"
+  fi
+  sandbox_log "removed $dir"
 }
