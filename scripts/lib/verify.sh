@@ -29,8 +29,9 @@ verify_check() {
 verify_rollback() {
   local dir=$1 repo=$1/reddit_harbor
   verify_rollcheck=$2
-  local dsn archive=$repo/scripts/archive/monoliths_$SANDBOX_ARCHIVE_DATE
+  local dsn port archive=$repo/scripts/archive/monoliths_$SANDBOX_ARCHIVE_DATE
   dsn=$(sandbox_dsn "$dir")
+  port=$(<"$dir/api.port")
   # The pipeline's own scripts find the database as the operator's shell does.
   set -a; . "$dir/pg/pg.env"; set +a
 
@@ -47,6 +48,9 @@ verify_rollback() {
     --python "$SANDBOX_PYTHON" --cwd "$repo" --gone core.deduplication --gone core.fetchers.database_fetcher
   verify_check "Phase 4-5" "monolith runs (--limit 10)" "run" --cwd "$repo" --timeout 60s \
     -- "$SANDBOX_PYTHON" scripts/core/batch_opportunity_scoring.py --limit 10
+  verify_check "Phase 6" "enrichment services are gone" "files absent" --root "$repo" core/enrichment
+  verify_check "Phase 6" "AI services work (test_ai_services.py)" "run" --cwd "$repo" --timeout 60s \
+    -- "$SANDBOX_PYTHON" scripts/testing/test_ai_services.py
   verify_check "Phase 7" "backup verified" "db backup" \
     "$dir"/backup_*.dump --table public.opportunities_unified --max-age 26h
   verify_check "Phase 7" "no duplicated submission_id" "db duplicates" \
@@ -54,7 +58,11 @@ verify_rollback() {
   verify_check "Phase 7" "no data lost since the baseline" "db compare" "$dir/baseline.json" --dsn "$dsn"
   verify_check "Phase 8" "both monoliths work" "run" --cwd "$repo" --timeout 60s \
     -- "$SANDBOX_PYTHON" scripts/testing/verify_monoliths.py
+  verify_check "Phase 8" "orchestrator is gone" "files absent" --root "$repo" core/pipeline/orchestrator.py
   verify_check "Phase 9-10" "API and SDK removed" "files absent" --root "$repo" api sdk
+  verify_check "Phase 9-10" "API port closed" "net port" --port "$port" --closed
+  verify_check "Phase 9-10" "API no longer answers" "net http" \
+    "http://127.0.0.1:$port/health" --no-answer --timeout 3s
   verify_check "Phase 9-10" "direct Python access works" "run" --cwd "$repo" --timeout 60s \
     -- "$SANDBOX_PYTHON" scripts/unified/run_unified_pipeline.py
   verify_check "Phase 11" "unified pipeline stopped" "proc absent" --wait 5s run_unified_pipeline
@@ -62,7 +70,7 @@ verify_rollback() {
     --root "$repo/scripts/core" --archive "$archive" batch_opportunity_scoring.py
   verify_check "Phase 11" "cron job back, unified one gone" "cron expect" --file "$dir/crontab" \
     --schedule '0 2 * * *' \
-    --command "cd $repo && $SANDBOX_PYTHON scripts/core/batch_opportunity_scoring.py >> logs/cron.log 2>&1" \
+    --command "$(sandbox_cron_command "$dir")" \
     --absent run_unified_pipeline
   verify_check "Phase 11" "crontab exactly as before the deploy" "cron diff" \
     "$dir/crontab.snapshot" --file "$dir/crontab"
