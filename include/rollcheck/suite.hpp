@@ -10,11 +10,17 @@
 /// test case reads the target:
 ///
 /// ```cpp
-/// rollcheck::duplicates_spec spec;
-/// spec.connection = rollcheck::suite::current_target().connection;
-/// spec.table = rollcheck::suite::current_target().table;
-/// spec.key = {rollcheck::suite::current_target().key};
-/// REQUIRE_VERIFIED(rollcheck::check_duplicates(spec));
+/// #include <rollcheck/duplicates.hpp>
+/// #include <rollcheck/suite.hpp>
+///
+/// TEST_CASE("no duplicated key in the target's table", "[phase7][P0]") {
+///     const auto& target = rollcheck::suite::current_target();
+///     rollcheck::duplicates_spec spec;
+///     spec.connection = target.connection;
+///     spec.table = target.table;
+///     spec.key = {target.key};
+///     REQUIRE_VERIFIED(rollcheck::check_duplicates(spec));
+/// }
 /// ```
 ///
 /// Only suites include this header: it pulls in Catch2 and toml++.
