@@ -122,9 +122,8 @@ TEST_CASE("follow sees every new line of its window, and only those") {
     CHECK(log_test::evidence_texts(r) ==
           std::vector<std::string>{log.string() +
                                    ":53:2026-11-28 09:00:01,000 ERROR scoring failed at 50"});
-    CHECK_THAT(r.summary,
-               Catch::StartsWith("1 error event (1 line) in 2.5 s of " + log.string()) &&
-                   Catch::Contains("at most 0 allowed"));
+    CHECK_THAT(r.summary, Catch::StartsWith("1 error event (1 line) in 2.5 s of " + log.string()) &&
+                              Catch::Contains("at most 0 allowed"));
 }
 
 TEST_CASE("follow survives rotation by rename-and-create without losing or repeating a line") {
