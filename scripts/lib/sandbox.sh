@@ -446,7 +446,7 @@ sandbox_create() {
 
 # When the rollback started (ISO 8601, UTC): what "since the rollback" means
 # for the logs.
-sandbox_record_since() { date -u +%Y-%m-%dT%H:%M:%SZ >"$1/rollback.since"; }
+sandbox_record_since() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ >"$1/rollback.since"; }
 
 # The plan's rollback, phase by phase, as its commands (docker-compose stands
 # for the API process here; the production containers and the mail to the

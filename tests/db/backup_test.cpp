@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <rollcheck/backup.hpp>
 #include <rollcheck/catch.hpp>
+#include <rollcheck/time.hpp>
 
 #include "pg_admin.hpp"
 
@@ -85,6 +86,22 @@ TEST_CASE("a fresh custom-format archive with the named tables' data passes") {
     CHECK(r.totals["table_data_entries"] == 3);
     CHECK(r.totals["tables_missing"].empty());
     CHECK(r.totals["age_s"].get<long long>() < 60);
+}
+
+TEST_CASE("an archive written after the rollback started fails, one written before passes") {
+    temp_dir dir;
+    const auto file = dir / "nightly.dump";
+    dump(file);
+    auto spec = spec_for(file, {"orders"});
+    spec.taken_before = std::chrono::system_clock::now();
+    REQUIRE_VERDICT(check_backup(spec), verdict::pass);
+
+    spec.taken_before = std::chrono::system_clock::now() - std::chrono::hours(1);
+    const auto r = check_backup(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK_THAT(r.summary,
+               Catch::Contains("not before " + rollcheck::format_utc(*spec.taken_before) +
+                               " (when the rollback started)"));
 }
 
 TEST_CASE("a table whose TABLE DATA the archive lacks fails by name, and names match exactly") {

@@ -132,13 +132,14 @@ run_pg_restore(const backup_spec& spec, std::vector<std::string> args, std::stri
     if (spec.max_age.count() > 0 && age > spec.max_age)
         found.add("too_old", fmt::format("older than the allowed {}", describe_span(spec.max_age)),
                   {{"age_s", age.count()}});
-    if (spec.taken_before && std::chrono::system_clock::time_point(
-                                 std::chrono::seconds(st.st_mtim.tv_sec)) >= *spec.taken_before)
+    const auto written = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::seconds(st.st_mtim.tv_sec) +
+            std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+    if (spec.taken_before && written >= *spec.taken_before)
         found.add("after_rollback",
                   fmt::format("written at {}, not before {} (when the rollback started)",
-                              format_utc(std::chrono::system_clock::time_point(
-                                  std::chrono::seconds(st.st_mtim.tv_sec))),
-                              format_utc(*spec.taken_before)));
+                              format_utc(written), format_utc(*spec.taken_before)));
     if (size == 0) {
         found.add("empty", "is empty");
         return false;
