@@ -46,6 +46,7 @@
 
 #include "postgres.hpp"
 #include "result.hpp"
+#include "time.hpp"
 
 namespace rollcheck {
 /// One table's part of a baseline.
@@ -113,6 +114,25 @@ struct compare_spec {
 /// not a baseline, a table or column is gone, the key file does not match,
 /// or, with no key file, rows were gained where lost rows could hide.
 [[nodiscard]] inline check_result compare_baseline(const compare_spec& spec);
+
+/// What a baseline file must hold before a rollback may start.
+struct baseline_file_spec {
+    std::filesystem::path baseline; ///< a file take_baseline wrote
+    /// Tables it must hold; a name without a schema matches that table in any schema.
+    std::vector<table_ref> tables;
+    /// When the rollback started: the baseline must have been taken before it.
+    std::optional<time_point> taken_before;
+};
+
+/// Checks a baseline file, without a database: the "baseline recorded" item
+/// of a rollback checklist. Check name "db.baseline-file".
+///
+/// pass: it holds every table and was taken before `taken_before`; warn: it
+/// has no key file (compare will count lost rows but cannot name them);
+/// fail: a table is not in it, it was taken at or after `taken_before`, or
+/// its key file is missing or not the size it records; error: the file is
+/// unreadable or not a baseline.
+[[nodiscard]] inline check_result check_baseline_file(const baseline_file_spec& spec);
 
 } // namespace rollcheck
 

@@ -27,7 +27,6 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <optional>
 #include <string>
 
@@ -48,11 +47,6 @@ namespace rollcheck::suite {
 /// `fallback` before now, which the reports then name as a default window.
 [[nodiscard]] inline time_point window_start(const std::string& what,
                                              std::chrono::milliseconds fallback);
-
-/// How this program runs a target file's `[[check]]` tables. rollcheck's own
-/// suites read their options with the command line's parsers; a suite with no
-/// runner reports each declared check as an error, never as a pass.
-[[nodiscard]] inline std::function<check_result(const declared_check&)>& declared_check_runner();
 
 } // namespace rollcheck::suite
 

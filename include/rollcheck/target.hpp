@@ -47,8 +47,10 @@ struct declared_check {
     std::string name;     ///< what people read: "orders table has no duplicated order_id"
     std::string kind;     ///< the verifier as results name it: "db.duplicates"
     /// The other keys as the verifier's command-line words, in the file's
-    /// order: `table = "orders"` is {"--table", "orders"}; `true` is the bare
-    /// flag and `false` leaves it out; an array repeats the option.
+    /// order: `table = "orders"` is "--table=orders"; `true` is the bare
+    /// flag and `false` leaves it out; an array repeats the option. An
+    /// option that is positional on the command line (`files absent PATHS`)
+    /// is named by its positional name (`paths = [...]`).
     std::vector<std::string> arguments;
     std::string where; ///< the `[[check]]` header: "target.toml:12:1"
 };

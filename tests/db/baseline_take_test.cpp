@@ -167,3 +167,56 @@ TEST_CASE("the password of the DSN appears in no output and in no file") {
     const std::string json((std::istreambuf_iterator<char>(in)), {});
     CHECK_THAT(json, Catch::Contains("host 127.0.0.1 port ") && !Catch::Contains(password));
 }
+
+TEST_CASE("a baseline file holding the table, taken before the rollback, passes the before check; "
+          "one taken after fails, naming both times") {
+    const auto table = make_keyed_table(20);
+    temp_dir dir;
+    REQUIRE_VERDICT(take_baseline(baseline_of(table, dir)), verdict::pass);
+    baseline_file_spec spec;
+    spec.baseline = dir / "base.json";
+    spec.tables = {table_ref::parse(table)};
+    spec.taken_before = std::chrono::system_clock::now() + std::chrono::minutes(1);
+    auto r = check_baseline_file(spec);
+    REQUIRE_VERDICT(r, verdict::pass);
+    CHECK_THAT(r.summary, Catch::Contains(table + " (20 rows)"));
+
+    spec.taken_before = std::chrono::system_clock::now() - std::chrono::minutes(1);
+    r = check_baseline_file(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK_THAT(evidence_text(r),
+               Catch::Contains("not before") && Catch::Contains("(when the rollback started)"));
+}
+
+TEST_CASE("a baseline without the table, or whose key file is gone or cut, fails; without a key "
+          "file it warns; an unreadable one is an error") {
+    const auto table = make_keyed_table(20);
+    temp_dir dir;
+    REQUIRE_VERDICT(take_baseline(baseline_of(table, dir)), verdict::pass);
+    baseline_file_spec spec;
+    spec.baseline = dir / "base.json";
+    spec.tables = {table_ref::parse("public.no_such_table")};
+    auto r = check_baseline_file(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK(evidence_text(r) == "public.no_such_table: not in the baseline\n");
+
+    spec.tables = {table_ref::parse(table)};
+    std::filesystem::resize_file(dir / "base.json.keys", 3);
+    r = check_baseline_file(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK_THAT(evidence_text(r), Catch::Contains("base.json.keys: 3 bytes, the baseline records"));
+    std::filesystem::remove(dir / "base.json.keys");
+    REQUIRE_VERDICT(check_baseline_file(spec), verdict::fail);
+
+    auto without_keys = baseline_of(table, dir);
+    without_keys.keep_keys = false;
+    REQUIRE_VERDICT(take_baseline(without_keys), verdict::pass);
+    r = check_baseline_file(spec);
+    REQUIRE_VERDICT(r, verdict::warn);
+    CHECK_THAT(r.summary, Catch::EndsWith("no key file: compare cannot name lost keys"));
+
+    spec.baseline = dir / "missing.json";
+    r = check_baseline_file(spec);
+    REQUIRE_VERDICT(r, verdict::error);
+    CHECK_THAT(r.summary, Catch::Contains("missing.json"));
+}

@@ -108,21 +108,32 @@ TEST_CASE("a [[check]] of the target runs as a test case of its phase, with the 
     rolled_back_project project;
     const auto target = project.target(fmt::format(
         "[[check]]\nphase = \"1-3\"\nseverity = \"P3\"\nname = \"the agents stay gone\"\n"
-        "kind = \"py.imports\"\npython = \"/usr/bin/python3\"\ncwd = \"{}\"\ngone = "
+        "kind = \"py.imports\"\npython = \"/usr/bin/python3\"\ncwd = \"{0}\"\ngone = "
         "[\"core.agents\"]\n\n"
         "[[check]]\nphase = \"1-3\"\nseverity = \"P3\"\nname = \"a misspelt option\"\n"
-        "kind = \"files.absent\"\ncolour = \"red\"\n",
+        "kind = \"files.absent\"\ncolour = \"red\"\n\n"
+        "[[check]]\nphase = \"1-3\"\nseverity = \"P2\"\nname = \"the fetchers stay gone\"\n"
+        "kind = \"files.absent\"\nroot = \"{0}\"\npaths = [\"core/fetchers\", "
+        "\"core/agents\"]\n\n"
+        "[[check]]\nphase = \"1-3\"\nseverity = \"P2\"\nname = \"the scorer still runs\"\n"
+        "kind = \"command.run\"\ncwd = \"{0}\"\ncommand = [\"/usr/bin/python3\", \"-c\", "
+        "\"import core.scoring\"]\n",
         (project.dir / "project").string()));
     const auto reports = project.dir / "reports";
     const auto run = phase1_3({"--target", target.string(), "--report", reports.string()});
     CHECK(run.exit_code == 2);
     const auto json = results(reports);
-    REQUIRE(json["cases"].size() == 5);
+    REQUIRE(json["cases"].size() == 7);
     CHECK(json["cases"][3]["name"] == "the agents stay gone");
     CHECK(json["cases"][3]["verdict"] == "pass");
     CHECK(json["cases"][4]["verdict"] == "error");
     CHECK_THAT(json["cases"][4].dump(),
                Catch::Contains("colour") && Catch::Contains("target.toml:"));
+    // A positional option by its name; a value starting with a dash stays a value.
+    CHECK(json["cases"][5]["verdict"] == "pass");
+    CHECK_THAT(json["cases"][5].dump(), Catch::Contains("2 paths"));
+    CHECK(json["cases"][6]["verdict"] == "pass");
+    CHECK_THAT(json["cases"][6].dump(), Catch::Contains("import core.scoring"));
 }
 
 TEST_CASE("a filter that selects no test case exits 2", "[suite]") {

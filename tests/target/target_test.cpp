@@ -176,12 +176,12 @@ exclude = []
     CHECK(first.name == "orders table has no duplicated order_id");
     CHECK(first.kind == "db.duplicates");
     CHECK(first.arguments ==
-          std::vector<std::string>{"--table", "orders", "--key", "order_id", "--within", "1h"});
+          std::vector<std::string>{"--table=orders", "--key=order_id", "--within=1h"});
     CHECK(first.where == (dir / "target.toml").string() + ":2:1");
     const auto& second = t.checks[1];
     CHECK(second.kind == "logs.scan");
-    CHECK(second.arguments == std::vector<std::string>{"--rotated", "--error", "ERROR", "--error",
-                                                       "Traceback", "--max-errors", "0"});
+    CHECK(second.arguments == std::vector<std::string>{"--rotated", "--error=ERROR",
+                                                       "--error=Traceback", "--max-errors=0"});
     CHECK(second.where == (dir / "target.toml").string() + ":11:1");
 }
 

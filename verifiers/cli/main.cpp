@@ -1,8 +1,6 @@
 // rollcheck: run one verifier by hand. Each subcommand prints a result and
 // exits 0 (pass, warn, skip), 1 (fail) or 2 (error, bad arguments).
-#include <fmt/format.h>
-
-#include "cli.hpp"
+#include <rollcheck/commands.hpp>
 
 int main(int argc, char** argv) {
     CLI::App app{"rollcheck: prove that a rollback (or a deploy) left the system healthy.\n"
@@ -23,5 +21,5 @@ int main(int argc, char** argv) {
         app.exit(e);
         return 2;
     }
-    return rollcheck::cli::exit_status_slot();
+    return rollcheck::cli::exit_status();
 }

@@ -1,6 +1,10 @@
 // Phase 11 (production migration): the unified pipeline is stopped and
 // unscheduled, the monoliths and their cron job are back, and the batch job
 // writes rows, logs progress and no error since the rollback.
+#include <cctype>
+#include <iterator>
+#include <sstream>
+
 #include <rollcheck/cron.hpp>
 #include <rollcheck/freshness.hpp>
 #include <rollcheck/log_scan.hpp>
@@ -32,9 +36,25 @@ std::vector<std::string> job_logs() {
     return files;
 }
 
-/// The batch job's script, as its cron entry and its process name it.
-std::string job_script() {
-    return "batch_opportunity_scoring";
+/// `text` as an RE2 pattern that matches it literally.
+std::string literal_pattern(const std::string& text) {
+    std::string pattern;
+    for (const char c : text) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') pattern += '\\';
+        pattern += c;
+    }
+    return pattern;
+}
+
+/// The pattern of the batch job's process: the stem of the first `.py` word
+/// of the job's command ("batch_opportunity_scoring"), else its program.
+std::string job_process_pattern() {
+    std::istringstream in(system().job_command);
+    const std::vector<std::string> words{std::istream_iterator<std::string>(in), {}};
+    for (const auto& word : words)
+        if (std::filesystem::path(word).extension() == ".py")
+            return literal_pattern(std::filesystem::path(word).stem().string());
+    return literal_pattern(std::filesystem::path(words.at(0)).filename().string());
 }
 
 } // namespace
@@ -81,7 +101,7 @@ TEST_CASE("crontab equal to the pre-cutover snapshot", "[phase11][P1]") {
 
 TEST_CASE("the batch job running, or run since the rollback", "[phase11][P1]") {
     process_spec running;
-    running.pattern = job_script();
+    running.pattern = job_process_pattern();
     const auto process = check_processes(running);
     if (process.acceptable()) {
         REQUIRE_VERIFIED(process);

@@ -16,6 +16,15 @@ TEST_CASE("backup verified: holds opportunities_unified's data, taken before the
     REQUIRE_VERIFIED(check_backup(spec));
 }
 
+TEST_CASE("baseline recorded: holds opportunities_unified, taken before the rollback",
+          "[phase7][P0][before]") {
+    baseline_file_spec spec;
+    spec.baseline = system().baseline;
+    spec.tables = {system().table};
+    spec.taken_before = suite::rollback_started();
+    REQUIRE_VERIFIED(check_baseline_file(spec));
+}
+
 TEST_CASE("core/storage/ removed", "[phase7][P1]") {
     REQUIRE_VERIFIED(check_absent(removed({"core/storage"})));
 }

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "../../commands.hpp"
 #include "../../suite.hpp"
 
 namespace rollcheck {
@@ -145,12 +146,7 @@ class declared_invoker : public Catch::ITestInvoker {
 public:
     explicit declared_invoker(declared_check check) : check_(std::move(check)) {}
     void invoke() const override {
-        const auto& runner = suite::declared_check_runner();
-        REQUIRE_VERIFIED(runner ? runner(check_)
-                                : check_result::error(
-                                      check_.kind, fmt::format("{}: this suite was built without "
-                                                               "the check kinds of [[check]]",
-                                                               check_.where)));
+        REQUIRE_VERIFIED(cli::run_declared_check(check_.kind, check_.arguments, check_.where));
     }
 
 private:

@@ -53,11 +53,6 @@ inline void record_verifier_results() {
 
 } // namespace detail
 
-inline std::function<check_result(const declared_check&)>& suite::declared_check_runner() {
-    static std::function<check_result(const declared_check&)> runner;
-    return runner;
-}
-
 inline const target& suite::current_target() {
     auto& s = detail::state();
     if (!s.loaded) throw std::logic_error("no target loaded: run the suite with --target FILE");

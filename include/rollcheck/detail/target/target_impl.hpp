@@ -541,6 +541,7 @@ private:
 
     void read_check_option(const toml::key& key, const toml::node& node,
                            std::vector<std::string>& arguments) {
+        // "--key=value": a value that starts with a dash stays a value.
         const auto option = "--" + std::string(key.str());
         if (!is_option_name(key.str()))
             return fail(key.source(),
@@ -548,15 +549,15 @@ private:
                                     "digits and dashes, as on the command line)",
                                     key.str()));
         if (const auto* s = node.as_string()) {
-            arguments.insert(arguments.end(), {option, s->get()});
+            arguments.push_back(option + "=" + s->get());
         } else if (const auto* n = node.as_integer()) {
-            arguments.insert(arguments.end(), {option, std::to_string(n->get())});
+            arguments.push_back(option + "=" + std::to_string(n->get()));
         } else if (const auto* b = node.as_boolean()) {
             if (b->get()) arguments.push_back(option);
         } else if (const auto* array = node.as_array()) {
             for (std::size_t i = 0; i < array->size(); ++i) {
                 if (const auto* item = (*array)[i].as_string())
-                    arguments.insert(arguments.end(), {option, item->get()});
+                    arguments.push_back(option + "=" + item->get());
                 else
                     wrong_type("[[check]]", fmt::format("{}[{}]", key.str(), i), "a string",
                                (*array)[i]);

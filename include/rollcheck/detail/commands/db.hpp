@@ -4,22 +4,24 @@
 // Each subcommand is one add_<name>_command function; the options every
 // database subcommand shares (connection, table) come from connection_options
 // and table_options.
+#pragma once
+
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <rollcheck/backup.hpp>
-#include <rollcheck/baseline.hpp>
-#include <rollcheck/duplicates.hpp>
-#include <rollcheck/freshness.hpp>
-#include <rollcheck/postgres.hpp>
+#include "../../backup.hpp"
+#include "../../baseline.hpp"
+#include "../../duplicates.hpp"
+#include "../../freshness.hpp"
+#include "../../postgres.hpp"
 
-#include "cli.hpp"
+#include "common.hpp"
 
-namespace rollcheck::cli {
-namespace {
+namespace rollcheck::detail::commands {
+namespace db {
 
 /// --dsn, --statement-timeout and --deadline: a connection_spec, libpq's conventions.
 struct connection_options {
@@ -88,12 +90,12 @@ struct timestamp_column_options {
 };
 
 /// An option holding a duration that may be absent.
-std::optional<std::chrono::milliseconds> optional_duration(const std::string& text) {
+inline std::optional<std::chrono::milliseconds> optional_duration(const std::string& text) {
     if (text.empty()) return std::nullopt;
     return parse_duration(text);
 }
 
-CLI::App* add_duplicates_command(CLI::App& group) {
+inline CLI::App* add_duplicates_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "duplicates",
         "Fail when a key is held by more than one row (GROUP BY key HAVING count(*) > 1, "
@@ -141,7 +143,7 @@ CLI::App* add_duplicates_command(CLI::App& group) {
     return cmd;
 }
 
-CLI::App* add_recent_command(CLI::App& group) {
+inline CLI::App* add_recent_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "recent", "Pass when enough rows have a timestamp within a window of the server's now()");
     struct options {
@@ -171,7 +173,7 @@ CLI::App* add_recent_command(CLI::App& group) {
     return cmd;
 }
 
-CLI::App* add_freshness_command(CLI::App& group) {
+inline CLI::App* add_freshness_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "freshness", "Age of the newest row against --warn-after / --error-after (server clock)");
     struct options {
@@ -201,7 +203,7 @@ CLI::App* add_freshness_command(CLI::App& group) {
 }
 
 /// `text` as a table name, or a CLI11 error naming the option.
-table_ref parse_table_option(const std::string& option, const std::string& text) {
+inline table_ref parse_table_option(const std::string& option, const std::string& text) {
     try {
         return table_ref::parse(text);
     } catch (const std::invalid_argument& e) {
@@ -209,7 +211,7 @@ table_ref parse_table_option(const std::string& option, const std::string& text)
     }
 }
 
-CLI::App* add_baseline_command(CLI::App& group) {
+inline CLI::App* add_baseline_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "baseline", "Record a table's row count, newest timestamp and bucketed key fingerprint "
                     "(and its keys) for a later `db compare`");
@@ -248,7 +250,7 @@ CLI::App* add_baseline_command(CLI::App& group) {
     return cmd;
 }
 
-CLI::App* add_compare_command(CLI::App& group) {
+inline CLI::App* add_compare_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "compare", "Fail when rows recorded by `db baseline` are gone (naming the lost keys) or "
                    "the newest timestamp went back");
@@ -258,7 +260,8 @@ CLI::App* add_compare_command(CLI::App& group) {
         bool warn_on_gained = false;
     };
     auto o = std::make_shared<options>();
-    cmd->add_option("baseline", o->baseline, "the JSON file `db baseline` wrote")->required();
+    cmd->add_option("baseline,--baseline", o->baseline, "the JSON file `db baseline` wrote")
+        ->required();
     o->connection.add_to(*cmd);
     cmd->add_flag("--warn-on-gained", o->warn_on_gained,
                   "warn (not pass) when rows were gained and none lost");
@@ -273,7 +276,34 @@ CLI::App* add_compare_command(CLI::App& group) {
     return cmd;
 }
 
-CLI::App* add_backup_command(CLI::App& group) {
+inline CLI::App* add_baseline_file_command(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "baseline-file", "Before a rollback: the baseline `db baseline` wrote is readable, holds "
+                         "the tables and was taken before the rollback started (no database)");
+    struct options {
+        std::string baseline, taken_before;
+        std::vector<std::string> tables;
+    };
+    auto o = std::make_shared<options>();
+    cmd->add_option("baseline,--baseline", o->baseline, "the JSON file `db baseline` wrote")
+        ->required();
+    cmd->add_option("--table", o->tables,
+                    "a table it must hold: TABLE (any schema) or SCHEMA.TABLE; repeat for more");
+    cmd->add_option("--taken-before", o->taken_before,
+                    "it must be older than this time (when the rollback started)")
+        ->check(since_validator());
+    add_check(*cmd, [o](const output_options&) {
+        baseline_file_spec spec;
+        spec.baseline = o->baseline;
+        for (const auto& table : o->tables)
+            spec.tables.push_back(parse_table_option("--table", table));
+        if (!o->taken_before.empty()) spec.taken_before = parse_since(o->taken_before);
+        return check_baseline_file(spec);
+    });
+    return cmd;
+}
+
+inline CLI::App* add_backup_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "backup", "Verify a pg_dump custom-format archive: present, recent, readable by "
                   "pg_restore, holding TABLE DATA for the named tables");
@@ -284,7 +314,7 @@ CLI::App* add_backup_command(CLI::App& group) {
         bool list_only = false;
     };
     auto o = std::make_shared<options>();
-    cmd->add_option("archive", o->archive, "the archive (pg_dump -Fc)")->required();
+    cmd->add_option("archive,--archive", o->archive, "the archive (pg_dump -Fc)")->required();
     cmd->add_option("--table", o->tables,
                     "a table whose data it must hold: TABLE (schema public) or SCHEMA.TABLE; "
                     "repeat for more");
@@ -317,9 +347,7 @@ CLI::App* add_backup_command(CLI::App& group) {
     return cmd;
 }
 
-} // namespace
-
-void add_db_commands(CLI::App& app) {
+inline void add_db_commands(CLI::App& app) {
     auto* group = app.add_subcommand(
         "db",
         "PostgreSQL checks: duplicates, recent writes, freshness, baseline and compare, backups");
@@ -329,7 +357,9 @@ void add_db_commands(CLI::App& app) {
     add_freshness_command(*group);
     add_baseline_command(*group);
     add_compare_command(*group);
+    add_baseline_file_command(*group);
     add_backup_command(*group);
 }
 
-} // namespace rollcheck::cli
+} // namespace db
+} // namespace rollcheck::detail::commands

@@ -1,21 +1,23 @@
 // `rollcheck logs …`: log checks: errors since the rollback, required progress lines, bounded
 // follow.
+#pragma once
+
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <rollcheck/log_scan.hpp>
+#include "../../log_scan.hpp"
 
-#include "cli.hpp"
+#include "common.hpp"
 
-namespace rollcheck::cli {
-namespace {
+namespace rollcheck::detail::commands {
+namespace logs {
 
 /// `RE[:MIN]`: a trailing `:N` is the minimum (write `RE:1` to keep a pattern
 /// that itself ends in `:N`).
-log_requirement parse_requirement(const std::string& text) {
+inline log_requirement parse_requirement(const std::string& text) {
     const auto colon = text.rfind(':');
     if (colon != std::string::npos && colon + 1 < text.size() && colon > 0 &&
         text.find_first_not_of("0123456789", colon + 1) == std::string::npos &&
@@ -32,7 +34,8 @@ struct rules_options {
     std::size_t max_errors = 0;
 
     void add_to(CLI::App& cmd) {
-        cmd.add_option("files", files, "log files or globs ('-': stdin for scan)")->required();
+        cmd.add_option("files,--files", files, "log files or globs ('-': stdin for scan)")
+            ->required();
         cmd.add_option("--error,-e", errors, "error pattern (RE2/ERE); repeatable");
         cmd.add_option("--exclude,-x", excludes,
                        "known benign lines: error lines matching one are not errors");
@@ -55,7 +58,7 @@ struct rules_options {
     }
 };
 
-void add_scan(CLI::App& group) {
+inline void add_scan(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "scan", "scan logs once: error lines since a time, required lines present");
     auto rules = std::make_shared<rules_options>();
@@ -80,7 +83,7 @@ void add_scan(CLI::App& group) {
     });
 }
 
-void add_follow(CLI::App& group) {
+inline void add_follow(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "follow", "follow logs for a bounded window: a heartbeat required, no error line");
     auto rules = std::make_shared<rules_options>();
@@ -99,9 +102,7 @@ void add_follow(CLI::App& group) {
     });
 }
 
-} // namespace
-
-void add_logs_commands(CLI::App& app) {
+inline void add_logs_commands(CLI::App& app) {
     auto* group = app.add_subcommand(
         "logs", "log checks: errors since the rollback, required progress lines, bounded follow");
     group->require_subcommand(1);
@@ -109,4 +110,5 @@ void add_logs_commands(CLI::App& app) {
     add_follow(*group);
 }
 
-} // namespace rollcheck::cli
+} // namespace logs
+} // namespace rollcheck::detail::commands

@@ -3,28 +3,30 @@
 //
 // Each subcommand is one add_<name>_command function that fills the
 // verifier's spec from its options and leaves printing to add_check.
+#pragma once
+
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <rollcheck/command.hpp>
-#include <rollcheck/files.hpp>
-#include <rollcheck/imports.hpp>
-#include <rollcheck/net.hpp>
-#include <rollcheck/processes.hpp>
+#include "../../command.hpp"
+#include "../../files.hpp"
+#include "../../imports.hpp"
+#include "../../net.hpp"
+#include "../../processes.hpp"
 
-#include "cli.hpp"
+#include "common.hpp"
 
-namespace rollcheck::cli {
-namespace {
+namespace rollcheck::detail::commands {
+namespace code {
 
 /// An option holding a duration, validated by parse_duration.
-CLI::Option* add_duration(CLI::App& cmd, const std::string& name, std::string& value,
-                          const std::string& help) {
+inline CLI::Option* add_duration(CLI::App& cmd, const std::string& name, std::string& value,
+                                 const std::string& help) {
     return cmd.add_option(name, value, help)->check(duration_validator())->capture_default_str();
 }
 
-void add_py_imports_command(CLI::App& group) {
+inline void add_py_imports_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "imports", "modules import, and removed modules no longer do, checked in one interpreter");
     struct options {
@@ -57,11 +59,11 @@ void add_py_imports_command(CLI::App& group) {
     });
 }
 
-void add_files_absent_command(CLI::App& group) {
+inline void add_files_absent_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "absent", "files, directories and globs that a rollback removed are gone");
     auto spec = std::make_shared<absent_spec>();
-    cmd->add_option("paths", spec->paths,
+    cmd->add_option("paths,--paths", spec->paths,
                     "paths and globs (*, ?, [...], ** for any directories; quote them)")
         ->required();
     cmd->add_option("--root", spec->root, "directory relative paths start from (default: .)");
@@ -71,7 +73,7 @@ void add_files_absent_command(CLI::App& group) {
     });
 }
 
-void add_files_restored_command(CLI::App& group) {
+inline void add_files_restored_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "restored", "files are identical to a git revision (HEAD by default) or an archive copy");
     struct options {
@@ -79,7 +81,7 @@ void add_files_restored_command(CLI::App& group) {
         std::string timeout = "30s";
     };
     auto o = std::make_shared<options>();
-    cmd->add_option("paths", o->spec.paths,
+    cmd->add_option("paths,--paths", o->spec.paths,
                     "files, directories or globs: relative to --root against a revision, "
                     "relative to --archive against an archive")
         ->required();
@@ -99,7 +101,7 @@ void add_files_restored_command(CLI::App& group) {
     });
 }
 
-void add_run_command(CLI::App& app) {
+inline void add_run_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "run", "run a command with a deadline; check its exit status and output (pytest's "
                "summary is read)");
@@ -110,7 +112,8 @@ void add_run_command(CLI::App& app) {
         bool shell = false;
     };
     auto o = std::make_shared<options>();
-    cmd->add_option("command", o->argv, "the command and its arguments (after --)")->required();
+    cmd->add_option("command,--command", o->argv, "the command and its arguments (after --)")
+        ->required();
     cmd->add_flag("--shell", o->shell, "run the one argument with /bin/sh -c");
     cmd->add_option("--cwd", o->spec.command.working_directory, "directory the command runs in");
     cmd->add_option("--expect-exit", o->spec.expect_exit, "exit status that means success")
@@ -134,7 +137,7 @@ void add_run_command(CLI::App& app) {
     });
 }
 
-void add_proc_command(CLI::App& group, const std::string& name, bool running) {
+inline void add_proc_command(CLI::App& group, const std::string& name, bool running) {
     auto* cmd = group.add_subcommand(
         name, running ? "processes whose command line matches are running (at least or exactly N)"
                       : "no process's command line matches");
@@ -144,7 +147,7 @@ void add_proc_command(CLI::App& group, const std::string& name, bool running) {
         bool exactly = false;
     };
     auto o = std::make_shared<options>();
-    cmd->add_option("pattern", o->spec.pattern,
+    cmd->add_option("pattern,--pattern", o->spec.pattern,
                     "RE2 pattern searched in each command line (arguments joined by spaces)")
         ->required();
     if (running) {
@@ -163,7 +166,7 @@ void add_proc_command(CLI::App& group, const std::string& name, bool running) {
     });
 }
 
-void add_net_port_command(CLI::App& group) {
+inline void add_net_port_command(CLI::App& group) {
     auto* cmd = group.add_subcommand("port", "a TCP port is open (or, with --closed, closed)");
     struct options {
         port_spec spec;
@@ -182,7 +185,7 @@ void add_net_port_command(CLI::App& group) {
     });
 }
 
-void add_net_http_command(CLI::App& group) {
+inline void add_net_http_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "http", "an HTTP GET answers a status (and a body pattern), or, with --no-answer, nothing");
     struct options {
@@ -190,7 +193,7 @@ void add_net_http_command(CLI::App& group) {
         std::string timeout = "5s";
     };
     auto o = std::make_shared<options>();
-    cmd->add_option("url", o->spec.url, "http://host[:port]/path")->required();
+    cmd->add_option("url,--url", o->spec.url, "http://host[:port]/path")->required();
     cmd->add_option("--status", o->spec.expect_status, "status the answer must have")
         ->capture_default_str();
     cmd->add_option("--body", o->spec.body_pattern, "RE2 pattern the body must match");
@@ -205,9 +208,7 @@ void add_net_http_command(CLI::App& group) {
     });
 }
 
-} // namespace
-
-void add_code_commands(CLI::App& app) {
+inline void add_code_commands(CLI::App& app) {
     auto* py = app.add_subcommand("py", "Python checks: imports");
     py->require_subcommand(1);
     add_py_imports_command(*py);
@@ -230,4 +231,5 @@ void add_code_commands(CLI::App& app) {
     add_net_http_command(*net);
 }
 
-} // namespace rollcheck::cli
+} // namespace code
+} // namespace rollcheck::detail::commands

@@ -1,17 +1,19 @@
 // `rollcheck cron …`: crontab checks: lint, next fire times, expected entries, snapshot and diff.
+#pragma once
+
 #include <iostream>
 #include <iterator>
 #include <memory>
 
+#include "../../cron.hpp"
+#include "../../cron_ran.hpp"
+#include "../../wording.hpp"
 #include <fmt/format.h>
-#include <rollcheck/cron.hpp>
-#include <rollcheck/cron_ran.hpp>
-#include <rollcheck/wording.hpp>
 
-#include "cli.hpp"
+#include "common.hpp"
 
-namespace rollcheck::cli {
-namespace {
+namespace rollcheck::detail::commands {
+namespace cron {
 
 /// Where a subcommand reads crontabs from.
 struct source_options {
@@ -45,19 +47,19 @@ struct source_options {
 };
 
 /// /etc/crontab, /etc/cron.d and the current user's crontab.
-std::vector<cron_source> host_sources() {
+inline std::vector<cron_source> host_sources() {
     return {cron_source::file("/etc/crontab", true), cron_source::directory("/etc/cron.d"),
             cron_source::user_crontab()};
 }
 
 template <typename Spec>
-Spec with_input(const cron_input& in) {
+inline Spec with_input(const cron_input& in) {
     Spec spec;
     static_cast<cron_input&>(spec) = in;
     return spec;
 }
 
-void add_lint(CLI::App& group) {
+inline void add_lint(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "lint", "Check crontab files: every error and warning with its file, line and column");
     auto files = std::make_shared<std::vector<std::string>>();
@@ -89,7 +91,7 @@ void add_lint(CLI::App& group) {
     });
 }
 
-void add_next(CLI::App& group) {
+inline void add_next(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "next", "Print the next times a schedule fires, one YYYY-MM-DDTHH:MM a line");
     struct options {
@@ -158,7 +160,7 @@ void add_next(CLI::App& group) {
     });
 }
 
-void add_expect(CLI::App& group) {
+inline void add_expect(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "expect", "Check that an entry is scheduled, that forbidden ones are not, and that "
                   "none is duplicated (default source: the current user's crontab)");
@@ -191,7 +193,7 @@ void add_expect(CLI::App& group) {
     });
 }
 
-void add_snapshot(CLI::App& group) {
+inline void add_snapshot(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "snapshot", "Save the crontabs (default: /etc/crontab, /etc/cron.d and the current "
                     "user's crontab), normalised, to compare with 'cron diff' later");
@@ -210,7 +212,7 @@ void add_snapshot(CLI::App& group) {
     });
 }
 
-void add_diff(CLI::App& group) {
+inline void add_diff(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "diff", "Compare the live crontabs with a snapshot: entries missing, added or changed, "
                 "environment lines (default sources: those the snapshot recorded)");
@@ -231,7 +233,7 @@ void add_diff(CLI::App& group) {
     });
 }
 
-void add_ran(CLI::App& group) {
+inline void add_ran(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "ran", "Check that a job left a line in its log after its last scheduled time");
     struct options {
@@ -256,9 +258,7 @@ void add_ran(CLI::App& group) {
     });
 }
 
-} // namespace
-
-void add_cron_commands(CLI::App& app) {
+inline void add_cron_commands(CLI::App& app) {
     auto* group = app.add_subcommand(
         "cron", "crontab checks: lint, next fire times, expected entries, snapshot and "
                 "diff, did a job run");
@@ -271,4 +271,5 @@ void add_cron_commands(CLI::App& app) {
     add_ran(*group);
 }
 
-} // namespace rollcheck::cli
+} // namespace cron
+} // namespace rollcheck::detail::commands

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "../../commands.hpp"
+#include "code.hpp"
+#include "common.hpp"
+#include "cron.hpp"
+#include "db.hpp"
+#include "logs.hpp"
+
+namespace rollcheck::cli {
+
+inline void add_all_commands(CLI::App& app) {
+    detail::commands::db::add_db_commands(app);
+    detail::commands::cron::add_cron_commands(app);
+    detail::commands::logs::add_logs_commands(app);
+    detail::commands::code::add_code_commands(app);
+}
+
+inline int exit_status() {
+    return detail::commands::exit_status_slot();
+}
+
+inline std::vector<std::string> command_words(const std::string& kind) {
+    if (kind == "command.run") return {"run"};
+    std::vector<std::string> words;
+    std::size_t start = 0;
+    for (std::size_t dot; (dot = kind.find('.', start)) != std::string::npos; start = dot + 1)
+        words.push_back(kind.substr(start, dot - start));
+    words.push_back(kind.substr(start));
+    return words;
+}
+
+inline check_result run_declared_check(const std::string& kind,
+                                       const std::vector<std::string>& arguments,
+                                       const std::string& where) {
+    const auto label = fmt::format("{} ({})", kind, where);
+    CLI::App app{"rollcheck", "rollcheck"};
+    app.require_subcommand(1);
+    add_all_commands(app);
+    std::vector<std::string> words = command_words(kind);
+    words.insert(words.end(), arguments.begin(), arguments.end());
+    // CLI11 takes the arguments last first.
+    std::vector<std::string> reversed(words.rbegin(), words.rend());
+    check_result result = check_result::error(kind, label + ": no such check kind");
+    detail::commands::captured_result() = &result;
+    try {
+        app.parse(reversed);
+    } catch (const CLI::ParseError& e) {
+        result = check_result::error(kind, fmt::format("{}: {}", label, e.what()));
+    }
+    detail::commands::captured_result() = nullptr;
+    return result;
+}
+
+} // namespace rollcheck::cli

@@ -1,0 +1,104 @@
+// What every subcommand of the command line shares: output options, printing
+// a result, the exit status, and options holding durations and times.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "../../result.hpp"
+#include "../../time.hpp"
+
+namespace rollcheck::detail::commands {
+
+/// `--json` and `--show N|all`, on every subcommand that prints a result.
+struct output_options {
+    bool json = false;
+    std::string show = "10";
+
+    /// How many evidence items to keep (`all`: every one).
+    [[nodiscard]] std::size_t evidence_limit() const {
+        if (show == "all") return show_all;
+        return static_cast<std::size_t>(std::stoull(show));
+    }
+};
+
+/// The exit status the program returns; set by the subcommand that ran.
+inline int& exit_status_slot() {
+    static int status = 0;
+    return status;
+}
+
+/// Where a declared check's result goes instead of stdout, while one runs.
+inline check_result*& captured_result() {
+    thread_local check_result* slot = nullptr;
+    return slot;
+}
+
+inline void print_result(const check_result& r, const output_options& out) {
+    if (out.json)
+        fmt::print("{}\n",
+                   to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    else
+        fmt::print("{}\n", r);
+}
+
+/// Adds --json and --show to `cmd` and makes running `cmd` call `check`,
+/// print its result (readable or JSON) and set the exit status from its
+/// verdict; a declared check's result is captured instead.
+inline void add_check(CLI::App& cmd, std::function<check_result(const output_options&)> check) {
+    auto out = std::make_shared<output_options>();
+    cmd.add_flag("--json", out->json, "print the result as one JSON object");
+    cmd.add_option("--show", out->show, "evidence items to print: a number, or 'all'")
+        ->check(CLI::PositiveNumber | CLI::IsMember({"all"}))
+        ->capture_default_str();
+    cmd.callback([out, check = std::move(check)] {
+        const check_result r = check(*out);
+        if (check_result* slot = captured_result()) {
+            *slot = r;
+            return;
+        }
+        print_result(r, *out);
+        exit_status_slot() = exit_status(r.status);
+    });
+}
+
+/// rollcheck::parse_duration, throwing CLI::ValidationError naming the text.
+[[nodiscard]] inline std::chrono::milliseconds parse_duration(const std::string& text) {
+    std::string why;
+    if (const auto span = rollcheck::parse_duration(text, why)) return *span;
+    throw CLI::ValidationError("duration", why);
+}
+
+/// rollcheck::parse_since, throwing CLI::ValidationError naming the text.
+[[nodiscard]] inline time_point parse_since(const std::string& text) {
+    std::string why;
+    if (const auto t = rollcheck::parse_since(text, why)) return *t;
+    throw CLI::ValidationError("time", why);
+}
+
+/// A CLI11 validator that accepts what parse_duration accepts.
+[[nodiscard]] inline CLI::Validator duration_validator() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            std::string why;
+            return rollcheck::parse_duration(text, why) ? std::string() : why;
+        },
+        "DURATION", "duration");
+}
+
+/// A CLI11 validator that accepts what parse_since accepts.
+[[nodiscard]] inline CLI::Validator since_validator() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            std::string why;
+            return rollcheck::parse_since(text, why) ? std::string() : why;
+        },
+        "TIME", "time");
+}
+
+} // namespace rollcheck::detail::commands

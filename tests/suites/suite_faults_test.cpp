@@ -1,0 +1,138 @@
+// The suites when the system cannot be read: a database that is down, a
+// crontab user that does not exist, a log directory the suite may not read.
+// Every check that cannot decide is an error naming what it could not reach,
+// the run ends within its deadlines, and every report is still written.
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "run_program.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using rollcheck_test::run_program;
+using rollcheck_test::temp_dir;
+
+/// A loopback port nothing listens on: bound, read back, closed.
+int closed_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof addr;
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size) == 0);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+nlohmann::json results(const std::filesystem::path& reports) {
+    std::ifstream in(reports / "results.json");
+    return nlohmann::json::parse(in);
+}
+
+/// The case of `json` whose name starts with `name`.
+const nlohmann::json& find_case(const nlohmann::json& json, const std::string& name) {
+    for (const auto& c : json["cases"])
+        if (c["name"].get<std::string>().rfind(name, 0) == 0) return c;
+    FAIL("no case named '" << name << "...' in results.json");
+    throw std::logic_error("unreachable");
+}
+
+/// A system none of whose resources can be read: the database's port is
+/// closed, the crontab's user does not exist, the log directory is closed to
+/// the suite (mode 000, and the suite runs as nobody when the test is root).
+struct unreachable_system {
+    temp_dir dir;
+    int port = closed_port();
+    std::filesystem::path reports = dir / "reports";
+
+    unreachable_system() {
+        dir.write("project/scripts/core/batch_opportunity_scoring.py", "print('scoring')\n");
+        dir.write("project/logs/batch_opportunity_scoring.log", "processed 10 submissions\n");
+        dir.write("target.toml",
+                  fmt::format("[project]\nroot = \"project\"\n"
+                              "[database]\ndsn = \"host=127.0.0.1 port={} dbname=harbor "
+                              "user=rollcheck connect_timeout=3\"\nbaseline = \"baseline.json\"\n"
+                              "backup = \"backup.dump\"\n"
+                              "[cron]\nuser = \"rollcheck-no-such-user\"\n"
+                              "[pipeline]\narchive = \"scripts/archive/monoliths_20261128\"\n"
+                              "[rollback]\nsince = \"2026-11-28T09:00:00Z\"\n",
+                              port));
+        std::filesystem::create_directories(reports);
+        ::chmod(dir.path().c_str(), 0755);
+        ::chmod(reports.c_str(), 0777);
+        ::chmod((dir / "project/logs").c_str(), 0);
+    }
+    ~unreachable_system() { ::chmod((dir / "project/logs").c_str(), 0755); }
+
+    /// Runs `suite` against the target, as nobody when the test runs as root.
+    rollcheck::command_outcome run(const std::string& suite) const {
+        std::vector<std::string> args = {"--target", (dir / "target.toml").string(), "--report",
+                                         reports.string()};
+        if (::geteuid() != 0) return run_program(suite, args, std::chrono::seconds(120));
+        args.insert(args.begin(),
+                    {"--reuid=65534", "--regid=65534", "--clear-groups", "--", suite});
+        return run_program("setpriv", args, std::chrono::seconds(120));
+    }
+};
+
+} // namespace
+
+TEST_CASE("phase 11 against a system it cannot read: each check that cannot decide is an "
+          "error naming what it could not reach, and every report is written",
+          "[suite][faults]") {
+    unreachable_system system;
+    const auto run = system.run(ROLLCHECK_PHASE11);
+    INFO(run.out.text() << run.err.text());
+    CHECK(run.exit_code == 2);
+    for (const char* report : {"junit.xml", "results.json", "report.md"})
+        CHECK(std::filesystem::exists(system.reports / report));
+    const auto json = results(system.reports);
+
+    for (const char* name : {"crontab valid", "monolith cron entry", "crontab equal"}) {
+        const auto& c = find_case(json, name);
+        CHECK(c["verdict"] == "error");
+        CHECK_THAT(c.dump(), Catch::Contains("rollcheck-no-such-user"));
+    }
+    for (const char* name : {"rows written", "no duplicated submission_id"}) {
+        const auto& c = find_case(json, name);
+        CHECK(c["verdict"] == "error");
+        CHECK_THAT(c.dump(), Catch::Contains(fmt::format("port {}", system.port)));
+    }
+    const auto& log = find_case(json, "job log without error");
+    CHECK(log["verdict"] == "error");
+    CHECK_THAT(log.dump(), Catch::Contains("batch_opportunity_scoring.log") &&
+                               Catch::Contains("Permission denied"));
+    CHECK(find_case(json, "no row of opportunities_unified lost")["verdict"] == "error");
+    for (const auto& c : json["cases"])
+        if (c["verdict"] == "pass")
+            CHECK(c["name"] == "unified pipeline not running (any "
+                               "interpreter, any path)");
+}
+
+TEST_CASE("phase 7 with the database down and no backup or baseline yet: an error naming "
+          "each, never a pass",
+          "[suite][faults]") {
+    unreachable_system system;
+    const auto run = system.run(ROLLCHECK_PHASE7);
+    INFO(run.out.text() << run.err.text());
+    CHECK(run.exit_code == 2);
+    const auto json = results(system.reports);
+    CHECK_THAT(find_case(json, "backup verified").dump(), Catch::Contains("backup.dump"));
+    CHECK_THAT(find_case(json, "baseline recorded").dump(), Catch::Contains("baseline.json"));
+    CHECK_THAT(find_case(json, "no duplicated submission_id").dump(),
+               Catch::Contains(fmt::format("port {}", system.port)));
+    for (const char* name : {"backup verified", "baseline recorded", "no duplicated submission_id",
+                             "no row of opportunities_unified lost"})
+        CHECK(find_case(json, name)["verdict"] == "error");
+}
