@@ -7,3 +7,14 @@ if(ROLLCHECK_SANITIZE)
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_link_options(rollcheck_own_flags INTERFACE -fsanitize=address,undefined)
 endif()
+
+# rollcheck_compiled: rollcheck's functions compiled once (rollcheck/src.hpp),
+# for the programs this project builds, which link it in place of
+# rollcheck::rollcheck: each of their units then compiles its own code only.
+# The header-only form is what the header checks, the docs' examples, the
+# examples and the package tests build.
+file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/rollcheck_compiled.cpp
+  CONTENT "#include <rollcheck/src.hpp>\n")
+add_library(rollcheck_compiled STATIC ${PROJECT_BINARY_DIR}/rollcheck_compiled.cpp)
+target_compile_definitions(rollcheck_compiled PUBLIC ROLLCHECK_SEPARATE_COMPILATION)
+target_link_libraries(rollcheck_compiled PUBLIC rollcheck::rollcheck rollcheck_own_flags)

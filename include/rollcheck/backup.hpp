@@ -23,6 +23,7 @@
 #include "command.hpp"
 #include "postgres.hpp"
 #include "result.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// What a backup must be.
@@ -52,9 +53,12 @@ struct backup_spec {
 /// fail: the archive is missing, empty, older than max_age, not a custom-format
 /// archive, unreadable by pg_restore, or lacks TABLE DATA for a named table.
 /// error: pg_restore cannot be run or times out, or the file cannot be examined.
-[[nodiscard]] inline check_result check_backup(const backup_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_backup(const backup_spec& spec);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/db/backup_impl.hpp"
+#endif

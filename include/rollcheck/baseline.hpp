@@ -47,6 +47,7 @@
 #include "postgres.hpp"
 #include "result.hpp"
 #include "time.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// One table's part of a baseline.
@@ -104,7 +105,7 @@ struct compare_spec {
 /// Takes the baseline `spec` describes and writes it. Check name "db.baseline":
 /// pass when both files are written; error when a table or column is missing,
 /// the server cannot be reached, or a file cannot be written.
-[[nodiscard]] inline check_result take_baseline(const baseline_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result take_baseline(const baseline_spec& spec);
 
 /// Compares the database with the baseline file. Check name "db.compare".
 ///
@@ -113,7 +114,7 @@ struct compare_spec {
 /// warn_on_gained): nothing lost. error: the baseline file is unreadable or
 /// not a baseline, a table or column is gone, the key file does not match,
 /// or, with no key file, rows were gained where lost rows could hide.
-[[nodiscard]] inline check_result compare_baseline(const compare_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result compare_baseline(const compare_spec& spec);
 
 /// What a baseline file must hold before a rollback may start.
 struct baseline_file_spec {
@@ -132,9 +133,12 @@ struct baseline_file_spec {
 /// fail: a table is not in it, it was taken at or after `taken_before`, or
 /// its key file is missing or not the size it records; error: the file is
 /// unreadable or not a baseline.
-[[nodiscard]] inline check_result check_baseline_file(const baseline_file_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_baseline_file(const baseline_file_spec& spec);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/db/baseline_impl.hpp"
+#endif

@@ -50,6 +50,7 @@
 
 #include "result.hpp"
 #include "wording.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// What to run and how.
@@ -151,7 +152,7 @@ struct command_outcome {
 /// When it exits, or at the deadline, whatever it left running (its group,
 /// its descendants, orphans handed back to this process as child subreaper)
 /// is terminated, so a run leaves no process behind.
-[[nodiscard]] inline command_outcome run_command(const command_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE command_outcome run_command(const command_spec& spec);
 
 /// What check_command runs and what it expects of the run.
 struct command_check_spec {
@@ -174,9 +175,12 @@ struct command_check_spec {
 /// its deadline is an error (nothing was verified); a wrong exit status, a
 /// signal or a pattern expectation not met is a failure. pytest's summary
 /// line, when the output has one, is read into the summary and `totals.pytest`.
-[[nodiscard]] inline check_result check_command(const command_check_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_command(const command_check_spec& spec);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/process/command_impl.hpp"
+#endif

@@ -38,6 +38,7 @@
 #include "cron_schedule.hpp"
 #include "crontab.hpp"
 #include "result.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// Where crontab text comes from.
@@ -121,7 +122,7 @@ struct cron_reading {
 };
 
 /// Reads every source of `in`. Never throws for the sources' own faults.
-[[nodiscard]] inline cron_reading read_crontabs(const cron_input& in);
+[[nodiscard]] ROLLCHECK_INLINE cron_reading read_crontabs(const cron_input& in);
 
 // ---------------------------------------------------------------- lint
 /// `cron.lint`: every problem in the sources, errors and warnings.
@@ -131,7 +132,7 @@ struct cron_lint_spec : cron_input {
 
 /// fail when a line has an error (cron rejects or mangles it), warn when
 /// there are only warnings, pass when clean; error when a source cannot be read.
-[[nodiscard]] inline check_result check_cron_lint(const cron_lint_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_cron_lint(const cron_lint_spec& spec);
 
 // ---------------------------------------------------------------- expect
 /// An entry that must be scheduled.
@@ -151,12 +152,12 @@ struct cron_expect_spec : cron_input {
     cron_expect_spec() { check_programs = false; }
 };
 
-[[nodiscard]] inline check_result check_cron_expect(const cron_expect_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_cron_expect(const cron_expect_spec& spec);
 
 // ---------------------------------------------------------------- snapshot and diff
 /// The crontabs of `reading` as a snapshot document (entries cron runs and
 /// environment lines, normalised), recording `sources` so a diff can re-read them.
-[[nodiscard]] inline nlohmann::json cron_snapshot_json(const cron_input& in,
+[[nodiscard]] ROLLCHECK_INLINE nlohmann::json cron_snapshot_json(const cron_input& in,
                                                        const cron_reading& reading);
 
 /// `cron.snapshot`: saves the sources' crontabs to `output`.
@@ -165,7 +166,7 @@ struct cron_snapshot_spec : cron_input {
     cron_snapshot_spec() { check_programs = false; }
 };
 
-[[nodiscard]] inline check_result check_cron_snapshot(const cron_snapshot_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_cron_snapshot(const cron_snapshot_spec& spec);
 
 /// `cron.diff`: the live crontabs against a snapshot: entries missing, added
 /// or changed (by fire times and normalised command), environment lines too.
@@ -176,9 +177,12 @@ struct cron_diff_spec : cron_input {
 };
 
 /// With no sources in the spec, re-reads the sources the snapshot recorded.
-[[nodiscard]] inline check_result check_cron_diff(const cron_diff_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_cron_diff(const cron_diff_spec& spec);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/cron/cron_impl.hpp"
+#endif

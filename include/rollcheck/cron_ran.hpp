@@ -12,6 +12,7 @@
 #include "cron_schedule.hpp"
 #include "log_scan.hpp"
 #include "result.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 
@@ -26,9 +27,12 @@ struct cron_ran_spec {
     std::string log_zone;         ///< zone of log times without offset; empty: `zone`
 };
 
-[[nodiscard]] inline check_result check_cron_ran(const cron_ran_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_cron_ran(const cron_ran_spec& spec);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/cron/cron_ran_impl.hpp"
+#endif

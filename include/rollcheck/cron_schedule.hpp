@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "detail/tz.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// When a crontab entry fires: the values each field admits, and the flags
@@ -107,7 +108,7 @@ private:
 
 /// Parses a schedule on its own (`"*/15 9-17 * * mon-fri"`, `"@daily"`);
 /// nothing, with `error` ("1:4: hour 24 out of range 0-23"), when invalid.
-[[nodiscard]] inline std::optional<cron_schedule> parse_cron_schedule(std::string_view text,
+[[nodiscard]] ROLLCHECK_INLINE std::optional<cron_schedule> parse_cron_schedule(std::string_view text,
                                                                       std::string& error);
 
 /// A point in time, to the second, as cron sees it (UTC underneath).
@@ -119,26 +120,29 @@ using cron_zone = detail::tz_zone;
 /// The next `count` times strictly after `after` at which `s` fires in
 /// `zone`, ascending. Fewer (none for @reboot or a schedule that never
 /// fires) when there are not that many within 400 years.
-[[nodiscard]] inline std::vector<cron_time>
+[[nodiscard]] ROLLCHECK_INLINE std::vector<cron_time>
 cron_next(const cron_schedule& s, cron_time after, std::size_t count, const cron_zone& zone = {});
 
 /// The last time strictly before `before` at which `s` fired in `zone`
 /// (nothing for @reboot or when it did not fire within 400 years).
-[[nodiscard]] inline std::optional<cron_time>
+[[nodiscard]] ROLLCHECK_INLINE std::optional<cron_time>
 cron_previous(const cron_schedule& s, cron_time before, const cron_zone& zone = {});
 
 /// `t` on the zone's clock as YYYY-MM-DDTHH:MM.
-[[nodiscard]] inline std::string format_cron_time(cron_time t, const cron_zone& zone = {});
+[[nodiscard]] ROLLCHECK_INLINE std::string format_cron_time(cron_time t, const cron_zone& zone = {});
 
 /// Reads ISO 8601 as people write it: YYYY-MM-DDTHH:MM (or a space for the
 /// `T`), optionally :SS and a fraction, optionally a zone (`Z`, `+01:00`).
 /// Without a zone the time is on `zone`'s clock: a time the clock repeats
 /// means its first occurrence, a time it skips the moment of the jump.
 /// Nothing when `text` is not such a time.
-[[nodiscard]] inline std::optional<cron_time> parse_cron_time(const std::string& text,
+[[nodiscard]] ROLLCHECK_INLINE std::optional<cron_time> parse_cron_time(const std::string& text,
                                                               const cron_zone& zone = {});
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/cron/cron_schedule_impl.hpp"
+#endif

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "cron_schedule.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// How bad a crontab problem is: cron rejects the line, or accepts it and it bites.
@@ -97,10 +98,13 @@ struct crontab_options {
 
 /// Reads `text` as a crontab named `name` (for messages). Never throws for
 /// the content: every problem is a diagnostic.
-[[nodiscard]] inline crontab parse_crontab(std::string_view text, std::string name,
+[[nodiscard]] ROLLCHECK_INLINE crontab parse_crontab(std::string_view text, std::string name,
                                            const crontab_options& options = {});
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/cron/crontab_impl.hpp"
+#endif

@@ -23,6 +23,7 @@
 
 #include "postgres.hpp"
 #include "result.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// What rows whose key holds a NULL do to the verdict. They are never
@@ -53,14 +54,17 @@ struct duplicates_spec {
 /// Fails when a key value of `spec.key` is held by more than one row of
 /// `spec.table` (within the scope, if any); evidence lists the duplicated
 /// keys, largest first. Totals: duplicated_keys, excess_rows, null_key_rows.
-[[nodiscard]] inline check_result check_duplicates(const duplicates_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_duplicates(const duplicates_spec& spec);
 
 /// The one statement check_duplicates runs for `spec`, its window written in
 /// as a literal: to EXPLAIN it, or to run the same query by hand in psql.
-[[nodiscard]] inline std::string duplicates_statement(const duplicates_spec& spec,
+[[nodiscard]] ROLLCHECK_INLINE std::string duplicates_statement(const duplicates_spec& spec,
                                                       const pqxx::transaction_base& tx);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/db/duplicates_impl.hpp"
+#endif

@@ -19,6 +19,7 @@
 
 #include "command.hpp"
 #include "result.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// Paths that must be gone.
@@ -51,15 +52,18 @@ struct restored_spec {
 
 /// Checks that every path and glob of `spec` matches nothing ("files.absent");
 /// evidence lists what is still there.
-[[nodiscard]] inline check_result check_absent(const absent_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_absent(const absent_spec& spec);
 
 /// Checks that every file `spec` names is identical to its reference
 /// ("files.restored"): the blob at `spec.revision`, or its copy in
 /// `spec.archive`, by content hash. Evidence names each differing, missing
 /// or unreadable file and, for text, the first differing line.
-[[nodiscard]] inline check_result check_restored(const restored_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_restored(const restored_spec& spec);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/files/files_impl.hpp"
+#endif

@@ -24,6 +24,7 @@
 
 #include "postgres.hpp"
 #include "result.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// Rows written recently: `column` later than the server's now() minus `within`.
@@ -55,19 +56,22 @@ struct freshness_spec {
 /// Passes when `spec.table` has between min and max rows whose `column` is
 /// within `within` of the server's now(). Evidence names the newest value;
 /// totals: count, newest, future_rows, clock_skew_s.
-[[nodiscard]] inline check_result check_recent_writes(const recent_writes_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_recent_writes(const recent_writes_spec& spec);
 
 /// Passes when the newest `column` value of `spec.table` is younger than
 /// warn_after (warn: older; fail: older than error_after). No rows is an
 /// error unless allow_empty. Totals: newest, age_s, clock_skew_s.
-[[nodiscard]] inline check_result check_freshness(const freshness_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_freshness(const freshness_spec& spec);
 
 /// The statement check_recent_writes runs for `spec`, its window written in
 /// as a literal: to EXPLAIN it, or to run the same query by hand in psql.
-[[nodiscard]] inline std::string recent_writes_statement(const recent_writes_spec& spec,
+[[nodiscard]] ROLLCHECK_INLINE std::string recent_writes_statement(const recent_writes_spec& spec,
                                                          const pqxx::transaction_base& tx);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/db/freshness_impl.hpp"
+#endif

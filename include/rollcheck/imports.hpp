@@ -19,6 +19,7 @@
 
 #include "command.hpp"
 #include "result.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// Which modules to import, with which interpreter, where.
@@ -47,9 +48,12 @@ struct import_spec {
 /// imports (evidence names the file it came from). A module that hangs at
 /// import or kills the interpreter is an error naming it; the modules after
 /// it are checked in a fresh interpreter.
-[[nodiscard]] inline check_result check_imports(const import_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_imports(const import_spec& spec);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/python/imports_impl.hpp"
+#endif

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "result.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// A pattern that must match at least `min_count` lines (a heartbeat).
@@ -74,15 +75,18 @@ struct log_follow_spec {
 /// Scans logs once: error lines (minus exclusions) against `max_errors`,
 /// required patterns against their minimum, only since `since` if given.
 /// Check name "logs.scan". Evidence: `FILE:LINE:TEXT` per error line.
-[[nodiscard]] inline check_result check_log_scan(const log_scan_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_log_scan(const log_scan_spec& spec);
 
 /// Follows logs for `window` from their current end: fails when an error
 /// line appears or a required pattern (the heartbeat) falls short in the
 /// window. Survives rotation by rename-and-create and by copytruncate.
 /// Check name "logs.follow".
-[[nodiscard]] inline check_result check_log_follow(const log_follow_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_log_follow(const log_follow_spec& spec);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/logs/log_scan_impl.hpp"
+#endif

@@ -36,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include "result.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// A TCP port that must be open (something accepts) or closed.
@@ -67,15 +68,18 @@ struct http_spec {
 /// Connects to `spec.host`:`spec.port` ("net.port"): pass when the port is
 /// open as expected, or closed as expected (refused, or no answer by the
 /// deadline). A host that does not resolve is an error.
-[[nodiscard]] inline check_result check_port(const port_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_port(const port_spec& spec);
 
 /// GETs `spec.url` ("net.http"): pass when it answers the expected status
 /// (and the body matches), or, with expect_no_answer, when nothing answers.
 /// Garbage instead of HTTP, a silent peer and an endless body each end
 /// with a clear result by the deadline.
-[[nodiscard]] inline check_result check_http(const http_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_http(const http_spec& spec);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/net/net_impl.hpp"
+#endif

@@ -40,6 +40,7 @@
 #include <pqxx/pqxx>
 
 #include "result.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// How to reach the server. Everything libpq reads works as it does for
@@ -101,7 +102,7 @@ struct server_target {
 
 /// `dsn` fit to show: the value of `password=` and the password of a URI's
 /// `user:password@` and `?password=` become `***`.
-[[nodiscard]] inline std::string mask_dsn(std::string_view dsn);
+[[nodiscard]] ROLLCHECK_INLINE std::string mask_dsn(std::string_view dsn);
 
 /// An open connection whose every query runs in a READ ONLY transaction
 /// with the spec's statement timeout, and whose every transaction is cut
@@ -150,5 +151,11 @@ template <typename Body>
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp), but
+// for the templates, which every unit that calls them compiles.
+#ifdef ROLLCHECK_SEPARATE_COMPILATION
+#include "detail/db/session.hpp"
+#else
 #include "detail/db/postgres_impl.hpp"
+#endif

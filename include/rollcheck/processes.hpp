@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "result.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// What check_processes expects of the matching processes.
@@ -53,9 +54,12 @@ struct matched_process {
 /// expectation holds or `spec.wait` has passed ("proc.running", or
 /// "proc.absent" when none is expected). Evidence lists the matching
 /// processes: pid, user, start time and command line.
-[[nodiscard]] inline check_result check_processes(const process_spec& spec);
+[[nodiscard]] ROLLCHECK_INLINE check_result check_processes(const process_spec& spec);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/process/processes_impl.hpp"
+#endif

@@ -31,6 +31,7 @@
 
 #include "result.hpp"
 #include "time.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 
@@ -87,35 +88,38 @@ struct run_record {
 ///
 /// A failing case without a P0-P3 severity is "unrated": it outranks P1-P3
 /// (it might be P0) and asks for an assessment instead of an action.
-[[nodiscard]] inline std::string closing_line(const run_record& run);
+[[nodiscard]] ROLLCHECK_INLINE std::string closing_line(const run_record& run);
 
 /// The suite's exit status: 0 pass, warn or skip, 1 fail, 2 error.
-[[nodiscard]] inline int run_exit_status(const run_record& run);
+[[nodiscard]] ROLLCHECK_INLINE int run_exit_status(const run_record& run);
 
 /// Writes `run` as JUnit XML valid against the Ant schema (the one Jenkins
 /// and GitLab read): one testsuite per phase. Throws std::runtime_error
 /// naming the file when it cannot be written.
-inline void write_junit(const run_record& run, const std::filesystem::path& file);
+ROLLCHECK_INLINE void write_junit(const run_record& run, const std::filesystem::path& file);
 
 /// Writes `run` as JSON: the run's facts, counts, closing line and every
 /// case with its results in to_json's shape. Throws std::runtime_error
 /// naming the file when it cannot be written.
-inline void write_results_json(const run_record& run, const std::filesystem::path& file);
+ROLLCHECK_INLINE void write_results_json(const run_record& run, const std::filesystem::path& file);
 
 /// Writes the incident record the plan's "Document" step asks for, in
 /// Markdown: closing line, the "After rollback" checklist, the checks, the
 /// evidence of what failed, environment and times. Throws
 /// std::runtime_error naming the file when it cannot be written.
-inline void write_report_md(const run_record& run, const std::filesystem::path& file);
+ROLLCHECK_INLINE void write_report_md(const run_record& run, const std::filesystem::path& file);
 
 /// Creates `dir` and writes junit.xml, results.json and report.md into it,
 /// each atomically (whole or not at all). Returns what went wrong, or ""
 /// when all three were written; never throws for an I/O fault, and writes
 /// every file it can even when one fails.
-[[nodiscard]] inline std::string write_reports(const run_record& run,
+[[nodiscard]] ROLLCHECK_INLINE std::string write_reports(const run_record& run,
                                                const std::filesystem::path& dir);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/report/report_impl.hpp"
+#endif

@@ -36,6 +36,7 @@
 
 #include "postgres.hpp"
 #include "time.hpp"
+#include "detail/inline.hpp"
 
 namespace rollcheck {
 
@@ -117,14 +118,17 @@ inline constexpr std::size_t target_file_limit = std::size_t{1} << 20;
 /// invalid values, a password in the DSN, a project root that does not
 /// exist): each is an error. Files the target names other than the project
 /// root may not exist yet; the checks that read them say so.
-[[nodiscard]] inline target_reading load_target(const std::filesystem::path& path);
+[[nodiscard]] ROLLCHECK_INLINE target_reading load_target(const std::filesystem::path& path);
 
 /// Reads `text` as the target file `name`: `name` is used in messages and
 /// its directory resolves the target's relative paths.
-[[nodiscard]] inline target_reading parse_target(std::string_view text,
+[[nodiscard]] ROLLCHECK_INLINE target_reading parse_target(std::string_view text,
                                                  const std::filesystem::path& name);
 
 } // namespace rollcheck
 
-// The definitions, apart so that this file reads as the API.
+// The definitions, apart so that this file reads as the API; compiled once,
+// elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
+#ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/target/target_impl.hpp"
+#endif

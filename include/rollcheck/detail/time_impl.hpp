@@ -25,7 +25,7 @@ inline time_point now_or(time_point now) {
 
 } // namespace detail
 
-inline std::optional<std::chrono::milliseconds> parse_duration(std::string_view text,
+ROLLCHECK_INLINE std::optional<std::chrono::milliseconds> parse_duration(std::string_view text,
                                                                std::string& why) {
     std::chrono::milliseconds total{0};
     std::size_t i = 0;
@@ -57,7 +57,7 @@ inline std::optional<std::chrono::milliseconds> parse_duration(std::string_view 
     return total;
 }
 
-inline std::optional<time_point> parse_time(std::string_view text, std::string& why,
+ROLLCHECK_INLINE std::optional<time_point> parse_time(std::string_view text, std::string& why,
                                             time_point now) {
     now = detail::now_or(now);
     if (const auto ms = detail::timestamp_reader(now).whole_text(text))
@@ -68,7 +68,7 @@ inline std::optional<time_point> parse_time(std::string_view text, std::string& 
     return std::nullopt;
 }
 
-inline std::optional<time_point> parse_since(std::string_view text, std::string& why,
+ROLLCHECK_INLINE std::optional<time_point> parse_since(std::string_view text, std::string& why,
                                              time_point now) {
     now = detail::now_or(now);
     std::string ignored;
@@ -80,7 +80,7 @@ inline std::optional<time_point> parse_since(std::string_view text, std::string&
     return std::nullopt;
 }
 
-inline std::string format_utc(time_point t) {
+ROLLCHECK_INLINE std::string format_utc(time_point t) {
     return detail::format_log_time(
         std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }

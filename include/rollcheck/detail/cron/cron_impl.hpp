@@ -83,7 +83,7 @@ inline void read_user_crontab(const cron_source& src, const cron_input& in,
 
 } // namespace detail
 
-inline cron_reading read_crontabs(const cron_input& in) {
+ROLLCHECK_INLINE cron_reading read_crontabs(const cron_input& in) {
     cron_reading out;
     for (const auto& src : in.sources) {
         crontab_options options;
@@ -142,7 +142,7 @@ inline nlohmann::json cron_entry_json(const cron_entry& e) {
 
 } // namespace detail
 
-inline check_result check_cron_lint(const cron_lint_spec& spec) {
+ROLLCHECK_INLINE check_result check_cron_lint(const cron_lint_spec& spec) {
     return timed_check("cron.lint", [&] {
         const auto reading = read_crontabs(spec);
         if (auto e = detail::cron_reading_error("cron.lint", spec, reading, spec.show)) return *e;
@@ -200,7 +200,7 @@ inline std::string cron_near_miss(const std::vector<const cron_entry*>& all,
 
 } // namespace detail
 
-inline check_result check_cron_expect(const cron_expect_spec& spec) {
+ROLLCHECK_INLINE check_result check_cron_expect(const cron_expect_spec& spec) {
     return timed_check("cron.expect", [&] {
         const auto reading = read_crontabs(spec);
         if (auto e = detail::cron_reading_error("cron.expect", spec, reading, spec.show)) return *e;
@@ -343,7 +343,7 @@ inline constexpr const char* cron_snapshot_format = "rollcheck cron snapshot";
 
 } // namespace detail
 
-inline nlohmann::json cron_snapshot_json(const cron_input& in, const cron_reading& reading) {
+ROLLCHECK_INLINE nlohmann::json cron_snapshot_json(const cron_input& in, const cron_reading& reading) {
     auto sources = nlohmann::json::array();
     for (const auto& s : in.sources)
         sources.push_back(detail::cron_source_json(s));
@@ -366,7 +366,7 @@ inline nlohmann::json cron_snapshot_json(const cron_input& in, const cron_readin
             {"crontabs", std::move(tabs)}};
 }
 
-inline check_result check_cron_snapshot(const cron_snapshot_spec& spec) {
+ROLLCHECK_INLINE check_result check_cron_snapshot(const cron_snapshot_spec& spec) {
     return timed_check("cron.snapshot", [&] {
         const auto reading = read_crontabs(spec);
         if (auto e = detail::cron_reading_error("cron.snapshot", spec, reading, 10)) return *e;
@@ -536,7 +536,7 @@ inline void cron_diff_environment(const std::string& tab, const cron_side& befor
 
 } // namespace detail
 
-inline check_result check_cron_diff(const cron_diff_spec& spec) {
+ROLLCHECK_INLINE check_result check_cron_diff(const cron_diff_spec& spec) {
     return timed_check("cron.diff", [&]() -> check_result {
         std::string why;
         const auto text = detail::read_whole_file(spec.snapshot, why);

@@ -71,7 +71,7 @@ inline check_result judge_ran(const cron_ran_spec& spec, const nlohmann::json& p
 
 } // namespace detail
 
-inline check_result check_cron_ran(const cron_ran_spec& spec) {
+ROLLCHECK_INLINE check_result check_cron_ran(const cron_ran_spec& spec) {
     return timed_check("cron.ran", [&]() -> check_result {
         std::string why;
         const auto schedule = parse_cron_schedule(spec.schedule, why);

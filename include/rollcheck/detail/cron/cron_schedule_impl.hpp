@@ -269,7 +269,7 @@ inline std::optional<cron_schedule> read_cron_schedule(std::string_view line, st
 
 } // namespace detail
 
-inline std::optional<cron_schedule> parse_cron_schedule(std::string_view text, std::string& error) {
+ROLLCHECK_INLINE std::optional<cron_schedule> parse_cron_schedule(std::string_view text, std::string& error) {
     detail::cron_syntax_error e;
     std::size_t pos = 0;
     auto s = detail::read_cron_schedule(text, pos, e);
@@ -370,7 +370,7 @@ private:
 
 } // namespace detail
 
-inline std::vector<cron_time> cron_next(const cron_schedule& s, cron_time after, std::size_t count,
+ROLLCHECK_INLINE std::vector<cron_time> cron_next(const cron_schedule& s, cron_time after, std::size_t count,
                                         const cron_zone& zone) {
     using namespace detail;
     std::set<std::int64_t> found;
@@ -392,7 +392,7 @@ inline std::vector<cron_time> cron_next(const cron_schedule& s, cron_time after,
     return out;
 }
 
-inline std::optional<cron_time> cron_previous(const cron_schedule& s, cron_time before,
+ROLLCHECK_INLINE std::optional<cron_time> cron_previous(const cron_schedule& s, cron_time before,
                                               const cron_zone& zone) {
     using namespace detail;
     if (s.reboot) return std::nullopt;
@@ -410,7 +410,7 @@ inline std::optional<cron_time> cron_previous(const cron_schedule& s, cron_time 
     return time_of(*best);
 }
 
-inline std::string format_cron_time(cron_time t, const cron_zone& zone) {
+ROLLCHECK_INLINE std::string format_cron_time(cron_time t, const cron_zone& zone) {
     const auto utc = detail::seconds_of(t);
     const auto local = utc + zone.offset_at(utc);
     const auto day = detail::floor_day(local);
@@ -453,7 +453,7 @@ inline void drop_fraction(std::string& text) {
 
 } // namespace detail
 
-inline std::optional<cron_time> parse_cron_time(const std::string& written, const cron_zone& zone) {
+ROLLCHECK_INLINE std::optional<cron_time> parse_cron_time(const std::string& written, const cron_zone& zone) {
     std::string text = written;
     const auto offset = detail::take_utc_offset(text);
     detail::drop_fraction(text);

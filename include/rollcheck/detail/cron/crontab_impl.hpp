@@ -23,7 +23,7 @@ namespace detail {
 }
 } // namespace detail
 
-inline std::string cron_entry::normalized_command() const {
+ROLLCHECK_INLINE std::string cron_entry::normalized_command() const {
     return detail::normalize_blanks(command);
 }
 
@@ -263,7 +263,7 @@ private:
 
 } // namespace detail
 
-inline crontab parse_crontab(std::string_view text, std::string name,
+ROLLCHECK_INLINE crontab parse_crontab(std::string_view text, std::string name,
                              const crontab_options& options) {
     return detail::crontab_reader(std::move(name), options).read(text);
 }

@@ -190,7 +190,7 @@ inline void examine_contents(const backup_spec& spec, const std::vector<table_re
 
 } // namespace detail
 
-inline check_result check_backup(const backup_spec& spec) {
+ROLLCHECK_INLINE check_result check_backup(const backup_spec& spec) {
     return timed_check("db.backup", [&] {
         auto tables = spec.tables;
         for (auto& table : tables)

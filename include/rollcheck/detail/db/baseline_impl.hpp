@@ -151,7 +151,7 @@ record_table(pqxx::transaction_base& tx, table_baseline& t, unsigned buckets, at
 
 } // namespace detail
 
-inline check_result take_baseline(const baseline_spec& spec) {
+ROLLCHECK_INLINE check_result take_baseline(const baseline_spec& spec) {
     return db_check("db.baseline", spec.connection, detail::table_names(spec.tables),
                     [&](pg_session& session) {
                         return detail::record_baseline(session, spec, detail::plan_baseline(spec));
@@ -435,7 +435,7 @@ private:
 
 } // namespace detail
 
-inline check_result compare_baseline(const compare_spec& spec) {
+ROLLCHECK_INLINE check_result compare_baseline(const compare_spec& spec) {
     return timed_check("db.compare", [&]() -> check_result {
         baseline b;
         try {
@@ -490,7 +490,7 @@ inline void inspect_baseline(const baseline_file_spec& spec, const baseline& b,
 
 } // namespace detail
 
-inline check_result check_baseline_file(const baseline_file_spec& spec) {
+ROLLCHECK_INLINE check_result check_baseline_file(const baseline_file_spec& spec) {
     return timed_check("db.baseline-file", [&]() -> check_result {
         const char* name = "db.baseline-file";
         baseline b;

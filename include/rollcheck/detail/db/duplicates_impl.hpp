@@ -149,7 +149,7 @@ inline check_result duplicates_result(const duplicates_spec& spec, const pqxx::r
 
 } // namespace detail
 
-inline check_result check_duplicates(const duplicates_spec& spec) {
+ROLLCHECK_INLINE check_result check_duplicates(const duplicates_spec& spec) {
     if (auto problem = detail::invalid_duplicates_spec(spec))
         return check_result::error("db.duplicates", "invalid duplicates check: " + *problem);
     return db_check("db.duplicates", spec.connection, spec.table.display(), [&](pg_session& s) {
@@ -159,7 +159,7 @@ inline check_result check_duplicates(const duplicates_spec& spec) {
     });
 }
 
-inline std::string duplicates_statement(const duplicates_spec& spec,
+ROLLCHECK_INLINE std::string duplicates_statement(const duplicates_spec& spec,
                                         const pqxx::transaction_base& tx) {
     return detail::with_interval(detail::duplicates_sql(spec, tx), spec.within, tx);
 }

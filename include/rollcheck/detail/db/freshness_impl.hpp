@@ -180,7 +180,7 @@ inline check_result no_rows_result(const freshness_spec& spec, bool has_rows) {
 
 } // namespace detail
 
-inline check_result check_recent_writes(const recent_writes_spec& spec) {
+ROLLCHECK_INLINE check_result check_recent_writes(const recent_writes_spec& spec) {
     if (auto problem = detail::invalid_table_column(spec.table, spec.column))
         return check_result::error("db.recent", "invalid recent-writes check: " + *problem);
     if (spec.within.count() <= 0)
@@ -195,7 +195,7 @@ inline check_result check_recent_writes(const recent_writes_spec& spec) {
     });
 }
 
-inline check_result check_freshness(const freshness_spec& spec) {
+ROLLCHECK_INLINE check_result check_freshness(const freshness_spec& spec) {
     if (auto problem = detail::invalid_freshness_spec(spec))
         return check_result::error("db.freshness", "invalid freshness check: " + *problem);
     return db_check("db.freshness", spec.connection, spec.table.display(), [&](pg_session& s) {
@@ -212,7 +212,7 @@ inline check_result check_freshness(const freshness_spec& spec) {
     });
 }
 
-inline std::string recent_writes_statement(const recent_writes_spec& spec,
+ROLLCHECK_INLINE std::string recent_writes_statement(const recent_writes_spec& spec,
                                            const pqxx::transaction_base& tx) {
     return detail::with_interval(detail::recent_writes_sql(spec, tx), spec.within, tx);
 }

@@ -4,10 +4,11 @@
 
 #include "../../postgres.hpp"
 #include "../../wording.hpp"
+#include "session.hpp"
 
 namespace rollcheck {
 
-inline std::string mask_dsn(std::string_view dsn) {
+ROLLCHECK_INLINE std::string mask_dsn(std::string_view dsn) {
     static const std::regex keyword(R"((password\s*=\s*)('(\\.|[^'\\])*'?|[^\s&]*))",
                                     std::regex::icase);
     static const std::regex userinfo(R"(((?:postgres|postgresql)://[^:/@\s]*:)[^@\s]*@)",
@@ -16,141 +17,8 @@ inline std::string mask_dsn(std::string_view dsn) {
     return std::regex_replace(text, userinfo, "$1***@");
 }
 
-namespace detail {
 
-/// The keywords libpq parsed from `dsn` (key=value or URI) that have a value.
-inline std::vector<std::pair<std::string, std::string>> parse_conninfo(const std::string& dsn) {
-    char* error = nullptr;
-    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
-        PQconninfoParse(dsn.c_str(), &error), &PQconninfoFree);
-    if (!options) {
-        // libpq quotes the offending token, which may be part of a password.
-        std::string reason = error != nullptr ? error : "out of memory";
-        PQfreemem(error);
-        static const std::regex quoted(R"("[^"]*")");
-        reason = std::regex_replace(reason, quoted, "\"…\"");
-        while (!reason.empty() && reason.back() == '\n')
-            reason.pop_back();
-        throw std::invalid_argument(fmt::format(
-            "the connection string is not valid (key=value pairs or a postgresql:// URI): {}",
-            reason));
-    }
-    std::vector<std::pair<std::string, std::string>> found;
-    for (const PQconninfoOption* o = options.get(); o->keyword != nullptr; ++o)
-        if (o->val != nullptr) found.emplace_back(o->keyword, o->val);
-    return found;
-}
-
-inline std::optional<std::string>
-keyword_value(const std::vector<std::pair<std::string, std::string>>& options,
-              std::string_view keyword) {
-    for (const auto& [k, v] : options)
-        if (k == keyword) return v;
-    return std::nullopt;
-}
-
-inline std::string env_or_empty(const char* name) {
-    const char* value = std::getenv(name);
-    return value != nullptr ? value : "";
-}
-
-/// A conninfo value in single quotes, as libpq reads it.
-inline std::string quote_conninfo_value(std::string_view value) {
-    std::string out = "'";
-    for (const char c : value) {
-        if (c == '\'' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "'";
-}
-
-/// The value of an `$n::interval` parameter.
-inline std::string interval_parameter(std::chrono::milliseconds span) {
-    return fmt::format("{} milliseconds", span.count());
-}
-
-/// `sql` with its `$1` window replaced by the interval literal, for a person to run.
-inline std::string with_interval(std::string sql, std::optional<std::chrono::milliseconds> window,
-                                 const pqxx::transaction_base& tx) {
-    const auto mark = sql.find("$1");
-    if (window && mark != std::string::npos)
-        sql.replace(mark, 2, tx.quote(interval_parameter(*window)) + "::interval");
-    return sql;
-}
-
-/// libpq keywords rollcheck sets unless the DSN does (none has a PG* variable).
-inline constexpr std::pair<const char*, const char*> tcp_keepalive_defaults[] = {
-    {"keepalives", "1"},
-    {"keepalives_idle", "10"},
-    {"keepalives_interval", "5"},
-    {"keepalives_count", "3"},
-};
-
-/// The string handed to libpq: the DSN's own keywords, then rollcheck's
-/// defaults for what neither the DSN nor the environment sets.
-inline std::string build_conninfo(const connection_spec& spec) {
-    const auto options = parse_conninfo(spec.dsn);
-    std::string conninfo;
-    for (const auto& [k, v] : options)
-        conninfo += fmt::format("{}={} ", k, quote_conninfo_value(v));
-    if (!keyword_value(options, "connect_timeout") && env_or_empty("PGCONNECT_TIMEOUT").empty()) {
-        const auto seconds = (spec.connect_timeout.count() + 999) / 1000;
-        conninfo += fmt::format("connect_timeout={} ", seconds < 2 ? 2 : seconds);
-    }
-    // TCP keepalives find a server host that vanished (about 25 s of
-    // silence) where the OS default would wait two hours.
-    for (const auto& [keyword, value] : tcp_keepalive_defaults)
-        if (!keyword_value(options, keyword)) conninfo += fmt::format("{}={} ", keyword, value);
-    if (!keyword_value(options, "application_name") && env_or_empty("PGAPPNAME").empty())
-        conninfo += "application_name=" + quote_conninfo_value(spec.application_name);
-    return conninfo;
-}
-
-/// Where `spec` points before connecting: the DSN, then what libpq would
-/// use otherwise (the PG* environment, the OS user name).
-inline server_target resolve_target(const connection_spec& spec) {
-    const auto options = parse_conninfo(spec.dsn);
-    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> defaults(PQconndefaults(),
-                                                                          &PQconninfoFree);
-    const auto pick = [&](std::string_view keyword) -> std::string {
-        if (auto v = keyword_value(options, keyword)) return *v;
-        for (const PQconninfoOption* o = defaults.get(); o && o->keyword != nullptr; ++o)
-            if (o->keyword == keyword && o->val != nullptr) return o->val;
-        return "";
-    };
-    server_target t{pick("host"), pick("port"), pick("dbname"), pick("user"), pick("service")};
-    if (t.host.empty()) t.host = pick("hostaddr");
-    return t;
-}
-
-/// `text` with every password `spec` may carry (DSN, PGPASSWORD) replaced by `***`.
-inline std::string scrub(std::string text, const connection_spec& spec) {
-    std::vector<std::string> secrets{env_or_empty("PGPASSWORD")};
-    try {
-        const auto options = parse_conninfo(spec.dsn);
-        if (auto p = keyword_value(options, "password")) secrets.push_back(*p);
-    } catch (const std::invalid_argument&) {
-        // An unparsable DSN is only ever shown masked.
-    }
-    for (const auto& secret : secrets) {
-        if (secret.empty()) continue;
-        for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3))
-            text.replace(at, secret.size(), "***");
-    }
-    return mask_dsn(text);
-}
-
-/// The first line of a libpq or server message without its "ERROR:  " prefix.
-inline std::string first_line(std::string_view message) {
-    std::string text(message.substr(0, message.find('\n')));
-    for (const std::string_view prefix : {"ERROR:  ", "FATAL:  "})
-        if (text.rfind(prefix, 0) == 0) text.erase(0, prefix.size());
-    return text;
-}
-
-} // namespace detail
-
-inline table_ref table_ref::parse(std::string_view text) {
+ROLLCHECK_INLINE table_ref table_ref::parse(std::string_view text) {
     std::vector<std::string> parts(1);
     bool quoted = false;
     bool part_was_quoted = false;
@@ -190,7 +58,7 @@ inline table_ref table_ref::parse(std::string_view text) {
     return table_ref{parts[0], parts[1]};
 }
 
-inline std::string table_ref::display() const {
+ROLLCHECK_INLINE std::string table_ref::display() const {
     const auto show = [](const std::string& part) {
         if (part.find_first_of(". \"") == std::string::npos) return part;
         std::string out = "\"";
@@ -201,62 +69,8 @@ inline std::string table_ref::display() const {
     return schema.empty() ? show(name) : show(schema) + "." + show(name);
 }
 
-namespace detail {
 
-/// Cuts a connection's socket when a deadline passes before it is
-/// disarmed: whatever the connection waits for then fails at once. It
-/// holds a duplicate of the socket, so the number it shuts down is never
-/// one the connection has since closed and something else reused.
-class connection_watchdog {
-public:
-    connection_watchdog(int socket, std::chrono::milliseconds after) {
-        if (after.count() <= 0 || socket < 0) return;
-        socket_ = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
-        if (socket_ < 0) return;
-        const auto until =
-            std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(after, longest);
-        thread_ = std::thread([this, until] {
-            std::unique_lock<std::mutex> lock(mutex_);
-            if (!disarmed_.wait_until(lock, until, [this] { return done_; })) {
-                fired_ = true;
-                ::shutdown(socket_, SHUT_RDWR);
-            }
-        });
-    }
-    ~connection_watchdog() {
-        (void)disarm();
-        if (socket_ >= 0) ::close(socket_);
-    }
-    connection_watchdog(const connection_watchdog&) = delete;
-    connection_watchdog& operator=(const connection_watchdog&) = delete;
-
-    /// Stops watching; true when the deadline had already cut the connection.
-    bool disarm() {
-        if (thread_.joinable()) {
-            {
-                const std::lock_guard<std::mutex> lock(mutex_);
-                done_ = true;
-            }
-            disarmed_.notify_one();
-            thread_.join();
-        }
-        return fired_;
-    }
-
-private:
-    static constexpr std::chrono::hours longest{24 * 365 * 100}; // no steady_clock overflow
-
-    int socket_ = -1;
-    std::mutex mutex_;
-    std::condition_variable disarmed_;
-    bool done_ = false;
-    bool fired_ = false; ///< written by the thread, read after it is joined
-    std::thread thread_;
-};
-
-} // namespace detail
-
-inline pg_session::pg_session(const connection_spec& spec)
+ROLLCHECK_INLINE pg_session::pg_session(const connection_spec& spec)
     : spec_(spec), connection_(detail::build_conninfo(spec)) {
     // A broken connection stays broken: libpqxx would otherwise
     // reconnect behind the deadline's back.
@@ -268,118 +82,6 @@ inline pg_session::pg_session(const connection_spec& spec)
     target_.port = value_or_empty(connection_.port());
     target_.dbname = value_or_empty(connection_.dbname());
     target_.user = value_or_empty(connection_.username());
-}
-
-template <typename Body>
-auto pg_session::read(Body&& body) {
-    return run<pqxx::read_transaction>(std::forward<Body>(body));
-}
-
-template <typename Body>
-auto pg_session::read_snapshot(Body&& body) {
-    return run<pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(std::forward<Body>(body));
-}
-
-template <typename Transaction, typename Body>
-auto pg_session::run(Body&& body) {
-    detail::connection_watchdog watchdog(connection_.sock(), spec_.deadline);
-    try {
-        Transaction tx(connection_);
-        tx.exec_params("SELECT set_config('statement_timeout', $1, true)",
-                       std::to_string(spec_.statement_timeout.count()));
-        auto value = std::forward<Body>(body)(tx);
-        tx.commit();
-        return value;
-    } catch (...) {
-        deadline_passed_ = watchdog.disarm();
-        throw;
-    }
-}
-
-namespace detail {
-
-/// The SQLSTATE of `e`; libpqxx 6.4 leaves it empty on some of its
-/// subclasses, whose class then says it.
-inline std::string sqlstate_of(const pqxx::sql_error& e) {
-    if (!e.sqlstate().empty()) return e.sqlstate();
-    if (dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr) return "42P01";
-    if (dynamic_cast<const pqxx::undefined_column*>(&e) != nullptr) return "42703";
-    if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr) return "42501";
-    return "";
-}
-
-/// The message for a database fault while checking `object`: what
-/// happened, where (host, port, database) and on what, scrubbed of secrets.
-inline std::string describe_db_fault(const std::exception& e, const connection_spec& spec,
-                                     const server_target& where, bool connected,
-                                     const std::string& object) {
-    const std::string at = where.describe();
-    const std::string reason = first_line(e.what());
-    std::string text;
-    if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
-        const std::string state = sqlstate_of(*sql);
-        if (state == "57014")
-            text = fmt::format("statement timeout of {} reached while checking {} on {}",
-                               describe_span(spec.statement_timeout), object, at);
-        else if (state == "42P01" || state == "3F000")
-            text = fmt::format("table {} not found in {} ({})", object, at, reason);
-        else if (state == "42703")
-            text = fmt::format("column not found in table {} on {} ({})", object, at, reason);
-        else if (state == "42501")
-            text =
-                fmt::format("user {} may not read {} on {} ({})", where.user, object, at, reason);
-        else
-            text = fmt::format("query on {} failed on {}: {} (SQLSTATE {})", object, at, reason,
-                               state);
-    } else if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
-        text = fmt::format("the connection to {} broke while committing the read-only check of "
-                           "{}: {}",
-                           at, object, reason);
-    } else if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
-        if (connected)
-            text =
-                fmt::format("lost the connection to {} while checking {}: {}", at, object, reason);
-        else if (reason.find("password authentication failed") != std::string::npos)
-            text = fmt::format("cannot connect to {} as user {}: password authentication failed "
-                               "(the password is not shown)",
-                               at, where.user);
-        else
-            text = fmt::format("cannot connect to {} as user {}: {}", at, where.user, reason);
-    } else {
-        text = fmt::format("could not check {} on {}: {}", object, at, reason);
-    }
-    return scrub(std::move(text), spec);
-}
-
-} // namespace detail
-
-template <typename Body>
-check_result db_check(std::string check, const connection_spec& spec, const std::string& object,
-                      Body&& body) {
-    return timed_check(check, [&]() -> check_result {
-        std::optional<pg_session> session;
-        try {
-            session.emplace(spec);
-            check_result r = std::forward<Body>(body)(*session);
-            r.summary = detail::scrub(std::move(r.summary), spec);
-            return r;
-        } catch (const std::invalid_argument& e) {
-            return check_result::error(check, detail::scrub(e.what(), spec));
-        } catch (const std::exception& e) {
-            const bool connection_fault =
-                dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
-                dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr;
-            if (session && session->deadline_passed() && connection_fault)
-                return check_result::error(
-                    check, fmt::format("no answer from {} within the deadline of {} while "
-                                       "checking {}: the connection was cut",
-                                       session->target().describe(), describe_span(spec.deadline),
-                                       object));
-            const server_target where = session ? session->target() : detail::resolve_target(spec);
-            return check_result::error(
-                check, detail::describe_db_fault(e, spec, where, session.has_value(), object));
-        }
-    });
 }
 
 } // namespace rollcheck

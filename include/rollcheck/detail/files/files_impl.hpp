@@ -41,7 +41,7 @@ inline std::string describe_remaining(const std::filesystem::path& path) {
 
 } // namespace detail
 
-inline check_result check_absent(const absent_spec& spec) {
+ROLLCHECK_INLINE check_result check_absent(const absent_spec& spec) {
     return timed_check("files.absent", [&] {
         if (spec.paths.empty()) return check_result::error("files.absent", "no paths given");
         std::error_code ec;
@@ -355,7 +355,7 @@ inline comparison compare_with_archive(const restored_spec& spec, check_result& 
 
 } // namespace detail
 
-inline check_result check_restored(const restored_spec& spec) {
+ROLLCHECK_INLINE check_result check_restored(const restored_spec& spec) {
     return timed_check("files.restored", [&] {
         if (spec.paths.empty()) return check_result::error("files.restored", "no paths given");
         std::error_code ec;

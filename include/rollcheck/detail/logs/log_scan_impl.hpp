@@ -229,12 +229,12 @@ private:
 
 } // namespace detail
 
-inline check_result check_log_scan(const log_scan_spec& spec) {
+ROLLCHECK_INLINE check_result check_log_scan(const log_scan_spec& spec) {
     return timed_check("logs.scan",
                        [&] { return detail::scan_logs(spec, detail::timestamp_reader()); });
 }
 
-inline check_result check_log_follow(const log_follow_spec& spec) {
+ROLLCHECK_INLINE check_result check_log_follow(const log_follow_spec& spec) {
     return timed_check("logs.follow", [&]() -> check_result {
         const std::string check = "logs.follow";
         if (spec.rules.required.empty())

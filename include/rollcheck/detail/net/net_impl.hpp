@@ -270,7 +270,7 @@ inline check_result judge_answer(const http_spec& spec, const http_answer& answe
 
 } // namespace detail
 
-inline check_result check_port(const port_spec& spec) {
+ROLLCHECK_INLINE check_result check_port(const port_spec& spec) {
     return timed_check("net.port", [&] {
         const auto where = fmt::format("{}:{}", spec.host, spec.port);
         if (spec.port == 0) return check_result::error("net.port", "no port given (1 to 65535)");
@@ -295,7 +295,7 @@ inline check_result check_port(const port_spec& spec) {
     });
 }
 
-inline check_result check_http(const http_spec& spec) {
+ROLLCHECK_INLINE check_result check_http(const http_spec& spec) {
     return timed_check("net.http", [&] {
         std::string why;
         const auto url = detail::parse_http_url(spec.url, why);

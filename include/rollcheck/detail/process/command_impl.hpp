@@ -146,7 +146,7 @@ inline void pump_output(int fds[2], captured_output* sinks[2], std::size_t limit
 
 } // namespace detail
 
-inline std::string command_spec::display() const {
+ROLLCHECK_INLINE std::string command_spec::display() const {
     std::string shown;
     for (const auto& word : argv) {
         if (!shown.empty()) shown += ' ';
@@ -155,7 +155,7 @@ inline std::string command_spec::display() const {
     return shown;
 }
 
-inline command_outcome run_command(const command_spec& spec) {
+ROLLCHECK_INLINE command_outcome run_command(const command_spec& spec) {
     namespace bp = boost::process;
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
@@ -365,7 +365,7 @@ inline verdict check_output_patterns(const command_check_spec& spec, const comma
 
 } // namespace detail
 
-inline check_result check_command(const command_check_spec& spec) {
+ROLLCHECK_INLINE check_result check_command(const command_check_spec& spec) {
     return timed_check("command.run", [&] {
         for (const auto* patterns : {&spec.must_match, &spec.must_not_match})
             for (const auto& pattern : *patterns)

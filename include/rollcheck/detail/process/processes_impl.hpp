@@ -80,7 +80,7 @@ inline std::string describe_expectation(const process_spec& spec) {
 
 } // namespace detail
 
-inline check_result check_processes(const process_spec& spec) {
+ROLLCHECK_INLINE check_result check_processes(const process_spec& spec) {
     const std::string name =
         spec.expect == process_expectation::none ? "proc.absent" : "proc.running";
     return timed_check(name, [&] {

@@ -243,7 +243,7 @@ inline std::string import_spec_problem(const import_spec& spec) {
 
 } // namespace detail
 
-inline check_result check_imports(const import_spec& spec) {
+ROLLCHECK_INLINE check_result check_imports(const import_spec& spec) {
     return timed_check("py.imports", [&] {
         if (const auto problem = detail::import_spec_problem(spec); !problem.empty())
             return check_result::error("py.imports", problem);

@@ -18,12 +18,12 @@
 
 namespace rollcheck {
 
-inline verdict case_record::worst() const {
+ROLLCHECK_INLINE verdict case_record::worst() const {
     if (!failure.empty() || results.empty()) return verdict::error;
     return rollcheck::worst(results);
 }
 
-inline verdict run_record::worst() const {
+ROLLCHECK_INLINE verdict run_record::worst() const {
     if (cases.empty()) return verdict::error; // a run that checked nothing never passes
     verdict v = verdict::skip;
     for (const auto& c : cases)
@@ -31,7 +31,7 @@ inline verdict run_record::worst() const {
     return v;
 }
 
-inline std::string closing_line(const run_record& run) {
+ROLLCHECK_INLINE std::string closing_line(const run_record& run) {
     const verdict v = run.worst();
     if (run.cases.empty())
         return fmt::format("{}: 0 checks: no check ran; nothing was verified", detail::upper(v));
@@ -43,7 +43,7 @@ inline std::string closing_line(const run_record& run) {
                            : fmt::format("worst failing severity {}", detail::matrix_action(rank)));
 }
 
-inline int run_exit_status(const run_record& run) {
+ROLLCHECK_INLINE int run_exit_status(const run_record& run) {
     return exit_status(run.worst());
 }
 
@@ -57,19 +57,19 @@ inline void write_or_throw(const std::filesystem::path& file, const std::string&
 
 } // namespace detail
 
-inline void write_junit(const run_record& run, const std::filesystem::path& file) {
+ROLLCHECK_INLINE void write_junit(const run_record& run, const std::filesystem::path& file) {
     detail::write_or_throw(file, detail::junit_text(run));
 }
 
-inline void write_results_json(const run_record& run, const std::filesystem::path& file) {
+ROLLCHECK_INLINE void write_results_json(const run_record& run, const std::filesystem::path& file) {
     detail::write_or_throw(file, detail::results_json_text(run));
 }
 
-inline void write_report_md(const run_record& run, const std::filesystem::path& file) {
+ROLLCHECK_INLINE void write_report_md(const run_record& run, const std::filesystem::path& file) {
     detail::write_or_throw(file, detail::report_md_text(run));
 }
 
-inline std::string write_reports(const run_record& run, const std::filesystem::path& dir) {
+ROLLCHECK_INLINE std::string write_reports(const run_record& run, const std::filesystem::path& dir) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return fmt::format("cannot create {}: {}", dir.string(), ec.message());

@@ -576,11 +576,11 @@ private:
 
 } // namespace detail
 
-inline target_reading parse_target(std::string_view text, const std::filesystem::path& name) {
+ROLLCHECK_INLINE target_reading parse_target(std::string_view text, const std::filesystem::path& name) {
     return detail::target_reader(name).read(text);
 }
 
-inline target_reading load_target(const std::filesystem::path& path) {
+ROLLCHECK_INLINE target_reading load_target(const std::filesystem::path& path) {
     std::string why;
     const auto text = detail::read_target_file(path, why);
     if (!text) {
