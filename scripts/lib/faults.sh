@@ -5,7 +5,7 @@
 #
 # A fault is a function fault_NAME DIR (dashes in NAME become underscores)
 # and one fault_register line naming the test case that must catch it and
-# what that case's evidence must say (an extended regular expression). A
+# what that case's evidence must say (a Python regular expression). A
 # fault changes only what drill_restore puts back (the work tree, the
 # crontab, the backup, the table, the API and the unified pipeline) and keeps
 # anything else it needs under DIR/fault, so that one sandbox serves every
@@ -44,7 +44,7 @@ fault_sql() { sandbox_psql "$1" -c "$2"; }
 # again on top of the restored table.
 fault_register duplicates \
   "no duplicated submission_id in opportunities_unified (after phase 7)" \
-  'duplicated submission_id'
+  '^25 duplicated submission_id values'
 fault_duplicates() {
   fault_log "the last 25 rows of the backup inserted again after pg_restore"
   fault_sql "$1" "INSERT INTO opportunities_unified (submission_id, title, score, created_at)
@@ -56,7 +56,7 @@ fault_duplicates() {
 # runs during the rollback and its restart went nowhere).
 fault_register no-recent-writes \
   "rows written to opportunities_unified in the last hour" \
-  'no row|0 rows'
+  '^0 rows'
 fault_no_recent_writes() {
   fault_log "every row written since the rollback started deleted ($(<"$1/rollback.since"))"
   fault_sql "$1" "DELETE FROM opportunities_unified WHERE created_at >= '$(<"$1/rollback.since")'"
@@ -66,7 +66,7 @@ fault_no_recent_writes() {
 # copy of a duplicated key, the originals with them.
 fault_register data-lost \
   "no row of opportunities_unified lost against the baseline (after phase 7)" \
-  'lost|missing'
+  '^rows lost since the baseline'
 fault_data_lost() {
   fault_log "the rows the migration had duplicated deleted, originals included (id % 500 = 0)"
   fault_sql "$1" "DELETE FROM opportunities_unified WHERE id % 500 = 0 AND id <= 10000"
@@ -77,7 +77,7 @@ fault_data_lost() {
 # The backup was written where a cleanup removed it (a /tmp emptied by a reboot).
 fault_register backup-missing \
   "backup verified: holds opportunities_unified's data, taken before the rollback" \
-  'backup_[0-9]+\.dump'
+  'backup_[0-9]+\.dump: does not exist'
 fault_backup_missing() {
   fault_log "the backup removed: $(cd "$1" && ls backup_*.dump)"
   rm -f -- "$1"/backup_*.dump
@@ -88,7 +88,7 @@ fault_backup_missing() {
 # hold the fault the rollback undoes.
 fault_register backup-stale \
   "backup verified: holds opportunities_unified's data, taken before the rollback" \
-  'before|after'
+  '^after_rollback$'
 fault_backup_stale() {
   local backup
   backup=$(cd "$1" && ls backup_*.dump | head -n 1)
@@ -111,7 +111,7 @@ fault_cron_missing() {
 # tail lands on a line of its own, which cron rejects.
 fault_register cron-invalid \
   "crontab valid as cron reads it" \
-  'crontab:[0-9]+'
+  'expected 5 time fields'
 fault_cron_invalid() {
   fault_log "the monolith's cron entry wrapped onto two lines"
   sed -i 's| \(scripts/core/batch_opportunity_scoring.py\)|\n\1|' "$1/crontab"
@@ -120,7 +120,7 @@ fault_cron_invalid() {
 # The entry restored with the schedule of another job.
 fault_register cron-wrong-schedule \
   "monolith cron entry restored as 0 2 * * *, unified pipeline not scheduled" \
-  '0 3 \* \* \*'
+  '^0 2 \* \* \*$'
 fault_cron_wrong_schedule() {
   fault_log "the monolith's entry scheduled 0 3 * * * instead of 0 2 * * *"
   sed -i 's|^0 2 \* \* \* |0 3 * * * |' "$1/crontab"
@@ -174,7 +174,7 @@ fault_leftover_module() {
 # restored monolith: --limit's default 50 became 60.
 fault_register monolith-diverged \
   "both monoliths identical to HEAD" \
-  'batch_opportunity_scoring\.py'
+  'default=60'
 fault_monolith_diverged() {
   fault_log "scripts/core/batch_opportunity_scoring.py: default=50 became default=60 (one byte)"
   sed -i 's/default=50)/default=60)/' "$1/reddit_harbor/scripts/core/batch_opportunity_scoring.py"
@@ -277,7 +277,8 @@ for path in sorted(glob.glob(f"{reports}/*/results.json")):
 if found is None:
     print("absent\tno\tno such test case in the reports")
 elif found["verdict"] not in verdicts.split(","):
-    print(f"{found['verdict']}\tno\texpected {verdicts.replace(',', ' or ')}")
+    said = "; ".join(r.get("summary", "") for r in found["results"]) or found.get("failure") or ""
+    print(f"{found['verdict']}\tno\texpected {verdicts.replace(',', ' or ')}: {said}")
 elif not any(re.search(evidence, s) for s in strings([found["results"], found.get("failure")])):
     print(f"{found['verdict']}\tno\tits evidence does not match /{evidence}/")
 else:
@@ -316,13 +317,19 @@ drill_one() {
   fi
 }
 
+# Tenths of a second as seconds: 1147 -> 114.7.
+drill_seconds() { echo "$(($1 / 10)).$(($1 % 10))"; }
+
 # drill_all DIR BUILD: a clean run (no case may fail or err), every fault in
 # turn, each undone before the next, and a clean run again (the undoing left
 # nothing behind). Prints a table and where the time went. DRILL_STATUS: 1
 # when a clean run raised an alarm or a fault went uncaught.
 drill_all() {
-  local dir=$1 build=$2 name out verdict caught why start elapsed rc=0 total_start alarms
+  local dir=$1 build=$2 name out verdict caught why start elapsed rc=0 total_start alarms row check
+  local restoring=0 suites=0 mark
   local -a rows=()
+  # Fields of a row: a separator that is not blank, so that an empty field stays one.
+  local us=$'\x1f'
   total_start=$(date +%s%N)
   drill_snapshot "$dir"
   for name in clean "${FAULT_NAMES[@]}" clean-again; do
@@ -330,6 +337,8 @@ drill_all() {
     mkdir -p "$out"
     start=$(date +%s%N)
     drill_restore "$dir" >"$out/restore.log" 2>&1
+    mark=$(date +%s%N)
+    restoring=$((restoring + mark - start))
     if [[ $name == clean || $name == clean-again ]]; then
       suites_run "$dir" "$build" "$out/reports" >"$out/suites.txt" 2>&1 || true
       alarms=$(drill_false_alarms "$out/reports")
@@ -339,28 +348,31 @@ drill_all() {
         verdict=FAIL caught=- why="false alarm: ${alarms//$'\n'/; }"
         rc=1
       fi
-      rows+=("$name"$'\t'"(every check)"$'\t'"$verdict"$'\t'"$caught"$'\t'"$why")
+      rows+=("$name$us(every check)$us$verdict$us$caught$us$why")
     else
       "$(fault_function "$name")" "$dir" >"$out/inject.log" 2>&1
+      mark=$(date +%s%N)
       suites_run "$dir" "$build" "$out/reports" >"$out/suites.txt" 2>&1 || true
       IFS=$'\t' read -r verdict caught why < <(drill_verdict "$out/reports" "$name") || true
       [[ $caught == yes ]] || rc=1
-      rows+=("$name"$'\t'"${FAULT_CASE[$name]}"$'\t'"${verdict^^}"$'\t'"$caught"$'\t'"$why")
+      rows+=("$name$us${FAULT_CASE[$name]}$us${verdict^^}$us$caught$us$why")
     fi
+    suites=$((suites + $(date +%s%N) - mark))
     elapsed=$(( ($(date +%s%N) - start) / 100000000 ))
-    rows[-1]+=$'\t'"$((elapsed / 10)).$((elapsed % 10))s"
-    printf '    %-24s %s\n' "$name" "$(cut -f3,4 <<<"${rows[-1]}" | tr '\t' ' ')"
+    rows[-1]+="$us$((elapsed / 10)).$((elapsed % 10))s"
+    printf '    %-24s %-6s %-4s %5d.%ds\n' "$name" "${verdict^^}" "$caught" $((elapsed / 10)) $((elapsed % 10))
   done
   echo
-  printf '%s\n' "${rows[@]}" | python3 -c '
-import sys
-rows = [line.rstrip("\n").split("\t") for line in sys.stdin]
-print(f"{\"FAULT\":<24} {\"CAUGHT\":<6} {\"VERDICT\":<7} {\"TIME\":>6}  CHECK")
-for name, case, verdict, caught, why, time in rows:
-    print(f"{name:<24} {caught:<6} {verdict:<7} {time:>6}  {case}" + (f" ({why})" if why and caught != "yes" else ""))
-'
+  printf '%-24s %-6s %-7s %6s  %s\n' FAULT CAUGHT VERDICT TIME CHECK
+  for row in "${rows[@]}"; do
+    IFS=$us read -r name check verdict caught why elapsed <<<"$row"
+    printf '%-24s %-6s %-7s %6s  %s\n' "$name" "$caught" "$verdict" "$elapsed" "$check"
+    if [[ -n $why ]]; then printf '%-24s %s\n' '' "  $why"; fi
+  done
   elapsed=$(( ($(date +%s%N) - total_start) / 100000000 ))
   echo
-  echo "drills: $((elapsed / 10)).$((elapsed % 10))s in all; reports: $dir/drills/<fault>/reports/<suite>/"
+  echo "drills: $(drill_seconds "$elapsed")s in all: the suites (and reading their reports) $(drill_seconds $((suites / 100000000)))s," \
+    "undoing the faults $(drill_seconds $((restoring / 100000000)))s, injecting them the rest"
+  echo "reports: $dir/drills/<fault>/reports/<suite>/"
   DRILL_STATUS=$rc
 }
