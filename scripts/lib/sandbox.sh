@@ -10,6 +10,9 @@
 #   sandbox_roll_back DIR      the plan's rollback commands, phase by phase
 #   sandbox_roll_back_botched DIR   a careless rollback, for drills
 #   sandbox_write_target DIR   DIR/target.toml (and DIR/env.sh) for the phase suites
+#   sandbox_start_api DIR [APP], sandbox_start_unified DIR, sandbox_write_api APP
+#                              the migration's processes and the API's files, which
+#                              the fault drills (scripts/lib/faults.sh) bring back
 #   sandbox_destroy DIR ROOT   stop what the sandbox started and its PostgreSQL, remove DIR
 #   sandbox_clean DIR ROOT     the same for a kept sandbox; refused unless DIR is one
 #
