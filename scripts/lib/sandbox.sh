@@ -10,6 +10,9 @@
 #   sandbox_roll_back DIR      the plan's rollback commands, phase by phase
 #   sandbox_roll_back_botched DIR   a careless rollback, for drills
 #   sandbox_write_target DIR   DIR/target.toml (and DIR/env.sh) for the phase suites
+#   sandbox_start_api DIR [APP], sandbox_start_unified DIR, sandbox_write_api APP
+#                              the migration's processes and the API's files, which
+#                              the fault drills (scripts/lib/faults.sh) bring back
 #   sandbox_destroy DIR ROOT   stop what the sandbox started and its PostgreSQL, remove DIR
 #   sandbox_clean DIR ROOT     the same for a kept sandbox; refused unless DIR is one
 #
@@ -106,11 +109,13 @@ sandbox_stop() {
   sandbox_log "  stopped $name (pid $pid, SIG$signal)"
 }
 
-# The migration's API (the plan's Phases 9-10), on the port chosen at creation.
+# The migration's API (the plan's Phases 9-10), on the port chosen at creation,
+# served from APP/api/server.py (APP: the work tree unless given; it must lie
+# inside DIR, where sandbox_stop knows the sandbox's processes).
 sandbox_start_api() {
-  local dir=$1 port pid deadline
+  local dir=$1 app=${2:-$1/reddit_harbor} port pid deadline
   port=$(<"$dir/api.port")
-  (cd "$dir/reddit_harbor" && exec "$SANDBOX_PYTHON" api/server.py --port "$port") \
+  (cd "$app" && exec "$SANDBOX_PYTHON" api/server.py --port "$port") \
     </dev/null >>"$dir/api.log" 2>&1 &
   pid=$!
   disown "$pid"  # stopped by its recorded pid; no job notice when it is
@@ -347,26 +352,10 @@ EOF
 
 # --- the migration ----------------------------------------------------------------
 
-# The migration, phases 1-11, as deployed: new modules, the monoliths edited
-# in place and archived, the API serving, the unified pipeline scheduled and
-# running, and the duplicates that the new storage layer wrote (the plan's
-# Phase 7 issue).
-sandbox_deploy_migration() {
-  local dir=$1 repo=$1/reddit_harbor
-  local module
-  for module in pipeline fetchers enrichment agents quality_filters deduplication storage; do
-    sandbox_write "$repo/core/$module/__init__.py" <<<"\"\"\"core.$module (migration).\"\"\""
-  done
-  sandbox_write "$repo/core/pipeline/orchestrator.py" <<<"print('unified orchestrator')"
-  sandbox_write "$repo/core/fetchers/database_fetcher.py" <<<"FETCH = 'database'"
-  sandbox_write "$repo/core/enrichment/service.py" <<'PY'
-"""AI enrichment service (migration): the agents' verdicts, behind one call."""
-
-
-def analyse(title):
-    return 50
-PY
-  sandbox_write "$repo/tests/test_pipeline_new.py" <<<"def test_new(): assert True"
+# The migration's API and its SDK, as deployed into APP (the work tree, or
+# what a container still serving after the rollback holds).
+sandbox_write_api() {
+  local repo=$1
   sandbox_write "$repo/api/server.py" <<'PY'
 """The pipeline's HTTP API (migration): GET /health answers 200 "ok"."""
 import argparse
@@ -405,6 +394,38 @@ def health(base_url):
     with urllib.request.urlopen(f"{base_url}/health", timeout=5) as answer:
         return answer.read().decode()
 PY
+}
+
+# The unified pipeline, running: a process the rollback must stop (it stands
+# for the real one: a process named after its script, in the work tree).
+sandbox_start_unified() {
+  local repo=$1/reddit_harbor
+  (cd "$repo" && exec -a run_unified_pipeline.py sleep 3600) </dev/null >/dev/null 2>&1 &
+  echo $! >"$1/unified.pid"
+  disown $!
+}
+
+# The migration, phases 1-11, as deployed: new modules, the monoliths edited
+# in place and archived, the API serving, the unified pipeline scheduled and
+# running, and the duplicates that the new storage layer wrote (the plan's
+# Phase 7 issue).
+sandbox_deploy_migration() {
+  local dir=$1 repo=$1/reddit_harbor
+  local module
+  for module in pipeline fetchers enrichment agents quality_filters deduplication storage; do
+    sandbox_write "$repo/core/$module/__init__.py" <<<"\"\"\"core.$module (migration).\"\"\""
+  done
+  sandbox_write "$repo/core/pipeline/orchestrator.py" <<<"print('unified orchestrator')"
+  sandbox_write "$repo/core/fetchers/database_fetcher.py" <<<"FETCH = 'database'"
+  sandbox_write "$repo/core/enrichment/service.py" <<'PY'
+"""AI enrichment service (migration): the agents' verdicts, behind one call."""
+
+
+def analyse(title):
+    return 50
+PY
+  sandbox_write "$repo/tests/test_pipeline_new.py" <<<"def test_new(): assert True"
+  sandbox_write_api "$repo"
   mkdir -p "$repo/scripts/archive/monoliths_$SANDBOX_ARCHIVE_DATE"
   cp "$repo/scripts/core/batch_opportunity_scoring.py" "$repo/scripts/dlt/dlt_trust_pipeline.py" \
     "$repo/scripts/archive/monoliths_$SANDBOX_ARCHIVE_DATE/"
@@ -421,10 +442,7 @@ EOF
   sandbox_psql "$dir" -c "INSERT INTO opportunities_unified (submission_id, title, score)
     SELECT submission_id, title, score FROM opportunities_unified WHERE id % 500 = 0"
   mkdir -p "$repo/logs"
-  # The unified pipeline, running: a process the rollback must stop.
-  (cd "$repo" && exec -a run_unified_pipeline.py sleep 3600) </dev/null >/dev/null 2>&1 &
-  echo $! >"$dir/unified.pid"
-  disown $!
+  sandbox_start_unified "$dir"
   sandbox_start_api "$dir"
 }
 

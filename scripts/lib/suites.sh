@@ -2,31 +2,33 @@
 # other, and prints one table: suite, time, and its closing line (verdict,
 # counts, the decision matrix's action). Sourced by scripts/rehearse.
 
-# suites_run SANDBOX BUILD_DIR: returns the worst exit status of the suites.
+# suites_run SANDBOX BUILD_DIR [REPORTS]: returns the worst exit status of
+# the suites. Their reports go to REPORTS/SUITE (SANDBOX/reports unless given:
+# the drills keep one set per fault).
 suites_run() {
-  local dir=$1 build=$2 worst=0 phase suite rc start elapsed closing
+  local dir=$1 build=$2 reports=${3:-$1/reports} worst=0 phase suite rc start elapsed closing
   # The suites reach the sandbox's database as its own scripts do.
   set -a; . "$dir/env.sh"; set +a
-  mkdir -p "$dir/reports"
+  mkdir -p "$reports"
   echo
   printf '%-17s %7s  %s\n' SUITE TIME VERDICT
   for phase in 1-3 4-5 6 7 8 9-10 11; do
     suite=verify-phase$phase
     start=$(date +%s%N)
     rc=0
-    "$build/verifiers/$suite" --target "$dir/target.toml" --report "$dir/reports/$suite" \
-      >"$dir/reports/$suite.log" 2>&1 || rc=$?
+    "$build/verifiers/$suite" --target "$dir/target.toml" --report "$reports/$suite" \
+      >"$reports/$suite.log" 2>&1 || rc=$?
     elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
-    closing=$(grep -E '^(PASS|WARN|SKIP|FAIL|ERROR): ' "$dir/reports/$suite.log" | tail -n 1)
+    closing=$(grep -E '^(PASS|WARN|SKIP|FAIL|ERROR): ' "$reports/$suite.log" | tail -n 1)
     printf '%-17s %5d.%01ds  %s\n' "$suite" $((elapsed / 1000)) $((elapsed % 1000 / 100)) \
-      "${closing:-no closing line (exit $rc): see $dir/reports/$suite.log}"
-    if [[ $rc -ne 0 && -f $dir/reports/$suite/report.md ]]; then
-      grep -E '^\| [^|]+ \| [^|]+ \| (FAIL|ERROR) \|' "$dir/reports/$suite/report.md" |
+      "${closing:-no closing line (exit $rc): see $reports/$suite.log}"
+    if [[ $rc -ne 0 && -f $reports/$suite/report.md ]]; then
+      grep -E '^\| [^|]+ \| [^|]+ \| (FAIL|ERROR) \|' "$reports/$suite/report.md" |
         awk -F' \\| ' '{ printf "    %s %s: %s\n", $3, $4, $5 }' | sed 's/ |$//'
     fi
     ((rc > worst)) && worst=$rc
   done
   echo
-  echo "reports: $dir/reports/<suite>/{junit.xml,results.json,report.md}"
+  echo "reports: $reports/<suite>/{junit.xml,results.json,report.md}"
   return "$worst"
 }

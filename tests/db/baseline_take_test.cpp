@@ -168,8 +168,8 @@ TEST_CASE("the password of the DSN appears in no output and in no file") {
     CHECK_THAT(json, Catch::Contains("host 127.0.0.1 port ") && !Catch::Contains(password));
 }
 
-TEST_CASE("a baseline file holding the table, taken before the rollback, passes the before check; "
-          "one taken after fails, naming both times") {
+TEST_CASE("a baseline file holding the table, taken before the rollback, passes the before check, "
+          "and one taken after fails, naming both times") {
     const auto table = make_keyed_table(20);
     temp_dir dir;
     REQUIRE_VERDICT(take_baseline(baseline_of(table, dir)), verdict::pass);
@@ -188,8 +188,8 @@ TEST_CASE("a baseline file holding the table, taken before the rollback, passes 
                Catch::Contains("not before") && Catch::Contains("(when the rollback started)"));
 }
 
-TEST_CASE("a baseline without the table, or whose key file is gone or cut, fails; without a key "
-          "file it warns; an unreadable one is an error") {
+TEST_CASE("a baseline without the table, or whose key file is gone or cut, fails, without a key "
+          "file it warns, and an unreadable one is an error") {
     const auto table = make_keyed_table(20);
     temp_dir dir;
     REQUIRE_VERDICT(take_baseline(baseline_of(table, dir)), verdict::pass);

@@ -111,7 +111,7 @@ TEST_CASE("a [[check]] of the target runs as a test case of its phase, with the 
         "kind = \"py.imports\"\npython = \"/usr/bin/python3\"\ncwd = \"{0}\"\ngone = "
         "[\"core.agents\"]\n\n"
         "[[check]]\nphase = \"1-3\"\nseverity = \"P3\"\nname = \"a misspelt option\"\n"
-        "kind = \"files.absent\"\ncolour = \"red\"\n\n"
+        "kind = \"files.absent\"\npaths = [\"core/agents\"]\ncolour = \"red\"\n\n"
         "[[check]]\nphase = \"1-3\"\nseverity = \"P2\"\nname = \"the fetchers stay gone\"\n"
         "kind = \"files.absent\"\nroot = \"{0}\"\npaths = [\"core/fetchers\", "
         "\"core/agents\"]\n\n"

@@ -1,0 +1,378 @@
+# The fault drills of `scripts/rehearse --fault`: slips an operator could make
+# during the rollback, each injected into a sandbox rolled back correctly, so
+# that the phase suites must go red on the check that guards it. Sourced by
+# scripts/rehearse after scripts/lib/sandbox.sh and scripts/lib/suites.sh.
+#
+# A fault is a function fault_NAME DIR (dashes in NAME become underscores)
+# and one fault_register line naming the test case that must catch it and
+# what that case's evidence must say (a Python regular expression). A
+# fault changes only what drill_restore puts back (the work tree, the
+# crontab, the backup, the table, the API and the unified pipeline) and keeps
+# anything else it needs under DIR/fault, so that one sandbox serves every
+# drill in turn.
+#
+#   drill_one DIR BUILD NAME     inject NAME, run the suites, say what caught it
+#   drill_all DIR BUILD          the clean run, every fault in turn, a table
+#
+# Both set DRILL_STATUS (0: every fault caught, no false alarm; 1: not) and
+# return 0: a caller testing their status would turn off errexit inside them.
+
+declare -g DRILL_STATUS=0
+declare -ga FAULT_NAMES=()
+declare -gA FAULT_CASE=() FAULT_EVIDENCE=() FAULT_VERDICTS=()
+
+# fault_register NAME CASE EVIDENCE [VERDICTS]: NAME is caught when CASE's
+# verdict is one of VERDICTS (comma-separated; "fail" unless given: a fault is
+# a real failure, an error only where the check cannot decide) and its
+# summaries or evidence match EVIDENCE.
+fault_register() {
+  FAULT_NAMES+=("$1")
+  FAULT_CASE[$1]=$2
+  FAULT_EVIDENCE[$1]=$3
+  FAULT_VERDICTS[$1]=${4:-fail}
+}
+
+fault_log() { sandbox_log "fault: $*"; }
+
+# Runs SQL as the cluster's superuser (the operator's account), not as the
+# verifiers' read-only role.
+fault_sql() { sandbox_psql "$1" -c "$2"; }
+
+# --- the database -------------------------------------------------------------------
+
+# The migration's writer, not stopped before the restore, wrote its last batch
+# again on top of the restored table.
+fault_register duplicates \
+  "no duplicated submission_id in opportunities_unified (after phase 7)" \
+  '^25 duplicated submission_id values'
+fault_duplicates() {
+  fault_log "the last 25 rows of the backup inserted again after pg_restore"
+  fault_sql "$1" "INSERT INTO opportunities_unified (submission_id, title, score, created_at)
+    SELECT submission_id, title, score, created_at FROM opportunities_unified
+    WHERE id > 10000 - 25 AND id <= 10000"
+}
+
+# The restarted job wrote nothing: no row since the rollback started (its
+# runs during the rollback and its restart went nowhere).
+fault_register no-recent-writes \
+  "rows written to opportunities_unified in the last hour" \
+  '^0 rows'
+fault_no_recent_writes() {
+  fault_log "every row written since the rollback started deleted ($(<"$1/rollback.since"))"
+  fault_sql "$1" "DELETE FROM opportunities_unified WHERE created_at >= '$(<"$1/rollback.since")'"
+}
+
+# The duplicates of Phase 7 "cleaned" by hand with a DELETE that removed every
+# copy of a duplicated key, the originals with them.
+fault_register data-lost \
+  "no row of opportunities_unified lost against the baseline (after phase 7)" \
+  '^rows lost since the baseline'
+fault_data_lost() {
+  fault_log "the rows the migration had duplicated deleted, originals included (id % 500 = 0)"
+  fault_sql "$1" "DELETE FROM opportunities_unified WHERE id % 500 = 0 AND id <= 10000"
+}
+
+# --- the backup ---------------------------------------------------------------------------
+
+# The backup was written where a cleanup removed it (a /tmp emptied by a reboot).
+fault_register backup-missing \
+  "backup verified: holds opportunities_unified's data, taken before the rollback" \
+  'backup_[0-9]+\.dump: does not exist'
+fault_backup_missing() {
+  fault_log "the backup removed: $(cd "$1" && ls backup_*.dump)"
+  rm -f -- "$1"/backup_*.dump
+}
+
+# The backup taken again once the rollback had started, over the one taken
+# before the deploy: it reads fine and holds the table, but it may already
+# hold the fault the rollback undoes.
+fault_register backup-stale \
+  "backup verified: holds opportunities_unified's data, taken before the rollback" \
+  '^after_rollback$'
+fault_backup_stale() {
+  local backup
+  backup=$(cd "$1" && ls backup_*.dump | head -n 1)
+  fault_log "pg_dump -Fc run again after the rollback started, over $backup"
+  (set -a; . "$1/pg/pg.env"; set +a; pg_dump -Fc -d reddit_harbor -f "$1/$backup")
+}
+
+# --- the crontab -------------------------------------------------------------------------------
+
+# The unified pipeline's crontab removed, the monolith's entry not put back.
+fault_register cron-missing \
+  "monolith cron entry restored as 0 2 * * *, unified pipeline not scheduled" \
+  'batch_opportunity_scoring'
+fault_cron_missing() {
+  fault_log "the monolith's cron entry removed"
+  sed -i '/batch_opportunity_scoring/d' "$1/crontab"
+}
+
+# The entry pasted back from a ticket, wrapped by the terminal: its command's
+# tail lands on a line of its own, which cron rejects.
+fault_register cron-invalid \
+  "crontab valid as cron reads it" \
+  'expected 5 time fields'
+fault_cron_invalid() {
+  fault_log "the monolith's cron entry wrapped onto two lines"
+  sed -i 's| \(scripts/core/batch_opportunity_scoring.py\)|\n\1|' "$1/crontab"
+}
+
+# The entry restored with the schedule of another job.
+fault_register cron-wrong-schedule \
+  "monolith cron entry restored as 0 2 * * *, unified pipeline not scheduled" \
+  '^0 2 \* \* \*$'
+fault_cron_wrong_schedule() {
+  fault_log "the monolith's entry scheduled 0 3 * * * instead of 0 2 * * *"
+  sed -i 's|^0 2 \* \* \* |0 3 * * * |' "$1/crontab"
+}
+
+# The monolith's entry put back, but the migration's entry kept beside it.
+fault_register unified-still-scheduled \
+  "monolith cron entry restored as 0 2 * * *, unified pipeline not scheduled" \
+  'run_unified_pipeline'
+fault_unified_still_scheduled() {
+  fault_log "the unified pipeline's cron entry left in the crontab"
+  echo "*/30 * * * * cd $1/reddit_harbor && $SANDBOX_PYTHON scripts/unified/run_unified_pipeline.py >> logs/unified.log 2>&1" \
+    >>"$1/crontab"
+}
+
+# --- the job's log ----------------------------------------------------------------------------------
+
+# The restarted job failed on an import the migration had introduced and
+# logged the exception (the traceback written by the job's own logging).
+fault_register log-errors \
+  "job log without error since the rollback (rotated files included), showing progress" \
+  'Traceback|ModuleNotFoundError'
+fault_log_errors() {
+  fault_log "a traceback (ModuleNotFoundError: core.enrichment) in logs/batch_opportunity_scoring.log"
+  (cd "$1/reddit_harbor" && "$SANDBOX_PYTHON" - <<'PY'
+import logging
+logging.basicConfig(filename="logs/batch_opportunity_scoring.log", level=logging.INFO,
+                    format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+try:
+    import core.enrichment.service  # noqa: F401
+except ImportError:
+    logging.getLogger("batch_opportunity_scoring").exception("scoring batch failed")
+PY
+  )
+}
+
+# --- the work tree -----------------------------------------------------------------------------------
+
+# One of the new modules left behind: the rm -rf line of Phases 1-3 was typed
+# without it.
+fault_register leftover-module \
+  "new modules removed: core/pipeline, core/fetchers, core/enrichment, core/agents, core/quality_filters, tests/test_*_new.py" \
+  'core/agents'
+fault_leftover_module() {
+  fault_log "core/agents/ left in the work tree"
+  sandbox_write "$1/reddit_harbor/core/agents/__init__.py" <<<'"""core.agents (migration)."""'
+  sandbox_write "$1/reddit_harbor/core/agents/scorer.py" <<<"SCORER = 'agents'"
+}
+
+# A hot fix made on the server during the migration, one byte, kept in a
+# restored monolith: --limit's default 50 became 60.
+fault_register monolith-diverged \
+  "both monoliths identical to HEAD" \
+  'default=60'
+fault_monolith_diverged() {
+  fault_log "scripts/core/batch_opportunity_scoring.py: default=50 became default=60 (one byte)"
+  sed -i 's/default=50)/default=60)/' "$1/reddit_harbor/scripts/core/batch_opportunity_scoring.py"
+}
+
+# The migration's edit of an old module (outside scripts/, which the plan's
+# git checkout restores) not reverted: the old system's tests fail.
+fault_register tests-failing \
+  "the old system's tests pass: pytest tests/ -v" \
+  'test_score_is_bounded'
+fault_tests_failing() {
+  fault_log "core/scoring.py: the score's bound of 100 raised to 1000 and left in place"
+  sed -i 's/min(100, /min(1000, /' "$1/reddit_harbor/core/scoring.py"
+}
+
+# --- processes --------------------------------------------------------------------------------------
+
+# killall matched nothing in time: the unified pipeline runs on.
+fault_register pipeline-still-running \
+  "unified pipeline not running (any interpreter, any path)" \
+  'run_unified_pipeline'
+fault_pipeline_still_running() {
+  fault_log "the unified pipeline started again (as a supervisor restarts it)"
+  sandbox_start_unified "$1"
+}
+
+# docker-compose down never run: the container keeps serving, from its own
+# copy of the API, although api/ is gone from the work tree.
+fault_register api-still-up \
+  "the API no longer answers" \
+  'still answers'
+fault_api_still_up() {
+  fault_log "the API serving again from a container's copy ($1/fault/container)"
+  sandbox_write_api "$1/fault/container"
+  sandbox_start_api "$1" "$1/fault/container"
+}
+
+# --- running them --------------------------------------------------------------------------------------
+
+# The fault's function, or nothing when NAME is not a fault.
+fault_function() {
+  local name=$1
+  [[ -n ${FAULT_CASE[$name]+set} ]] || return 1
+  echo "fault_${name//-/_}"
+}
+
+fault_list() { printf '  %s\n' "${FAULT_NAMES[@]}"; }
+
+# What drill_restore puts back, saved once the sandbox is rolled back: the
+# work tree (its git directory and the job's log included), the crontab, the
+# backup (its mtime with it) and the table's rows.
+drill_snapshot() {
+  local dir=$1 saved=$1/drills/rolled-back
+  mkdir -p "$saved"
+  cp -a "$dir/reddit_harbor" "$dir/crontab" "$dir"/backup_*.dump "$saved/"
+  sandbox_psql "$dir" -c "\\copy opportunities_unified TO '$saved/opportunities_unified.csv' WITH (FORMAT csv)"
+}
+
+# Undoes any fault: the sandbox as drill_snapshot saw it, neither the API nor
+# the unified pipeline running. Also removes what the suites wrote (the batch
+# job's runs add rows and log lines), so every drill starts from the same state.
+drill_restore() {
+  local dir=$1 saved=$1/drills/rolled-back
+  sandbox_stop_api "$dir"
+  sandbox_stop "$dir" unified
+  rm -rf -- "$dir/fault" "$dir/reddit_harbor" "$dir"/backup_*.dump
+  cp -a "$saved/reddit_harbor" "$saved/crontab" "$saved"/backup_*.dump "$dir/"
+  sandbox_psql "$dir" <<SQL
+BEGIN;
+TRUNCATE opportunities_unified;
+\\copy opportunities_unified FROM '$saved/opportunities_unified.csv' WITH (FORMAT csv)
+COMMIT;
+SQL
+}
+
+# drill_verdict REPORTS NAME: prints the verdict of the case that must catch
+# NAME, then whether it did (yes/no), then why not, tab-separated.
+drill_verdict() {
+  python3 - "$1" "${FAULT_CASE[$2]}" "${FAULT_EVIDENCE[$2]}" "${FAULT_VERDICTS[$2]}" <<'PY'
+import glob, json, re, sys
+
+reports, case_name, evidence, verdicts = sys.argv[1:5]
+
+def strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings(v)
+
+found = None
+for path in sorted(glob.glob(f"{reports}/*/results.json")):
+    with open(path) as f:
+        for case in json.load(f)["cases"]:
+            if case["name"] == case_name:
+                found = case
+if found is None:
+    print("absent\tno\tno such test case in the reports")
+elif found["verdict"] not in verdicts.split(","):
+    said = "; ".join(r.get("summary", "") for r in found["results"]) or found.get("failure") or ""
+    print(f"{found['verdict']}\tno\texpected {verdicts.replace(',', ' or ')}: {said}")
+elif not any(re.search(evidence, s) for s in strings([found["results"], found.get("failure")])):
+    print(f"{found['verdict']}\tno\tits evidence does not match /{evidence}/")
+else:
+    print(f"{found['verdict']}\tyes\t")
+PY
+}
+
+# drill_false_alarms REPORTS: the cases that failed or erred, one a line.
+drill_false_alarms() {
+  python3 - "$1" <<'PY'
+import glob, json, sys
+for path in sorted(glob.glob(f"{sys.argv[1]}/*/results.json")):
+    with open(path) as f:
+        for case in json.load(f)["cases"]:
+            if case["verdict"] in ("fail", "error"):
+                print(f"{case['verdict']}: {case['name']}")
+PY
+}
+
+# drill_one DIR BUILD NAME: NAME injected into the rolled-back sandbox, every
+# suite run (their table printed), and the verdict of the case that must catch
+# it. DRILL_STATUS: 0 when it caught the fault, 1 when not.
+drill_one() {
+  local dir=$1 build=$2 name=$3 verdict caught why
+  echo "==> fault $name"
+  "$(fault_function "$name")" "$dir"
+  suites_run "$dir" "$build" || true
+  IFS=$'\t' read -r verdict caught why < <(drill_verdict "$dir/reports" "$name") || true
+  echo
+  if [[ $caught == yes ]]; then
+    echo "fault $name caught by '${FAULT_CASE[$name]}' (${verdict^^})"
+    DRILL_STATUS=0
+  else
+    echo "fault $name NOT caught: '${FAULT_CASE[$name]}' is ${verdict^^}: $why" >&2
+    DRILL_STATUS=1
+  fi
+}
+
+# Tenths of a second as seconds: 1147 -> 114.7.
+drill_seconds() { echo "$(($1 / 10)).$(($1 % 10))"; }
+
+# drill_all DIR BUILD: a clean run (no case may fail or err), every fault in
+# turn, each undone before the next, and a clean run again (the undoing left
+# nothing behind). Prints a table and where the time went. DRILL_STATUS: 1
+# when a clean run raised an alarm or a fault went uncaught.
+drill_all() {
+  local dir=$1 build=$2 name out verdict caught why start elapsed rc=0 total_start alarms row check
+  local restoring=0 suites=0 mark
+  local -a rows=()
+  # Fields of a row: a separator that is not blank, so that an empty field stays one.
+  local us=$'\x1f'
+  total_start=$(date +%s%N)
+  drill_snapshot "$dir"
+  for name in clean "${FAULT_NAMES[@]}" clean-again; do
+    out=$dir/drills/$name
+    mkdir -p "$out"
+    start=$(date +%s%N)
+    drill_restore "$dir" >"$out/restore.log" 2>&1
+    mark=$(date +%s%N)
+    restoring=$((restoring + mark - start))
+    if [[ $name == clean || $name == clean-again ]]; then
+      suites_run "$dir" "$build" "$out/reports" >"$out/suites.txt" 2>&1 || true
+      alarms=$(drill_false_alarms "$out/reports")
+      if [[ -z $alarms ]]; then
+        verdict=PASS caught=- why=
+      else
+        verdict=FAIL caught=- why="false alarm: ${alarms//$'\n'/; }"
+        rc=1
+      fi
+      rows+=("$name$us(every check)$us$verdict$us$caught$us$why")
+    else
+      "$(fault_function "$name")" "$dir" >"$out/inject.log" 2>&1
+      mark=$(date +%s%N)
+      suites_run "$dir" "$build" "$out/reports" >"$out/suites.txt" 2>&1 || true
+      IFS=$'\t' read -r verdict caught why < <(drill_verdict "$out/reports" "$name") || true
+      [[ $caught == yes ]] || rc=1
+      rows+=("$name$us${FAULT_CASE[$name]}$us${verdict^^}$us$caught$us$why")
+    fi
+    suites=$((suites + $(date +%s%N) - mark))
+    elapsed=$(( ($(date +%s%N) - start) / 100000000 ))
+    rows[-1]+="$us$((elapsed / 10)).$((elapsed % 10))s"
+    printf '    %-24s %-6s %-4s %5d.%ds\n' "$name" "${verdict^^}" "$caught" $((elapsed / 10)) $((elapsed % 10))
+  done
+  echo
+  printf '%-24s %-6s %-7s %6s  %s\n' FAULT CAUGHT VERDICT TIME CHECK
+  for row in "${rows[@]}"; do
+    IFS=$us read -r name check verdict caught why elapsed <<<"$row"
+    printf '%-24s %-6s %-7s %6s  %s\n' "$name" "$caught" "$verdict" "$elapsed" "$check"
+    if [[ -n $why ]]; then printf '%-24s %s\n' '' "  $why"; fi
+  done
+  elapsed=$(( ($(date +%s%N) - total_start) / 100000000 ))
+  echo
+  echo "drills: $(drill_seconds "$elapsed")s in all: the suites (and reading their reports) $(drill_seconds $((suites / 100000000)))s," \
+    "undoing the faults $(drill_seconds $((restoring / 100000000)))s, injecting them the rest"
+  echo "reports: $dir/drills/<fault>/reports/<suite>/"
+  DRILL_STATUS=$rc
+}
