@@ -21,9 +21,9 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "detail/inline.hpp"
 #include "postgres.hpp"
 #include "result.hpp"
-#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// What a backup must be.

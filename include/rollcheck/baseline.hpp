@@ -44,10 +44,10 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "detail/inline.hpp"
 #include "postgres.hpp"
 #include "result.hpp"
 #include "time.hpp"
-#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// One table's part of a baseline.

@@ -48,9 +48,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "detail/inline.hpp"
 #include "result.hpp"
 #include "wording.hpp"
-#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// What to run and how.

@@ -37,8 +37,8 @@
 #include "command.hpp"
 #include "cron_schedule.hpp"
 #include "crontab.hpp"
-#include "result.hpp"
 #include "detail/inline.hpp"
+#include "result.hpp"
 
 namespace rollcheck {
 /// Where crontab text comes from.
@@ -158,7 +158,7 @@ struct cron_expect_spec : cron_input {
 /// The crontabs of `reading` as a snapshot document (entries cron runs and
 /// environment lines, normalised), recording `sources` so a diff can re-read them.
 [[nodiscard]] ROLLCHECK_INLINE nlohmann::json cron_snapshot_json(const cron_input& in,
-                                                       const cron_reading& reading);
+                                                                 const cron_reading& reading);
 
 /// `cron.snapshot`: saves the sources' crontabs to `output`.
 struct cron_snapshot_spec : cron_input {

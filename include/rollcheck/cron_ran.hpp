@@ -10,9 +10,9 @@
 #include <string>
 
 #include "cron_schedule.hpp"
+#include "detail/inline.hpp"
 #include "log_scan.hpp"
 #include "result.hpp"
-#include "detail/inline.hpp"
 
 namespace rollcheck {
 

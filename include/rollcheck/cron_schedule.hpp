@@ -30,8 +30,8 @@
 #include <set>
 #include <vector>
 
-#include "detail/tz.hpp"
 #include "detail/inline.hpp"
+#include "detail/tz.hpp"
 
 namespace rollcheck {
 /// When a crontab entry fires: the values each field admits, and the flags
@@ -108,8 +108,8 @@ private:
 
 /// Parses a schedule on its own (`"*/15 9-17 * * mon-fri"`, `"@daily"`);
 /// nothing, with `error` ("1:4: hour 24 out of range 0-23"), when invalid.
-[[nodiscard]] ROLLCHECK_INLINE std::optional<cron_schedule> parse_cron_schedule(std::string_view text,
-                                                                      std::string& error);
+[[nodiscard]] ROLLCHECK_INLINE std::optional<cron_schedule>
+parse_cron_schedule(std::string_view text, std::string& error);
 
 /// A point in time, to the second, as cron sees it (UTC underneath).
 using cron_time = std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>;
@@ -129,7 +129,8 @@ cron_next(const cron_schedule& s, cron_time after, std::size_t count, const cron
 cron_previous(const cron_schedule& s, cron_time before, const cron_zone& zone = {});
 
 /// `t` on the zone's clock as YYYY-MM-DDTHH:MM.
-[[nodiscard]] ROLLCHECK_INLINE std::string format_cron_time(cron_time t, const cron_zone& zone = {});
+[[nodiscard]] ROLLCHECK_INLINE std::string format_cron_time(cron_time t,
+                                                            const cron_zone& zone = {});
 
 /// Reads ISO 8601 as people write it: YYYY-MM-DDTHH:MM (or a space for the
 /// `T`), optionally :SS and a fraction, optionally a zone (`Z`, `+01:00`).
@@ -137,7 +138,7 @@ cron_previous(const cron_schedule& s, cron_time before, const cron_zone& zone = 
 /// means its first occurrence, a time it skips the moment of the jump.
 /// Nothing when `text` is not such a time.
 [[nodiscard]] ROLLCHECK_INLINE std::optional<cron_time> parse_cron_time(const std::string& text,
-                                                              const cron_zone& zone = {});
+                                                                        const cron_zone& zone = {});
 
 } // namespace rollcheck
 

@@ -99,7 +99,7 @@ struct crontab_options {
 /// Reads `text` as a crontab named `name` (for messages). Never throws for
 /// the content: every problem is a diagnostic.
 [[nodiscard]] ROLLCHECK_INLINE crontab parse_crontab(std::string_view text, std::string name,
-                                           const crontab_options& options = {});
+                                                     const crontab_options& options = {});
 
 } // namespace rollcheck
 

@@ -21,9 +21,9 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "detail/inline.hpp"
 #include "postgres.hpp"
 #include "result.hpp"
-#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// What rows whose key holds a NULL do to the verdict. They are never
@@ -59,7 +59,7 @@ struct duplicates_spec {
 /// The one statement check_duplicates runs for `spec`, its window written in
 /// as a literal: to EXPLAIN it, or to run the same query by hand in psql.
 [[nodiscard]] ROLLCHECK_INLINE std::string duplicates_statement(const duplicates_spec& spec,
-                                                      const pqxx::transaction_base& tx);
+                                                                const pqxx::transaction_base& tx);
 
 } // namespace rollcheck
 

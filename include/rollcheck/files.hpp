@@ -18,8 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
-#include "result.hpp"
 #include "detail/inline.hpp"
+#include "result.hpp"
 
 namespace rollcheck {
 /// Paths that must be gone.

@@ -22,9 +22,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "detail/inline.hpp"
 #include "postgres.hpp"
 #include "result.hpp"
-#include "detail/inline.hpp"
 
 namespace rollcheck {
 /// Rows written recently: `column` later than the server's now() minus `within`.
@@ -65,8 +65,8 @@ struct freshness_spec {
 
 /// The statement check_recent_writes runs for `spec`, its window written in
 /// as a literal: to EXPLAIN it, or to run the same query by hand in psql.
-[[nodiscard]] ROLLCHECK_INLINE std::string recent_writes_statement(const recent_writes_spec& spec,
-                                                         const pqxx::transaction_base& tx);
+[[nodiscard]] ROLLCHECK_INLINE std::string
+recent_writes_statement(const recent_writes_spec& spec, const pqxx::transaction_base& tx);
 
 } // namespace rollcheck
 

@@ -18,8 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
-#include "result.hpp"
 #include "detail/inline.hpp"
+#include "result.hpp"
 
 namespace rollcheck {
 /// Which modules to import, with which interpreter, where.

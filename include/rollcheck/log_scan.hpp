@@ -27,8 +27,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "result.hpp"
 #include "detail/inline.hpp"
+#include "result.hpp"
 
 namespace rollcheck {
 /// A pattern that must match at least `min_count` lines (a heartbeat).

@@ -35,8 +35,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "result.hpp"
 #include "detail/inline.hpp"
+#include "result.hpp"
 
 namespace rollcheck {
 /// A TCP port that must be open (something accepts) or closed.

@@ -39,8 +39,8 @@
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 
-#include "result.hpp"
 #include "detail/inline.hpp"
+#include "result.hpp"
 
 namespace rollcheck {
 /// How to reach the server. Everything libpq reads works as it does for

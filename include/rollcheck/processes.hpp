@@ -17,8 +17,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "result.hpp"
 #include "detail/inline.hpp"
+#include "result.hpp"
 
 namespace rollcheck {
 /// What check_processes expects of the matching processes.

@@ -29,9 +29,9 @@
 #include <string>
 #include <vector>
 
+#include "detail/inline.hpp"
 #include "result.hpp"
 #include "time.hpp"
-#include "detail/inline.hpp"
 
 namespace rollcheck {
 
@@ -114,7 +114,7 @@ ROLLCHECK_INLINE void write_report_md(const run_record& run, const std::filesyst
 /// when all three were written; never throws for an I/O fault, and writes
 /// every file it can even when one fails.
 [[nodiscard]] ROLLCHECK_INLINE std::string write_reports(const run_record& run,
-                                               const std::filesystem::path& dir);
+                                                         const std::filesystem::path& dir);
 
 } // namespace rollcheck
 

@@ -20,26 +20,27 @@
 #pragma once
 
 #ifndef ROLLCHECK_SEPARATE_COMPILATION
-#error "rollcheck/src.hpp is for separate compilation: define ROLLCHECK_SEPARATE_COMPILATION in every unit"
+#error                                                                                             \
+    "rollcheck/src.hpp is for separate compilation: define ROLLCHECK_SEPARATE_COMPILATION in every unit"
 #endif
 
 // In the order the public headers include one another: an implementation
 // may use the internals of one before it.
-#include "detail/time_impl.hpp"
+#include "detail/cron/cron_impl.hpp"
+#include "detail/cron/cron_ran_impl.hpp"
+#include "detail/cron/cron_schedule_impl.hpp"
+#include "detail/cron/crontab_impl.hpp"
+#include "detail/db/backup_impl.hpp"
+#include "detail/db/baseline_impl.hpp"
+#include "detail/db/duplicates_impl.hpp"
+#include "detail/db/freshness_impl.hpp"
+#include "detail/db/postgres_impl.hpp"
+#include "detail/files/files_impl.hpp"
+#include "detail/logs/log_scan_impl.hpp"
+#include "detail/net/net_impl.hpp"
 #include "detail/process/command_impl.hpp"
 #include "detail/process/processes_impl.hpp"
 #include "detail/python/imports_impl.hpp"
-#include "detail/files/files_impl.hpp"
-#include "detail/net/net_impl.hpp"
-#include "detail/cron/cron_schedule_impl.hpp"
-#include "detail/cron/crontab_impl.hpp"
-#include "detail/cron/cron_impl.hpp"
-#include "detail/logs/log_scan_impl.hpp"
-#include "detail/cron/cron_ran_impl.hpp"
-#include "detail/db/postgres_impl.hpp"
-#include "detail/db/duplicates_impl.hpp"
-#include "detail/db/freshness_impl.hpp"
-#include "detail/db/baseline_impl.hpp"
-#include "detail/db/backup_impl.hpp"
 #include "detail/report/report_impl.hpp"
 #include "detail/target/target_impl.hpp"
+#include "detail/time_impl.hpp"

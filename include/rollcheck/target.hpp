@@ -34,9 +34,9 @@
 
 #include <fmt/format.h>
 
+#include "detail/inline.hpp"
 #include "postgres.hpp"
 #include "time.hpp"
-#include "detail/inline.hpp"
 
 namespace rollcheck {
 
@@ -123,7 +123,7 @@ inline constexpr std::size_t target_file_limit = std::size_t{1} << 20;
 /// Reads `text` as the target file `name`: `name` is used in messages and
 /// its directory resolves the target's relative paths.
 [[nodiscard]] ROLLCHECK_INLINE target_reading parse_target(std::string_view text,
-                                                 const std::filesystem::path& name);
+                                                           const std::filesystem::path& name);
 
 } // namespace rollcheck
 

@@ -5,6 +5,7 @@
 
 #include <rollcheck/catch.hpp>
 #include <rollcheck/command.hpp>
+#include <rollcheck/detail/process/output.hpp>
 
 #include "code_support.hpp"
 

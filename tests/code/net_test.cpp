@@ -15,6 +15,7 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <rollcheck/catch.hpp>
+#include <rollcheck/detail/net/url.hpp>
 #include <rollcheck/net.hpp>
 
 using namespace rollcheck;

@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include <re2/re2.h>
 #include <rollcheck/catch.hpp>
 #include <rollcheck/command.hpp>
 #include <rollcheck/processes.hpp>

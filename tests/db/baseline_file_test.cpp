@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <rollcheck/baseline.hpp>
 #include <rollcheck/catch.hpp>
+#include <rollcheck/detail/db/baseline_file.hpp>
 
 #include "test_support.hpp"
 

@@ -8,6 +8,10 @@
 #include <catch2/catch.hpp>
 #include <rollcheck/catch.hpp>
 #include <rollcheck/command.hpp>
+#include <rollcheck/detail/logs/patterns.hpp>
+#include <rollcheck/detail/logs/scanner.hpp>
+#include <rollcheck/detail/logs/source.hpp>
+#include <rollcheck/detail/logs/time.hpp>
 
 #include "log_test_support.hpp"
 

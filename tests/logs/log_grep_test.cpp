@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <rollcheck/command.hpp>
+#include <rollcheck/detail/logs/scanner.hpp>
 
 #include "log_test_support.hpp"
 

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <rollcheck/catch.hpp>
+#include <rollcheck/detail/logs/time.hpp>
 
 #include "log_test_support.hpp"
 

@@ -4,6 +4,9 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <rollcheck/detail/report/json.hpp>
+#include <rollcheck/detail/report/junit.hpp>
+#include <rollcheck/detail/report/markdown.hpp>
 
 #include "report_support.hpp"
 #include "test_support.hpp"

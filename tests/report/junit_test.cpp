@@ -4,6 +4,8 @@
 #include <filesystem>
 
 #include <catch2/catch.hpp>
+#include <rollcheck/detail/report/junit.hpp>
+#include <rollcheck/detail/report/text.hpp>
 
 #include "report_support.hpp"
 #include "run_program.hpp"

@@ -26,7 +26,7 @@ inline time_point now_or(time_point now) {
 } // namespace detail
 
 ROLLCHECK_INLINE std::optional<std::chrono::milliseconds> parse_duration(std::string_view text,
-                                                               std::string& why) {
+                                                                         std::string& why) {
     std::chrono::milliseconds total{0};
     std::size_t i = 0;
     if (text.empty()) {
@@ -58,7 +58,7 @@ ROLLCHECK_INLINE std::optional<std::chrono::milliseconds> parse_duration(std::st
 }
 
 ROLLCHECK_INLINE std::optional<time_point> parse_time(std::string_view text, std::string& why,
-                                            time_point now) {
+                                                      time_point now) {
     now = detail::now_or(now);
     if (const auto ms = detail::timestamp_reader(now).whole_text(text))
         return time_point(std::chrono::milliseconds(*ms));
@@ -69,7 +69,7 @@ ROLLCHECK_INLINE std::optional<time_point> parse_time(std::string_view text, std
 }
 
 ROLLCHECK_INLINE std::optional<time_point> parse_since(std::string_view text, std::string& why,
-                                             time_point now) {
+                                                       time_point now) {
     now = detail::now_or(now);
     std::string ignored;
     if (auto t = parse_time(text, ignored, now)) return t;

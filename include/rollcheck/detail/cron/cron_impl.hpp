@@ -343,7 +343,8 @@ inline constexpr const char* cron_snapshot_format = "rollcheck cron snapshot";
 
 } // namespace detail
 
-ROLLCHECK_INLINE nlohmann::json cron_snapshot_json(const cron_input& in, const cron_reading& reading) {
+ROLLCHECK_INLINE nlohmann::json cron_snapshot_json(const cron_input& in,
+                                                   const cron_reading& reading) {
     auto sources = nlohmann::json::array();
     for (const auto& s : in.sources)
         sources.push_back(detail::cron_source_json(s));

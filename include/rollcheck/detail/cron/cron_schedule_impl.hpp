@@ -269,7 +269,8 @@ inline std::optional<cron_schedule> read_cron_schedule(std::string_view line, st
 
 } // namespace detail
 
-ROLLCHECK_INLINE std::optional<cron_schedule> parse_cron_schedule(std::string_view text, std::string& error) {
+ROLLCHECK_INLINE std::optional<cron_schedule> parse_cron_schedule(std::string_view text,
+                                                                  std::string& error) {
     detail::cron_syntax_error e;
     std::size_t pos = 0;
     auto s = detail::read_cron_schedule(text, pos, e);
@@ -370,8 +371,8 @@ private:
 
 } // namespace detail
 
-ROLLCHECK_INLINE std::vector<cron_time> cron_next(const cron_schedule& s, cron_time after, std::size_t count,
-                                        const cron_zone& zone) {
+ROLLCHECK_INLINE std::vector<cron_time> cron_next(const cron_schedule& s, cron_time after,
+                                                  std::size_t count, const cron_zone& zone) {
     using namespace detail;
     std::set<std::int64_t> found;
     if (s.reboot || count == 0) return {};
@@ -393,7 +394,7 @@ ROLLCHECK_INLINE std::vector<cron_time> cron_next(const cron_schedule& s, cron_t
 }
 
 ROLLCHECK_INLINE std::optional<cron_time> cron_previous(const cron_schedule& s, cron_time before,
-                                              const cron_zone& zone) {
+                                                        const cron_zone& zone) {
     using namespace detail;
     if (s.reboot) return std::nullopt;
     const std::int64_t until = seconds_of(before);
@@ -453,7 +454,8 @@ inline void drop_fraction(std::string& text) {
 
 } // namespace detail
 
-ROLLCHECK_INLINE std::optional<cron_time> parse_cron_time(const std::string& written, const cron_zone& zone) {
+ROLLCHECK_INLINE std::optional<cron_time> parse_cron_time(const std::string& written,
+                                                          const cron_zone& zone) {
     std::string text = written;
     const auto offset = detail::take_utc_offset(text);
     detail::drop_fraction(text);

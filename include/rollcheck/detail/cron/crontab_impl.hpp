@@ -264,7 +264,7 @@ private:
 } // namespace detail
 
 ROLLCHECK_INLINE crontab parse_crontab(std::string_view text, std::string name,
-                             const crontab_options& options) {
+                                       const crontab_options& options) {
     return detail::crontab_reader(std::move(name), options).read(text);
 }
 

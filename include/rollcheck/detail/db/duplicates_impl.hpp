@@ -160,7 +160,7 @@ ROLLCHECK_INLINE check_result check_duplicates(const duplicates_spec& spec) {
 }
 
 ROLLCHECK_INLINE std::string duplicates_statement(const duplicates_spec& spec,
-                                        const pqxx::transaction_base& tx) {
+                                                  const pqxx::transaction_base& tx) {
     return detail::with_interval(detail::duplicates_sql(spec, tx), spec.within, tx);
 }
 

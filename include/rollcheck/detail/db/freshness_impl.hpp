@@ -213,7 +213,7 @@ ROLLCHECK_INLINE check_result check_freshness(const freshness_spec& spec) {
 }
 
 ROLLCHECK_INLINE std::string recent_writes_statement(const recent_writes_spec& spec,
-                                           const pqxx::transaction_base& tx) {
+                                                     const pqxx::transaction_base& tx) {
     return detail::with_interval(detail::recent_writes_sql(spec, tx), spec.within, tx);
 }
 

@@ -17,7 +17,6 @@ ROLLCHECK_INLINE std::string mask_dsn(std::string_view dsn) {
     return std::regex_replace(text, userinfo, "$1***@");
 }
 
-
 ROLLCHECK_INLINE table_ref table_ref::parse(std::string_view text) {
     std::vector<std::string> parts(1);
     bool quoted = false;
@@ -68,7 +67,6 @@ ROLLCHECK_INLINE std::string table_ref::display() const {
     };
     return schema.empty() ? show(name) : show(schema) + "." + show(name);
 }
-
 
 ROLLCHECK_INLINE pg_session::pg_session(const connection_spec& spec)
     : spec_(spec), connection_(detail::build_conninfo(spec)) {

@@ -69,7 +69,8 @@ ROLLCHECK_INLINE void write_report_md(const run_record& run, const std::filesyst
     detail::write_or_throw(file, detail::report_md_text(run));
 }
 
-ROLLCHECK_INLINE std::string write_reports(const run_record& run, const std::filesystem::path& dir) {
+ROLLCHECK_INLINE std::string write_reports(const run_record& run,
+                                           const std::filesystem::path& dir) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return fmt::format("cannot create {}: {}", dir.string(), ec.message());

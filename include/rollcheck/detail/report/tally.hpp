@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "../../report.hpp"
 #include "../../wording.hpp"
 
 namespace rollcheck::detail {

@@ -576,7 +576,8 @@ private:
 
 } // namespace detail
 
-ROLLCHECK_INLINE target_reading parse_target(std::string_view text, const std::filesystem::path& name) {
+ROLLCHECK_INLINE target_reading parse_target(std::string_view text,
+                                             const std::filesystem::path& name) {
     return detail::target_reader(name).read(text);
 }
 
