@@ -24,8 +24,7 @@
     "rollcheck/src.hpp is for separate compilation: define ROLLCHECK_SEPARATE_COMPILATION in every unit"
 #endif
 
-// In the order the public headers include one another: an implementation
-// may use the internals of one before it.
+// Each includes the implementations whose internals it uses.
 #include "detail/cron/cron_impl.hpp"
 #include "detail/cron/cron_ran_impl.hpp"
 #include "detail/cron/cron_schedule_impl.hpp"

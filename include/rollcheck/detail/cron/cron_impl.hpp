@@ -7,6 +7,8 @@
 #include "../atomic_file.hpp"
 #include "../pattern.hpp"
 #include "../read_file.hpp"
+#include "cron_schedule_impl.hpp"
+#include "crontab_impl.hpp"
 
 namespace rollcheck {
 

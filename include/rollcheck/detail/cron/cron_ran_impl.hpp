@@ -6,6 +6,8 @@
 
 #include "../../cron_ran.hpp"
 #include "../../wording.hpp"
+#include "../logs/log_scan_impl.hpp"
+#include "cron_schedule_impl.hpp"
 
 namespace rollcheck {
 

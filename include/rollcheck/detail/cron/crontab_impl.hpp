@@ -3,6 +3,7 @@
 #pragma once
 
 #include "../../crontab.hpp"
+#include "cron_schedule_impl.hpp"
 
 namespace rollcheck {
 

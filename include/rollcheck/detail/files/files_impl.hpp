@@ -4,6 +4,7 @@
 
 #include "../../files.hpp"
 #include "../../wording.hpp"
+#include "../process/output.hpp"
 #include "compare.hpp"
 #include "glob.hpp"
 

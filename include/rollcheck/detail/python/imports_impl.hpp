@@ -4,6 +4,7 @@
 
 #include "../../imports.hpp"
 #include "../../wording.hpp"
+#include "../process/output.hpp"
 
 namespace rollcheck {
 
