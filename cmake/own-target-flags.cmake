@@ -11,7 +11,7 @@ endif()
 # rollcheck_compiled: rollcheck's functions compiled once (rollcheck/src.hpp),
 # for the programs this project builds, which link it in place of
 # rollcheck::rollcheck: each of their units then compiles its own code only.
-# The header-only form is what the header checks, the docs' examples, the
+# The header-only form is what the header checks (each header alone), the
 # examples and the package tests build.
 file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/rollcheck_compiled.cpp
   CONTENT "#include <rollcheck/src.hpp>\n")
