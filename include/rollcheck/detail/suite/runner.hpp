@@ -23,10 +23,11 @@ namespace detail {
 inline std::string describe_assertion(const Catch::AssertionResult& r) {
     const auto& where = r.getSourceInfo();
     const std::string what = r.hasExpression() ? r.getExpandedExpression() : r.getMessage();
-    const std::string message = r.hasMessage() ? r.getMessage() : std::string();
-    return fmt::format("{}:{}: {}{}{}", where.file, where.line, what,
-                       message.empty() || message == what ? "" : ": ",
-                       message == what ? "" : message);
+    std::string text = fmt::format("{}:{}: {}", where.file, where.line, what);
+    // A message Catch2 already used as the text is not repeated.
+    if (r.hasMessage() && !r.getMessage().empty() && r.getMessage() != what)
+        text += ": " + r.getMessage();
+    return text;
 }
 
 /// Records each test case of the run with the verifier results it asserted.
