@@ -61,6 +61,11 @@ struct log_scan_spec {
     bool rotated = false;             ///< also read FILE.N and FILE.N.gz, oldest first
     std::filesystem::path state_file; ///< resume where the last run stopped (empty: off)
     std::size_t show = 10;            ///< error lines kept as evidence (show_all: every one)
+    /// Stop reading once every required pattern has its minimum: "did the
+    /// job log progress since T" needs one line, not the whole log. Only
+    /// without error patterns (an error could be anywhere) and without a
+    /// state file (the rest would count as read).
+    bool stop_when_met = false;
 };
 
 /// `check_log_follow`: the lines written to some logs during a window.

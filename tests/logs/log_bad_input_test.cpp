@@ -26,7 +26,7 @@ std::string scan_open_log(detail::open_log& log) {
     patterns.add("ERROR", detail::pattern_role::error);
     REQUIRE(patterns.compile(false).empty());
     const detail::timestamp_reader clock;
-    const detail::scan_context ctx{patterns, clock, std::nullopt};
+    const detail::scan_context ctx{patterns, clock, std::nullopt, false};
     detail::scan_tally tally(10, 1);
     detail::log_cursor cursor;
     cursor.name = log.name;

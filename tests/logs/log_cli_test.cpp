@@ -67,6 +67,12 @@ TEST_CASE("logs scan exits 0 when clean, 2 when it cannot read, 2 on bad argumen
     CHECK(run.exit_code == 2);
     CHECK_THAT(run.err.text(), Catch::Contains("'yesterday-ish' is not a time"));
 
+    run = cli({"scan", log, "-r", "processed", "--until-met"});
+    CHECK(run.exit_code == 0);
+    CHECK_THAT(run.out.text(), Catch::Contains("stopped once every requirement was met"));
+    run = cli({"scan", log, "-e", "ERROR", "-r", "processed", "--until-met"});
+    CHECK(run.exit_code == 2);
+
     run = cli({"scan", log, "-e", "(unclosed"});
     CHECK(run.exit_code == 2);
     CHECK_THAT(run.out.text(),

@@ -88,6 +88,50 @@ TEST_CASE("a required pattern must match its minimum number of lines") {
     CHECK(r.totals["patterns"][0]["min_count"] == 3);
 }
 
+TEST_CASE("stop_when_met reads only until every requirement has its minimum") {
+    rollcheck_test::temp_dir dir;
+    std::string text = "2026-11-28 09:00:00,000 INFO processed 3 submissions\n";
+    while (text.size() < (2u << 20))
+        text += "2026-11-28 09:00:01,000 INFO waiting for the next batch\n";
+    text += "2026-11-28 09:00:02,000 INFO processed 4 submissions\n";
+    const auto log = dir.write("app.log", text).string();
+    log_scan_spec spec;
+    spec.files = {log};
+    spec.rules.required = {{"processed [0-9]+ submissions", 1}};
+    spec.stop_when_met = true;
+    auto r = check_log_scan(spec);
+    REQUIRE_VERDICT(r, verdict::pass);
+    CHECK(r.totals["bytes_scanned"].get<std::uint64_t>() < text.size() / 4);
+    CHECK_THAT(r.summary, Catch::Contains("stopped once every requirement was met; required "
+                                          "'processed [0-9]+ submissions' matched at least 1 "
+                                          "line"));
+
+    SECTION("a minimum met only by the last line reads the whole log") {
+        spec.rules.required = {{"processed [0-9]+ submissions", 2}};
+        r = check_log_scan(spec);
+        REQUIRE_VERDICT(r, verdict::pass);
+        CHECK(r.totals["bytes_scanned"] == text.size());
+    }
+    SECTION("a minimum never met fails after reading everything") {
+        spec.rules.required = {{"processed [0-9]+ submissions", 3}};
+        r = check_log_scan(spec);
+        REQUIRE_VERDICT(r, verdict::fail);
+        CHECK(r.totals["bytes_scanned"] == text.size());
+        CHECK_THAT(r.summary, Catch::EndsWith("matched 2 lines, at least 3 needed"));
+    }
+    SECTION("with an error pattern or a state file it refuses to stop early") {
+        spec.rules.errors = {"ERROR"};
+        r = check_log_scan(spec);
+        REQUIRE_VERDICT(r, verdict::error);
+        CHECK_THAT(r.summary, Catch::Contains("an error could come after"));
+        spec.rules.errors.clear();
+        spec.state_file = dir / "scan.state";
+        r = check_log_scan(spec);
+        REQUIRE_VERDICT(r, verdict::error);
+        CHECK_THAT(r.summary, Catch::Contains("the unread rest would count as read"));
+    }
+}
+
 TEST_CASE("a required pattern that asks is located: file, line and event time of its last match") {
     rollcheck_test::temp_dir dir;
     const auto log = dir.write("app.log", "2026-11-28 09:00:00,000 INFO processed 3 submissions\n"

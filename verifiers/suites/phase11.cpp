@@ -117,6 +117,7 @@ TEST_CASE("the batch job running, or run since the rollback", "[phase11][P1]") {
     spec.rules.required = {
         {system().progress_patterns.empty() ? "." : system().progress_patterns[0], 1}};
     spec.since = suite::window_start("the batch job's run", std::chrono::hours(1));
+    spec.stop_when_met = true;
     REQUIRE_VERIFIED(check_log_scan(spec));
 }
 

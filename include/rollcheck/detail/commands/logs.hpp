@@ -65,12 +65,15 @@ inline void add_scan(CLI::App& group) {
     auto since = std::make_shared<std::string>();
     auto rotated = std::make_shared<bool>(false);
     auto state = std::make_shared<std::string>();
+    auto until_met = std::make_shared<bool>(false);
     rules->add_to(*cmd);
     cmd->add_option("--since", *since, "only lines at or after TIME (or DURATION ago)")
         ->check(since_validator());
     cmd->add_flag("--rotated", *rotated,
                   "also read rotated siblings FILE.N and FILE.N.gz, oldest first");
     cmd->add_option("--state", *state, "resume file: read only what is new since the last run");
+    cmd->add_flag("--until-met", *until_met,
+                  "stop reading once every --require has its minimum (no --error with it)");
     add_check(*cmd, [=](const output_options& out) {
         log_scan_spec spec;
         spec.files = rules->files;
@@ -78,6 +81,7 @@ inline void add_scan(CLI::App& group) {
         if (!since->empty()) spec.since = parse_since(*since);
         spec.rotated = *rotated;
         spec.state_file = *state;
+        spec.stop_when_met = *until_met;
         spec.show = out.evidence_limit();
         return check_log_scan(spec);
     });

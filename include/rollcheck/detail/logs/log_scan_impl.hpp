@@ -70,16 +70,19 @@ namespace detail {
         const auto n = tally.pattern_lines[i];
         (n < p.min_count ? shortfalls : satisfied)
             .push_back(fmt::format(
-                "required '{}' matched {}{}", p.text, counted(n, "line"),
+                "required '{}' matched {}{}", p.text,
+                tally.stopped_early ? "at least " + counted(p.min_count, "line")
+                                    : counted(n, "line"),
                 n < p.min_count ? fmt::format(", at least {} needed", p.min_count) : ""));
     }
-    const std::string errors =
-        tally.error_events == 0
+    // Stopping early implies no error pattern: say what was read instead.
+    std::string summary =
+        tally.stopped_early ? fmt::format("read {}, stopped once every requirement was met", where)
+        : tally.error_events == 0
             ? fmt::format("no error line in {}", where)
             : fmt::format("{} ({}) in {}, at most {} allowed",
                           counted(tally.error_events, "error event"),
                           counted(tally.error_lines, "line"), where, rules.max_errors);
-    std::string summary = errors;
     for (const auto& s : shortfalls.empty() ? satisfied : shortfalls)
         summary += "; " + s;
     const bool failed = tally.error_events > rules.max_errors || !shortfalls.empty();
@@ -143,7 +146,9 @@ public:
             file["time_from"] = format_log_time(first->time);
             tally_.saw_time(first->time);
         }
-        if (const auto last = last_timestamp(reader, ctx_.clock, begin, log.size)) {
+        if (const auto last = tally_.stopped_early
+                                  ? std::nullopt
+                                  : last_timestamp(reader, ctx_.clock, begin, log.size)) {
             file["time_to"] = format_log_time(*last);
             tally_.saw_time(*last);
         }
@@ -185,12 +190,18 @@ private:
     std::vector<log_input> inputs;
     if (auto why = resolve_inputs(spec.files, spec.rotated, inputs); !why.empty())
         return check_result::error(check, why);
+    if (spec.stop_when_met && !spec.rules.errors.empty())
+        return check_result::error(check, "cannot stop once the requirements are met while "
+                                          "looking for errors: an error could come after");
+    if (spec.stop_when_met && !spec.state_file.empty())
+        return check_result::error(check, "cannot stop once the requirements are met with a "
+                                          "state file: the unread rest would count as read");
     std::vector<log_state_entry> previous;
     if (!spec.state_file.empty())
         if (auto why = load_log_state(spec.state_file, previous); !why.empty())
             return check_result::error(check, why);
 
-    const scan_context ctx{patterns, clock, to_millis(spec.since)};
+    const scan_context ctx{patterns, clock, to_millis(spec.since), spec.stop_when_met};
     scan_tally tally(spec.show, patterns.patterns().size());
     log_scan_run run(spec, ctx, tally);
     std::vector<std::string> names;
@@ -202,6 +213,7 @@ private:
             return check_result::error(check, why);
         names.push_back(log.name);
         total_size += log.size;
+        if (tally.stopped_early) break;
     }
     if (tally.bytes == 0) {
         std::string why = total_size == 0 ? "empty" : "no line to read";
@@ -248,7 +260,7 @@ ROLLCHECK_INLINE check_result check_log_follow(const log_follow_spec& spec) {
             return check_result::error(check, why);
 
         const detail::timestamp_reader clock;
-        const detail::scan_context ctx{patterns, clock, std::nullopt};
+        const detail::scan_context ctx{patterns, clock, std::nullopt, false};
         detail::scan_tally tally(spec.show, patterns.patterns().size());
         detail::log_follower follower(ctx, tally);
         std::vector<std::string> names;

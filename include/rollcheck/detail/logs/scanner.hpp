@@ -52,6 +52,15 @@ struct scan_tally {
     std::vector<std::optional<last_match>> last_matches; ///< per pattern that asks (locate_last)
     std::uint64_t error_lines = 0, error_events = 0, excluded_lines = 0, bytes = 0;
     std::optional<log_millis> first_time, last_time;
+    bool stopped_early = false; ///< reading stopped once every requirement was met
+
+    [[nodiscard]] bool requirements_met(const pattern_set& patterns) const {
+        const auto& list = patterns.patterns();
+        for (std::size_t i = 0; i < list.size(); ++i)
+            if (list[i].role == pattern_role::require && pattern_lines[i] < list[i].min_count)
+                return false;
+        return true;
+    }
 
     void saw_time(log_millis t) {
         if (!first_time || t < *first_time) first_time = t;
@@ -84,6 +93,7 @@ struct scan_context {
     const pattern_set& patterns;
     const timestamp_reader& clock;
     std::optional<log_millis> since;
+    bool stop_when_met = false;
 };
 
 /// A line some pattern matched, with the patterns (by index).
@@ -114,6 +124,8 @@ public:
             }
             if (ctx_.patterns.has_line_patterns()) match_lines_with_re2(false);
             settle(reader_.block_offset() + block.size());
+            if (ctx_.stop_when_met && tally_.requirements_met(ctx_.patterns))
+                return stop_at(reader_.block_offset() + block.size());
         }
         if (s.id != nullptr) {
             hs_close_stream(s.id, s.scratch, &region_scan::on_match, this);
@@ -122,12 +134,23 @@ public:
         }
         if (ctx_.patterns.has_line_patterns()) match_lines_with_re2(true);
         settle(UINT64_MAX);
-        for (const auto& [id, hit] : last_hits_)
-            tally_.last_matches[id] = last_match{cursor_.name, line_number(hit.first), hit.second};
+        record_last_hits();
         tally_.bytes += reader_.end() - begin_;
     }
 
 private:
+    /// Ends the scan at `scanned_to`: the lines decided so far are the result.
+    void stop_at(std::uint64_t scanned_to) {
+        record_last_hits();
+        tally_.bytes += scanned_to - begin_;
+        tally_.stopped_early = true;
+    }
+
+    void record_last_hits() {
+        for (const auto& [id, hit] : last_hits_)
+            tally_.last_matches[id] = last_match{cursor_.name, line_number(hit.first), hit.second};
+    }
+
     struct stream {
         explicit stream(const hs_database_t* db) {
             if (db == nullptr) return;
