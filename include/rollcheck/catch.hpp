@@ -1,6 +1,9 @@
 /// \file catch.hpp
 /// Catch2 (v2) glue: assert a check_result so that a failure shows the
-/// summary and the evidence, in the console and in the JUnit report.
+/// summary and the evidence, in the console and in the JUnit report. In a
+/// suite run with `--wait`, REQUIRE_VERIFIED and CHECK_VERIFIED re-run a
+/// result they compute themselves until it is verified or its phase's
+/// deadline passes (converge.hpp); a result held in a variable is asserted as is.
 ///
 /// ```cpp
 /// rollcheck::duplicates_spec spec;
@@ -16,6 +19,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -50,6 +54,21 @@ struct suite_options {
     return sink;
 }
 
+/// How a suite re-runs a result until it is verified (suite.hpp installs one
+/// under `--wait`); empty: every check runs once.
+[[nodiscard]] inline std::function<check_result(const std::function<check_result()>&)>&
+result_retry() {
+    static std::function<check_result(const std::function<check_result()>&)> retry;
+    return retry;
+}
+
+/// The result `compute` gives, through the retry when there is one and the
+/// result is `fresh`: computed by the assertion itself. A variable's value
+/// would only repeat itself, so it is asserted as it is.
+inline check_result settle_result(bool fresh, const std::function<check_result()>& compute) {
+    return fresh && result_retry() ? result_retry()(compute) : compute();
+}
+
 /// Hands `r` to the result sink, if any, before it is asserted.
 inline void note_result(const check_result& r) {
     if (result_sink()) result_sink()(r);
@@ -77,10 +96,12 @@ private:
 
 } // namespace rollcheck::testing
 
-#define ROLLCHECK_ASSERT_RESULT_(assertion, expr, matcher)                                         \
+#define ROLLCHECK_ASSERT_RESULT_(assertion, expr, matcher, retry)                                  \
     do {                                                                                           \
         INFO("checked: " #expr);                                                                   \
-        const ::rollcheck::check_result& checked_result = (expr);                                  \
+        const ::rollcheck::check_result checked_result = ::rollcheck::testing::settle_result(      \
+            (retry) && !std::is_reference<decltype((expr))>::value,                                \
+            [&]() -> ::rollcheck::check_result { return (expr); });                                \
         ::rollcheck::testing::note_result(checked_result);                                         \
         if (checked_result.status == ::rollcheck::verdict::warn ||                                 \
             checked_result.status == ::rollcheck::verdict::skip)                                   \
@@ -90,13 +111,13 @@ private:
 
 /// Requires a result a gate lets through (pass, warn, skip); warn and skip are reported.
 #define REQUIRE_VERIFIED(expr)                                                                     \
-    ROLLCHECK_ASSERT_RESULT_(REQUIRE_THAT, expr, ::rollcheck::testing::is_verified())
+    ROLLCHECK_ASSERT_RESULT_(REQUIRE_THAT, expr, ::rollcheck::testing::is_verified(), true)
 /// As REQUIRE_VERIFIED, but the test case goes on after a failure.
 #define CHECK_VERIFIED(expr)                                                                       \
-    ROLLCHECK_ASSERT_RESULT_(CHECK_THAT, expr, ::rollcheck::testing::is_verified())
+    ROLLCHECK_ASSERT_RESULT_(CHECK_THAT, expr, ::rollcheck::testing::is_verified(), true)
 /// Requires exactly the verdict `v` (tests of the verifiers themselves use it).
 #define REQUIRE_VERDICT(expr, v)                                                                   \
-    ROLLCHECK_ASSERT_RESULT_(REQUIRE_THAT, expr, ::rollcheck::testing::has_verdict(v))
+    ROLLCHECK_ASSERT_RESULT_(REQUIRE_THAT, expr, ::rollcheck::testing::has_verdict(v), false)
 /// As REQUIRE_VERDICT, but the test case goes on after a failure.
 #define CHECK_VERDICT(expr, v)                                                                     \
-    ROLLCHECK_ASSERT_RESULT_(CHECK_THAT, expr, ::rollcheck::testing::has_verdict(v))
+    ROLLCHECK_ASSERT_RESULT_(CHECK_THAT, expr, ::rollcheck::testing::has_verdict(v), false)

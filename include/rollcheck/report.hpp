@@ -24,7 +24,9 @@
 /// ```
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +36,17 @@
 #include "time.hpp"
 
 namespace rollcheck {
+
+/// A team's waiver of a failing check: carried openly, with a reason and an
+/// end, instead of the check being turned off (waiver.hpp reads them).
+struct waiver {
+    std::string check;         ///< the test case's name
+    std::string phase;         ///< its phase: "11"
+    std::string justification; ///< why the failure may stand for now
+    std::string expires;       ///< "2026-12-15": valid through that day (local time)
+    std::string max_severity;  ///< the most urgent severity it may cover ("P2"); empty: P2
+    std::string where;         ///< "waivers.toml:4:1"
+};
 
 /// One test case of a suite: one check of a phase of the plan.
 struct case_record {
@@ -51,11 +64,21 @@ struct case_record {
     std::string failure;
     /// How long the case ran.
     double seconds = 0;
+    /// How many times its verifiers ran: more than its results when `--wait`
+    /// re-ran a check until it was verified.
+    int attempts = 0;
+    /// When the case was verified (its last verifier result acceptable);
+    /// none when it never was.
+    std::optional<time_point> green_at;
+    /// The waiver that turned its failure into `waived`; none when not waived.
+    std::optional<waiver> waived_by;
 
     /// The worst verdict of `results`; `error` when `failure` is set, and
     /// `error` when there are neither results nor a failure: a case that
-    /// checked nothing never passes.
+    /// checked nothing never passes. A waiver does not change it.
     [[nodiscard]] verdict worst() const;
+    /// "pass" … "error" as worst() says, or "waived".
+    [[nodiscard]] std::string standing() const;
 };
 
 /// One run of a phase suite.
@@ -72,10 +95,38 @@ struct run_record {
     std::vector<std::string> notes;
     std::vector<case_record> cases;
     std::string hostname, user, version;
+    /// Per phase, the recovery time the plan promises ("7": 60 minutes),
+    /// counted from `since` (from `started` without it).
+    std::map<std::string, std::chrono::milliseconds> recovery_targets;
+    bool waited = false; ///< failing checks were re-run until verified or their phase's deadline
 
-    /// The worst verdict of the cases; `error` when there is none.
+    /// The worst verdict of the cases, a waived case counting as `warn`;
+    /// `error` when there is none.
     [[nodiscard]] verdict worst() const;
 };
+
+/// How long a phase took to turn green, against its recovery target.
+struct phase_recovery {
+    std::string phase;
+    /// From the rollback's start (or the run's) to the last of its cases
+    /// turning green; none when a case never did.
+    std::optional<std::chrono::milliseconds> time_to_green;
+    std::optional<std::chrono::milliseconds> target; ///< none: the run names no target
+    std::size_t not_green = 0;                       ///< cases never verified (waived ones apart)
+    std::size_t waived = 0;
+
+    /// Green, and within the target when there is one.
+    [[nodiscard]] bool met() const noexcept {
+        return time_to_green && (!target || *time_to_green <= *target);
+    }
+};
+
+/// Per phase of `run`, in the plan's order, its time to green.
+[[nodiscard]] ROLLCHECK_INLINE std::vector<phase_recovery> recovery_of(const run_record& run);
+
+/// "4 min 12 s, target 5 min: met by 48 s", "not green: 2 checks never
+/// verified, target 5 min: missed": a phase's recovery in one phrase.
+[[nodiscard]] ROLLCHECK_INLINE std::string describe_recovery(const phase_recovery& p);
 
 /// The run in one line: its worst verdict, the cases counted per verdict
 /// (fails and errors apart) and the decision matrix's action for the most

@@ -4,11 +4,13 @@
 /// catch_main.hpp, which defines main) is not here: only suites include it.
 #pragma once
 
-// Not target.hpp either: toml++ would weigh on every unit; programs reading targets include it.
+// Not target.hpp or waiver.hpp either: toml++ would weigh on every unit; programs
+// reading targets or waivers include them.
 
 #include "backup.hpp"
 #include "baseline.hpp"
 #include "command.hpp"
+#include "converge.hpp"
 #include "cron.hpp"
 #include "cron_ran.hpp"
 #include "cron_schedule.hpp"

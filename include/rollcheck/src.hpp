@@ -25,6 +25,7 @@
 #endif
 
 // Each includes the implementations whose internals it uses.
+#include "detail/converge_impl.hpp"
 #include "detail/cron/cron_impl.hpp"
 #include "detail/cron/cron_ran_impl.hpp"
 #include "detail/cron/cron_schedule_impl.hpp"
@@ -41,5 +42,6 @@
 #include "detail/process/processes_impl.hpp"
 #include "detail/python/imports_impl.hpp"
 #include "detail/report/report_impl.hpp"
+#include "detail/suite/waiver_impl.hpp"
 #include "detail/target/target_impl.hpp"
 #include "detail/time_impl.hpp"

@@ -34,6 +34,7 @@
 #include "report.hpp"
 #include "target.hpp"
 #include "time.hpp"
+#include "waiver.hpp"
 
 namespace rollcheck::suite {
 

@@ -25,8 +25,10 @@
 /// ```
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +41,14 @@
 #include "time.hpp"
 
 namespace rollcheck {
+
+/// The plan's recovery targets: phase 1-3 in 5 minutes, 4-5 in 15, 6 in 20,
+/// 7 in 60, 8 in 10, 9-10 and 11 in 5.
+[[nodiscard]] inline std::map<std::string, std::chrono::milliseconds> plan_recovery_targets() {
+    using std::chrono::minutes;
+    return {{"1-3", minutes(5)}, {"4-5", minutes(15)}, {"6", minutes(20)}, {"7", minutes(60)},
+            {"8", minutes(10)},  {"9-10", minutes(5)}, {"11", minutes(5)}};
+}
 
 /// A check the target declares with `[[check]]`, for a phase suite to run
 /// through the verifier named `kind`.
@@ -88,6 +98,13 @@ struct target {
     std::string unified_pattern = "run_unified_pipeline"; ///< its processes and cron entries
     std::filesystem::path archive_dir;                    ///< scripts/archive/monoliths_YYYYMMDD
     std::optional<time_point> since;                      ///< when the rollback started, if given
+    std::filesystem::path waivers;                        ///< `[rollback] waivers`, if given
+    /// `[recovery] wait`: re-run failing checks until verified or their
+    /// phase's deadline, as `--wait` does.
+    bool wait = false;
+    /// Per phase, the recovery time the plan promises, counted from the
+    /// rollback's start; `[recovery]` overrides them phase by phase.
+    std::map<std::string, std::chrono::milliseconds> recovery_targets = plan_recovery_targets();
     std::vector<declared_check> checks;
 };
 

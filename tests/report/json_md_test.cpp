@@ -40,9 +40,13 @@ TEST_CASE("results.json holds the run, its counts and every case in to_json's sh
     CHECK(j["verdict"] == "error");
     CHECK(j["exit_status"] == 2);
     CHECK(j["closing_line"] == closing_line(run));
-    CHECK(j["counts"] ==
-          nlohmann::json{
-              {"checks", 8}, {"pass", 3}, {"warn", 1}, {"skip", 1}, {"fail", 1}, {"error", 2}});
+    CHECK(j["counts"] == nlohmann::json{{"checks", 8},
+                                        {"pass", 3},
+                                        {"warn", 1},
+                                        {"skip", 1},
+                                        {"fail", 1},
+                                        {"error", 2},
+                                        {"waived", 0}});
     REQUIRE(j["cases"].size() == 8);
     const auto& dup = j["cases"][0];
     CHECK(dup["name"] == "no duplicated submission_id in opportunities_unified");
@@ -108,21 +112,23 @@ TEST_CASE("the checklist ticks what passed and says what this run did not check"
 TEST_CASE("report.md's table lists every check in the plan's order, with | escaped") {
     rollcheck_test::temp_dir dir;
     const auto md = report_md_of(rollcheck_test::sample_run(), dir);
-    CHECK_THAT(md, Catch::Contains("| phase | severity | verdict | name | summary |\n"
-                                   "|---|---|---|---|---|\n"
-                                   "| 1-3 | P3 | PASS | the new module paths and test files are "
-                                   "gone | files.absent: all 6 paths are gone under /srv/app |\n"
-                                   "| 1-3 | P3 | WARN | pytest tests/ -v exits 0 | command.run: "
-                                   "exited 0 after 4.5 s; 2 tests skipped |\n"
-                                   "| 7 | P0 | FAIL | no duplicated submission_id in "
-                                   "opportunities_unified | db.duplicates: 2 duplicated "
-                                   "submission_id values in public.opportunities_unified |\n"));
     CHECK_THAT(md,
-               Catch::Contains("| 11 | P1 | PASS | the scoring log has no ERROR \\| CRITICAL "
+               Catch::Contains("| phase | severity | verdict | green after | name | summary |\n"
+                               "|---|---|---|---|---|---|\n"
+                               "| 1-3 | P3 | PASS | — | the new module paths and test files are "
+                               "gone | files.absent: all 6 paths are gone under /srv/app |\n"
+                               "| 1-3 | P3 | WARN | — | pytest tests/ -v exits 0 | command.run: "
+                               "exited 0 after 4.5 s; 2 tests skipped |\n"
+                               "| 7 | P0 | FAIL | never | no duplicated submission_id in "
+                               "opportunities_unified | db.duplicates: 2 duplicated "
+                               "submission_id values in public.opportunities_unified |\n"));
+    CHECK_THAT(md,
+               Catch::Contains("| 11 | P1 | PASS | — | the scoring log has no ERROR \\| CRITICAL "
                                "lines | logs.scan: 0 ERROR \\| CRITICAL lines in 120 lines |\n"));
-    CHECK_THAT(md, Catch::Contains("| 11 | P1 | ERROR | the old pipeline restarts | command.run: "
-                                   "scoring monolith started with --limit 100; failure: REQUIRE( "
-                                   "rows_written > 0 ) failed: 0 > 0 |\n"));
+    CHECK_THAT(
+        md, Catch::Contains("| 11 | P1 | ERROR | never | the old pipeline restarts | command.run: "
+                            "scoring monolith started with --limit 100; failure: REQUIRE( "
+                            "rows_written > 0 ) failed: 0 > 0 |\n"));
 }
 
 TEST_CASE("report.md shows the evidence of every failing check, and only theirs") {

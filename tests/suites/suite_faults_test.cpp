@@ -14,11 +14,12 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "run_program.hpp"
-#include "test_support.hpp"
+#include "suite_support.hpp"
 
 namespace {
 
+using rollcheck_test::find_case;
+using rollcheck_test::results;
 using rollcheck_test::run_program;
 using rollcheck_test::temp_dir;
 
@@ -33,19 +34,6 @@ int closed_port() {
     REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size) == 0);
     ::close(fd);
     return ntohs(addr.sin_port);
-}
-
-nlohmann::json results(const std::filesystem::path& reports) {
-    std::ifstream in(reports / "results.json");
-    return nlohmann::json::parse(in);
-}
-
-/// The case of `json` whose name starts with `name`.
-const nlohmann::json& find_case(const nlohmann::json& json, const std::string& name) {
-    for (const auto& c : json["cases"])
-        if (c["name"].get<std::string>().rfind(name, 0) == 0) return c;
-    FAIL("no case named '" << name << "...' in results.json");
-    throw std::logic_error("unreachable");
 }
 
 /// A system none of whose resources can be read: the database's port is

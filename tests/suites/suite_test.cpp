@@ -7,11 +7,13 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "run_program.hpp"
-#include "test_support.hpp"
+#include "suite_support.hpp"
 
 namespace {
 
+using rollcheck_test::phase1_3;
+using rollcheck_test::results;
+using rollcheck_test::rolled_back_project;
 using rollcheck_test::run_program;
 using rollcheck_test::temp_dir;
 
@@ -20,33 +22,6 @@ std::string read(const std::filesystem::path& file) {
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
-}
-
-/// A project the Phase 1-3 rollback left as it should: the old modules and
-/// their tests, none of the new ones.
-struct rolled_back_project {
-    temp_dir dir;
-    rolled_back_project() {
-        dir.write("project/core/__init__.py", "");
-        dir.write("project/core/scoring.py", "def score(x):\n    return 2 * x\n");
-        dir.write("project/tests/test_scoring.py",
-                  "from core.scoring import score\n\n"
-                  "def test_doubles():\n    assert score(2) == 4\n\n"
-                  "def test_zero():\n    assert score(0) == 0\n");
-    }
-    std::filesystem::path target(const std::string& extra = {}) const {
-        return dir.write("target.toml", fmt::format("[project]\nroot = \"{}\"\npython = "
-                                                    "\"/usr/bin/python3\"\n{}",
-                                                    (dir / "project").string(), extra));
-    }
-};
-
-rollcheck::command_outcome phase1_3(std::vector<std::string> args) {
-    return run_program(ROLLCHECK_PHASE1_3, std::move(args), std::chrono::seconds(120));
-}
-
-nlohmann::json results(const std::filesystem::path& reports) {
-    return nlohmann::json::parse(read(reports / "results.json"));
 }
 
 } // namespace

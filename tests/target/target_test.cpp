@@ -126,6 +126,23 @@ since = "2026-11-28T09:00:00Z"
     CHECK(format_utc(*t.since) == "2026-11-28T09:00:00.000Z");
 }
 
+TEST_CASE("the plan's recovery targets are the defaults, and [recovery] overrides them") {
+    auto reading = parse_target("", "target.toml");
+    REQUIRE(reading.ok());
+    CHECK_FALSE(reading.value->wait);
+    CHECK(reading.value->recovery_targets == plan_recovery_targets());
+    CHECK(reading.value->recovery_targets.at("7") == std::chrono::minutes(60));
+    reading = parse_target("[recovery]\nwait = true\n7 = \"1h30m\"\n9-10 = \"2m\"\n\n"
+                           "[rollback]\nwaivers = \"waivers.toml\"\n",
+                           "/etc/rollcheck/target.toml");
+    REQUIRE(reading.ok());
+    CHECK(reading.value->wait);
+    CHECK(reading.value->recovery_targets.at("7") == std::chrono::minutes(90));
+    CHECK(reading.value->recovery_targets.at("9-10") == std::chrono::minutes(2));
+    CHECK(reading.value->recovery_targets.at("11") == std::chrono::minutes(5));
+    CHECK(reading.value->waivers == "/etc/rollcheck/waivers.toml");
+}
+
 TEST_CASE("the API given by host and port makes its URL, and a table may name its schema") {
     rollcheck_test::temp_dir dir;
     const auto t = read_ok(dir, R"(
@@ -225,6 +242,10 @@ TEST_CASE("each fault of a target is named with its key and line:column") {
         {"[api]\nurl = \"https://api.internal/health\"\n",
          {"target.toml:2:7: [api] url: 'https://api.internal/health': https is not supported (no "
           "TLS); check the port with net port or use an http:// URL"}},
+        {"[recovery]\nwait = \"yes\"\n7 = \"soon\"\n12 = \"5m\"\n",
+         {"target.toml:2:8: [recovery] wait: expected a boolean, found a string",
+          "target.toml:3:5: [recovery] 7: 'soon' is not a duration (5m, 1h30m)",
+          "target.toml:4:1: unknown key '12' in [recovery]"}},
         {"[rollback]\nsince = \"after lunch\"\n",
          {"target.toml:2:9: [rollback] since: 'after lunch' is not a time (like "
           "2026-11-28T09:26:24Z, '2026-11-28 09:26:24', 'Nov 28 09:26:24', 1795857984)"}},

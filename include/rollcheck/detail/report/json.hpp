@@ -21,28 +21,64 @@ namespace rollcheck::detail {
     for (const verdict v :
          {verdict::pass, verdict::warn, verdict::skip, verdict::fail, verdict::error})
         out[std::string(to_string(v))] = counts[v];
+    out["waived"] = counts.waived;
     return out;
 }
 
-[[nodiscard]] inline nlohmann::ordered_json case_json(const case_record& c) {
+[[nodiscard]] inline nlohmann::ordered_json waiver_json(const waiver& w) {
+    return {{"justification", w.justification},
+            {"expires", w.expires},
+            {"max_severity", w.max_severity.empty() ? "P2" : w.max_severity},
+            {"where", w.where}};
+}
+
+[[nodiscard]] inline nlohmann::ordered_json case_json(const case_record& c, time_point origin) {
     auto results = nlohmann::ordered_json::array();
     for (const auto& r : c.results)
         results.push_back(nlohmann::ordered_json(to_json(r)));
-    return {{"name", c.name},
-            {"phase", c.phase},
-            {"severity", c.severity},
-            {"tags", c.tags},
-            {"verdict", std::string(to_string(c.worst()))},
-            {"failure",
-             c.failure.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(c.failure)},
-            {"seconds", std::isfinite(c.seconds) ? c.seconds : 0.0},
-            {"results", std::move(results)}};
+    const auto optional = [](bool has, auto value) {
+        return has ? nlohmann::ordered_json(value) : nlohmann::ordered_json();
+    };
+    return {
+        {"name", c.name},
+        {"phase", c.phase},
+        {"severity", c.severity},
+        {"tags", c.tags},
+        {"verdict", c.standing()},
+        {"check_verdict", std::string(to_string(c.worst()))},
+        {"waiver", c.waived_by ? waiver_json(*c.waived_by) : nlohmann::ordered_json()},
+        {"failure", optional(!c.failure.empty(), c.failure)},
+        {"seconds", std::isfinite(c.seconds) ? c.seconds : 0.0},
+        {"attempts", c.attempts},
+        {"green_at", optional(c.green_at.has_value(), c.green_at ? format_utc(*c.green_at) : "")},
+        {"green_after_seconds",
+         optional(c.green_at.has_value(),
+                  c.green_at ? std::chrono::duration<double>(*c.green_at - origin).count() : 0.0)},
+        {"results", std::move(results)}};
+}
+
+[[nodiscard]] inline nlohmann::ordered_json recovery_json(const run_record& run) {
+    auto phases = nlohmann::ordered_json::array();
+    const auto seconds = [](const std::optional<std::chrono::milliseconds>& span) {
+        return span ? nlohmann::ordered_json(std::chrono::duration<double>(*span).count())
+                    : nlohmann::ordered_json();
+    };
+    for (const auto& p : recovery_of(run))
+        phases.push_back({{"phase", p.phase},
+                          {"time_to_green_seconds", seconds(p.time_to_green)},
+                          {"target_seconds", seconds(p.target)},
+                          {"met", p.met()},
+                          {"not_green", p.not_green},
+                          {"waived", p.waived},
+                          {"text", describe_recovery(p)}});
+    return phases;
 }
 
 [[nodiscard]] inline nlohmann::ordered_json run_json(const run_record& run) {
     auto cases = nlohmann::ordered_json::array();
+    const time_point origin = run.since ? *run.since : run.started;
     for (const auto& c : run.cases)
-        cases.push_back(case_json(c));
+        cases.push_back(case_json(c, origin));
     return {{"suite", run.suite},
             {"verdict", std::string(to_string(run.worst()))},
             {"exit_status", run_exit_status(run)},
@@ -58,6 +94,8 @@ namespace rollcheck::detail {
             {"user", run.user},
             {"version", run.version},
             {"notes", run.notes},
+            {"waited", run.waited},
+            {"recovery", recovery_json(run)},
             {"cases", std::move(cases)}};
 }
 

@@ -1,7 +1,6 @@
 /// \file detail/report/junit.hpp
 /// A run as JUnit XML, valid against the Ant schema CI servers read
-/// (/work/shared/schemas/JUnit.xsd in the project's shared folder). That
-/// schema allows properties only per testsuite and no output per testcase,
+/// (Jenkins, GitLab). That schema allows properties only per testsuite and no output per testcase,
 /// so each case's severity, tags, verdict and evidence go into the
 /// failure or error text and into the testsuite's system-out.
 /// Part of report_impl.hpp, which includes it once report.hpp has declared
@@ -54,7 +53,11 @@ namespace rollcheck::detail {
 [[nodiscard]] inline std::string case_detail(const case_record& c) {
     std::string out = fmt::format(
         "severity {}; tags {}; verdict {}; {} s\n", c.severity.empty() ? "unrated" : c.severity,
-        c.tags.empty() ? "none" : joined_tags(c.tags), c.worst(), format_seconds(c.seconds));
+        c.tags.empty() ? "none" : joined_tags(c.tags), c.standing(), format_seconds(c.seconds));
+    if (c.green_at)
+        out += fmt::format("verified at {} after {}\n", format_utc(*c.green_at),
+                           counted(static_cast<std::size_t>(c.attempts), "attempt"));
+    if (c.waived_by) out += waiver_text(*c.waived_by) + "\n";
     for (const auto& r : c.results)
         out += fmt::format("{}\n", r);
     if (!c.failure.empty()) out += fmt::format("failure: {}\n", c.failure);
@@ -75,7 +78,11 @@ inline void append_testcase(std::string& out, const case_record& c) {
                        xml_escape(junit_class(c.phase), true), xml_escape(c.name, true),
                        format_seconds(c.seconds));
     const verdict v = c.worst();
-    if (v == verdict::fail || v == verdict::error) {
+    if (c.waived_by) {
+        out += fmt::format(
+            ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+            xml_escape(waiver_text(*c.waived_by) + "; " + case_summary(c, verdict::fail), true));
+    } else if (v == verdict::fail || v == verdict::error) {
         const char* element = v == verdict::fail ? "failure" : "error";
         out += fmt::format(">\n      <{} message=\"{}\" type=\"{}\">{}</{}>\n    </testcase>\n",
                            element, xml_escape(case_summary(c, verdict::fail), true),
@@ -88,7 +95,7 @@ inline void append_testcase(std::string& out, const case_record& c) {
     }
 }
 
-inline void append_properties(std::string& out, const run_record& run) {
+inline void append_properties(std::string& out, const run_record& run, const std::string& phase) {
     const auto property = [&](std::string_view name, std::string_view value) {
         out += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", name,
                            xml_escape(value, true));
@@ -103,6 +110,9 @@ inline void append_properties(std::string& out, const run_record& run) {
     property("user", run.user);
     property("version", run.version);
     property("closing_line", closing_line(run));
+    for (const auto& p : recovery_of(run))
+        if (p.phase == phase) property("time_to_green", describe_recovery(p));
+    property("waited", run.waited ? "yes" : "no");
     for (const auto& note : run.notes)
         property("note", note);
     out += "    </properties>\n";
@@ -122,8 +132,8 @@ inline void append_testsuite(std::string& out, const run_record& run,
                        token_or(run.suite, "rollcheck"), id, xml_escape(junit_class(phase), true),
                        junit_timestamp(run.started), token_or(run.hostname, "localhost"),
                        counts.total, counts[verdict::fail], counts[verdict::error],
-                       counts[verdict::skip], format_seconds(seconds));
-    append_properties(out, run);
+                       counts[verdict::skip] + counts.waived, format_seconds(seconds));
+    append_properties(out, run, phase);
     std::string system_out;
     for (const auto& c : cases) {
         append_testcase(out, c);

@@ -72,13 +72,41 @@ struct checklist_tally {
            "- [ ] Stakeholders updated — for people to fill in\n\n";
 }
 
+/// When a case turned green, counted from `origin`: "4m 12s (3 attempts)".
+[[nodiscard]] inline std::string green_cell(const case_record& c, time_point origin) {
+    if (!c.green_at) return c.waived_by ? "waived" : c.worst() >= verdict::fail ? "never" : "—";
+    const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(*c.green_at - origin);
+    return c.attempts > 1 ? fmt::format("{} ({} attempts)", describe_span(after), c.attempts)
+                          : describe_span(after);
+}
+
 [[nodiscard]] inline std::string markdown_table(const run_record& run) {
-    std::string out = "## Checks\n\n| phase | severity | verdict | name | summary |\n"
-                      "|---|---|---|---|---|\n";
+    std::string out = "## Checks\n\n| phase | severity | verdict | green after | name | summary |\n"
+                      "|---|---|---|---|---|---|\n";
+    const time_point origin = run.since ? *run.since : run.started;
     for (const auto* c : in_plan_order(run.cases))
-        out += fmt::format("| {} | {} | {} | {} | {} |\n", markdown_inline(c->phase),
-                           markdown_inline(c->severity), upper(c->worst()),
-                           markdown_inline(c->name), markdown_inline(case_summary(*c)));
+        out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", markdown_inline(c->phase),
+                           markdown_inline(c->severity), upper_text(c->standing()),
+                           green_cell(*c, origin), markdown_inline(c->name),
+                           markdown_inline(case_summary(*c)));
+    return out + "\n";
+}
+
+/// Per phase, time to green against the plan's recovery target.
+[[nodiscard]] inline std::string markdown_recovery(const run_record& run) {
+    std::string out = fmt::format(
+        "## Time to green\n\nCounted from {}{}.\n\n| phase | time to green | target | "
+        "result |\n|---|---|---|---|\n",
+        run.since ? "the rollback's start, " + format_utc(*run.since)
+                  : "the run's start (no --since)",
+        run.waited ? "; failing checks were re-run until verified or their phase's deadline"
+                   : "; each check ran once (no --wait)");
+    for (const auto& p : recovery_of(run))
+        out += fmt::format("| {} | {} | {} | {} |\n", markdown_inline(p.phase),
+                           p.time_to_green ? describe_span(*p.time_to_green)
+                                           : counted(p.not_green, "check") + " never verified",
+                           p.target ? describe_span(*p.target) : "none",
+                           markdown_inline(describe_recovery(p)));
     return out + "\n";
 }
 
@@ -105,8 +133,9 @@ struct checklist_tally {
     if (!c.failure.empty())
         text += "failure: " + cut_text(clean_text(c.failure), markdown_line_bytes) + "\n";
     if (c.results.empty() && c.failure.empty()) text += "no check result was recorded\n";
+    if (c.waived_by) text += waiver_text(*c.waived_by) + "\n";
     const auto fence = code_fence(text);
-    return fmt::format("### {} · phase {} · {} · {}\n\n{}text\n{}{}\n\n", upper(c.worst()),
+    return fmt::format("### {} · phase {} · {} · {}\n\n{}text\n{}{}\n\n", upper_text(c.standing()),
                        markdown_inline(c.phase), markdown_inline(c.severity),
                        markdown_inline(c.name), fence, text, fence);
 }
@@ -144,8 +173,8 @@ struct checklist_tally {
 [[nodiscard]] inline std::string report_md_text(const run_record& run) {
     return fmt::format("# Rollback verification: {}\n\n**{}**\n\n", markdown_inline(run.suite),
                        markdown_inline(closing_line(run))) +
-           markdown_checklist(run) + markdown_table(run) + markdown_evidence(run) +
-           markdown_environment(run);
+           markdown_checklist(run) + markdown_table(run) + markdown_recovery(run) +
+           markdown_evidence(run) + markdown_environment(run);
 }
 
 } // namespace rollcheck::detail

@@ -23,12 +23,55 @@ ROLLCHECK_INLINE verdict case_record::worst() const {
     return rollcheck::worst(results);
 }
 
+ROLLCHECK_INLINE std::string case_record::standing() const {
+    return waived_by ? "waived" : std::string(to_string(worst()));
+}
+
 ROLLCHECK_INLINE verdict run_record::worst() const {
     if (cases.empty()) return verdict::error; // a run that checked nothing never passes
     verdict v = verdict::skip;
     for (const auto& c : cases)
-        v = std::max(v, c.worst());
+        v = std::max(v, c.waived_by ? verdict::warn : c.worst());
     return v;
+}
+
+ROLLCHECK_INLINE std::vector<phase_recovery> recovery_of(const run_record& run) {
+    std::vector<phase_recovery> out;
+    const time_point origin = run.since ? *run.since : run.started;
+    for (const auto& phase : detail::phases_of(run.cases)) {
+        phase_recovery p;
+        p.phase = phase;
+        if (const auto t = run.recovery_targets.find(phase); t != run.recovery_targets.end())
+            p.target = t->second;
+        std::chrono::milliseconds latest{0};
+        for (const auto& c : run.cases) {
+            if (c.phase != phase) continue;
+            if (c.waived_by) {
+                ++p.waived;
+            } else if (c.worst() >= verdict::fail) {
+                ++p.not_green;
+            } else if (c.green_at) { // a record built without times counts as green at once
+                latest = std::max(latest, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              *c.green_at - origin));
+            }
+        }
+        if (p.not_green == 0) p.time_to_green = latest;
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+ROLLCHECK_INLINE std::string describe_recovery(const phase_recovery& p) {
+    std::string text = p.time_to_green ? describe_span(*p.time_to_green)
+                                       : fmt::format("not green: {} never verified",
+                                                     counted(p.not_green, "check"));
+    if (p.waived > 0) text += fmt::format(" ({} waived)", p.waived);
+    if (!p.target) return text;
+    text += fmt::format(", target {}: ", describe_span(*p.target));
+    if (!p.time_to_green) return text + "missed";
+    const auto margin = *p.target - *p.time_to_green;
+    return text + (p.met() ? fmt::format("met with {} to spare", describe_span(margin))
+                           : fmt::format("missed by {}", describe_span(margin)));
 }
 
 ROLLCHECK_INLINE std::string closing_line(const run_record& run) {

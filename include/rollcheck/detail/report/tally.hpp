@@ -22,9 +22,10 @@
 
 namespace rollcheck::detail {
 
-/// How many of something ended with each verdict.
+/// How many of something ended with each verdict, waived failures apart.
 struct verdict_counts {
     std::array<std::size_t, 5> of{};
+    std::size_t waived = 0;
     std::size_t total = 0;
 
     void add(verdict v) noexcept {
@@ -39,8 +40,14 @@ struct verdict_counts {
 /// The cases of `run` counted by their worst verdict.
 [[nodiscard]] inline verdict_counts count_cases(const std::vector<case_record>& cases) {
     verdict_counts counts;
-    for (const auto& c : cases)
-        counts.add(c.worst());
+    for (const auto& c : cases) {
+        if (!c.waived_by) {
+            counts.add(c.worst());
+            continue;
+        }
+        ++counts.waived;
+        ++counts.total;
+    }
     return counts;
 }
 
@@ -56,17 +63,27 @@ struct verdict_counts {
     add(counts[verdict::pass], fmt::format("{} passed", counts[verdict::pass]));
     add(counts[verdict::warn], fmt::format("{} warned", counts[verdict::warn]));
     add(counts[verdict::skip], fmt::format("{} skipped", counts[verdict::skip]));
+    add(counts.waived, fmt::format("{} waived", counts.waived));
     add(counts[verdict::fail], fmt::format("{} failed", counts[verdict::fail]));
     add(counts[verdict::error], counted(counts[verdict::error], "error"));
     return out;
 }
 
-/// "FAIL", "ERROR": a verdict as the closing line and the reports shout it.
-[[nodiscard]] inline std::string upper(verdict v) {
-    std::string s(to_string(v));
+/// "WAIVED": a case's standing as the reports shout it.
+[[nodiscard]] inline std::string upper_text(std::string s) {
     for (auto& c : s)
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return s;
+}
+
+/// "FAIL", "ERROR": a verdict as the closing line and the reports shout it.
+[[nodiscard]] inline std::string upper(verdict v) {
+    return upper_text(std::string(to_string(v)));
+}
+
+/// "waived until 2026-12-15 (waivers.toml:4:1): the reason".
+[[nodiscard]] inline std::string waiver_text(const waiver& w) {
+    return fmt::format("waived until {} ({}): {}", w.expires, w.where, w.justification);
 }
 
 /// A severity's rank, most urgent first. A case without a P0-P3 severity
@@ -98,7 +115,7 @@ struct verdict_counts {
 [[nodiscard]] inline int worst_failing_rank(const std::vector<case_record>& cases) noexcept {
     int rank = -1;
     for (const auto& c : cases)
-        if (c.worst() >= verdict::fail) {
+        if (c.worst() >= verdict::fail && !c.waived_by) {
             const int r = severity_rank(c.severity);
             rank = rank < 0 || r < rank ? r : rank;
         }

@@ -63,6 +63,7 @@ public:
     void testCaseEnded(const Catch::TestCaseStats& stats) override {
         auto& s = state();
         if (s.current) {
+            if (exit_status(s.current->worst()) != 0) s.current->green_at.reset();
             s.current->seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - s.case_started)
                     .count();
@@ -104,6 +105,7 @@ inline void record_setup_error(const std::string& check, const std::string& why)
 inline int finish_run(const std::string& report_dir) {
     auto& record = state().record;
     record.finished = std::chrono::system_clock::now();
+    apply_waivers(record, state().waivers, record.finished);
     int status = run_exit_status(record);
     std::cout << closing_line(record) << '\n';
     if (report_dir.empty()) return status;
@@ -117,8 +119,23 @@ inline int finish_run(const std::string& report_dir) {
     return status;
 }
 
+/// Loads the waivers of `file` (none when empty); an error names each fault.
+inline std::string load_run_waivers(const std::filesystem::path& file) {
+    if (file.empty()) return {};
+    auto reading = load_waivers(file);
+    if (!reading.ok()) {
+        std::string text = fmt::format("waiver file {} cannot be used:", file.string());
+        for (const auto& e : reading.errors)
+            text += "\n  " + e.text();
+        return text;
+    }
+    state().waivers = std::move(reading.waivers);
+    return {};
+}
+
 /// Loads the target and the rollback time; an error says what is wrong.
-inline std::string prepare_run(const std::string& target_file, const std::string& since_text) {
+inline std::string prepare_run(const std::string& target_file, const std::string& since_text,
+                               const std::string& waiver_file, bool wait) {
     auto& s = state();
     if (target_file.empty())
         return "no target: give --target FILE, the system to verify (see docs/target.md; "
@@ -139,7 +156,13 @@ inline std::string prepare_run(const std::string& target_file, const std::string
     }
     s.record.target_summary = describe_target(*s.loaded);
     s.record.since = s.since;
-    return {};
+    s.record.recovery_targets = s.loaded->recovery_targets;
+    s.wait = s.record.waited = wait || s.loaded->wait;
+    if (s.wait && !s.since)
+        s.record.notes.push_back("--wait without --since (nor [rollback] since): the recovery "
+                                 "deadlines count from the run's start");
+    return load_run_waivers(waiver_file.empty() ? s.loaded->waivers
+                                                : std::filesystem::path(waiver_file));
 }
 
 /// A target file's [[check]], run as a test case of its own.
@@ -158,6 +181,23 @@ private:
 inline bool suite_covers(const std::string& name, const std::string& phase) {
     const std::string prefix = "verify-phase";
     return name.rfind(prefix, 0) != 0 || name.substr(prefix.size()) == phase;
+}
+
+/// A waiver of this suite's phases must name one of its test cases: a
+/// misspelt name would otherwise waive nothing, silently.
+inline std::string check_waiver_names(const std::string& name) {
+    const auto& tests = Catch::getRegistryHub().getTestCaseRegistry().getAllTests();
+    std::string errors;
+    for (const auto& w : state().waivers) {
+        if (!suite_covers(name, w.phase)) continue;
+        const bool known = std::any_of(tests.begin(), tests.end(), [&](const auto& t) {
+            return t.name == w.check && phase_of(t.tags) == w.phase;
+        });
+        if (!known)
+            errors += fmt::format("\n  {}: no check named '{}' in phase {} of {}", w.where, w.check,
+                                  w.phase, name);
+    }
+    return errors.empty() ? errors : "waiver file cannot be used:" + errors;
 }
 
 inline void register_declared_checks(const std::string& name) {
@@ -184,13 +224,17 @@ namespace suite {
 /// suite not named `verify-phaseN`) run as test cases of their own.
 inline int run(int argc, char* argv[], const std::string& name) {
     Catch::Session session;
-    std::string target_file, since_text, report_dir;
+    std::string target_file, since_text, report_dir, waiver_file;
+    bool wait = false;
     using Catch::clara::Opt;
     session.cli(
         session.cli() |
         Opt(target_file, "file")["--target"]("the system to verify (a TOML target file)") |
         Opt(since_text, "time")["--since"]("when the rollback started (ISO 8601)") |
-        Opt(report_dir, "dir")["--report"]("write junit.xml, results.json and report.md here"));
+        Opt(report_dir, "dir")["--report"]("write junit.xml, results.json and report.md here") |
+        Opt(wait)["--wait"]("re-run failing checks until verified or the phase's recovery "
+                            "deadline") |
+        Opt(waiver_file, "file")["--waivers"]("waivers of known P2/P3 failures (TOML)"));
     if (const int rc = session.applyCommandLine(argc, argv); rc != 0) return 2;
     auto& config = session.configData();
     if (config.showHelp || config.listTests || config.listTestNamesOnly || config.listTags ||
@@ -206,16 +250,25 @@ inline int run(int argc, char* argv[], const std::string& name) {
 #ifdef ROLLCHECK_VERSION
     record.version = ROLLCHECK_VERSION;
 #endif
-    if (const auto why = detail::prepare_run(target_file, since_text); !why.empty()) {
+    if (const auto why = detail::prepare_run(target_file, since_text, waiver_file, wait);
+        !why.empty()) {
         std::cerr << "error: " << why << '\n';
         detail::record_setup_error(name + ".target", why);
         detail::finish_run(report_dir);
         return 2;
     }
     detail::register_declared_checks(name);
+    if (const auto why = detail::check_waiver_names(name); !why.empty()) {
+        std::cerr << "error: " << why << '\n';
+        detail::state().waivers.clear();
+        detail::record_setup_error(name + ".waivers", why);
+        detail::finish_run(report_dir);
+        return 2;
+    }
     config.warnings =
         static_cast<Catch::WarnAbout::What>(config.warnings | Catch::WarnAbout::NoTests);
     detail::record_verifier_results();
+    if (detail::state().wait) detail::retry_until_deadline();
     session.run(); // the verdicts decide the exit status, not Catch2's count of failures
     if (record.cases.empty()) {
         std::cerr << "error: no test case ran (a filter that matches nothing?)\n";

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "../../converge.hpp"
 #include "../../suite.hpp"
 
 namespace rollcheck {
@@ -18,6 +19,8 @@ struct suite_state {
     std::optional<target> loaded;
     std::optional<time_point> since;
     run_record record;
+    std::vector<waiver> waivers;
+    bool wait = false; ///< re-run failing checks until verified or their phase's deadline
     std::optional<case_record> current;
     /// The next failed assertion is a verifier's, whose result is already recorded.
     bool verifier_assertion = false;
@@ -42,12 +45,47 @@ inline std::string severity_of(const std::vector<std::string>& tags) {
     return {};
 }
 
+/// A case is green once every result it asserted was verified: the time of
+/// its last result, as long as none before it failed.
 inline void record_verifier_results() {
     testing::result_sink() = [](const check_result& r) {
         auto& s = state();
         if (!s.current) return;
-        s.current->results.push_back(r);
+        auto& c = *s.current;
+        const bool green_so_far = std::all_of(c.results.begin(), c.results.end(),
+                                              [](const auto& x) { return x.acceptable(); });
+        c.results.push_back(r);
+        ++c.attempts;
+        if (green_so_far && r.acceptable())
+            c.green_at = std::chrono::system_clock::now();
+        else
+            c.green_at.reset();
         s.verifier_assertion = true;
+    };
+}
+
+/// When the phase of the current case must be green: the rollback's start
+/// (the run's without it) plus the phase's recovery target; none without one.
+inline std::optional<time_point> current_deadline() {
+    auto& s = state();
+    if (!s.current) return std::nullopt;
+    const auto& targets = s.record.recovery_targets;
+    const auto t = targets.find(s.current->phase);
+    if (t == targets.end()) return std::nullopt;
+    return (s.since ? *s.since : s.record.started) + t->second;
+}
+
+/// Under --wait, each freshly computed result is re-run until verified or
+/// its phase's deadline; the extra runs are counted as attempts.
+inline void retry_until_deadline() {
+    testing::result_retry() = [](const std::function<check_result()>& compute) {
+        const auto deadline = current_deadline();
+        if (!deadline) return compute();
+        retry_policy policy;
+        policy.deadline = *deadline;
+        auto outcome = retry_until_verified(compute, policy);
+        if (auto& current = state().current) current->attempts += outcome.attempts - 1;
+        return std::move(outcome.last);
     };
 }
 

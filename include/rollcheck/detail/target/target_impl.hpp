@@ -223,8 +223,9 @@ private:
 
     void read_document(const toml::table& root) {
         for (auto&& [key, node] : root) {
-            static constexpr std::string_view known[] = {
-                "project", "database", "cron", "logs", "api", "pipeline", "rollback", "check"};
+            static constexpr std::string_view known[] = {"project",  "database", "cron",
+                                                         "logs",     "api",      "pipeline",
+                                                         "rollback", "recovery", "check"};
             if (one_of(key.str(), known)) continue;
             if (node.is_table())
                 fail(node.source(), fmt::format("unknown table [{}]", key.str()));
@@ -238,7 +239,9 @@ private:
         read_logs(section(root, "logs", {"files", "errors", "progress"}));
         read_api(section(root, "api", {"url", "host", "port"}));
         read_pipeline(section(root, "pipeline", {"unified", "archive"}));
-        read_rollback(section(root, "rollback", {"since"}));
+        read_rollback(section(root, "rollback", {"since", "waivers"}));
+        read_recovery(
+            section(root, "recovery", {"wait", "1-3", "4-5", "6", "7", "8", "9-10", "11"}));
         if (const auto* checks = root.get("check")) read_checks(*checks);
     }
 
@@ -460,7 +463,29 @@ private:
         read_path(t, "[pipeline]", "archive", target_.project_root, target_.archive_dir);
     }
 
+    void read_recovery(const toml::table& t) {
+        if (const auto* node = t.get("wait")) {
+            if (const auto* b = node->as_boolean())
+                target_.wait = b->get();
+            else
+                wrong_type("[recovery]", "wait", "a boolean", *node);
+        }
+        for (auto&& [key, node] : t) {
+            if (key.str() == "wait" || !one_of(key.str(), target_phases)) continue;
+            const auto* text = string_at(t, "[recovery]", key.str());
+            if (text == nullptr) continue;
+            std::string why;
+            if (const auto span = parse_duration(text->get(), why); span && span->count() > 0)
+                target_.recovery_targets[std::string(key.str())] = *span;
+            else
+                fail(text->source(), fmt::format("[recovery] {}: '{}' is not a duration (5m, "
+                                                 "1h30m)",
+                                                 key.str(), text->get()));
+        }
+    }
+
     void read_rollback(const toml::table& t) {
+        read_path(t, "[rollback]", "waivers", dir_, target_.waivers);
         const auto* node = t.get("since");
         if (node == nullptr) return;
         std::string text;

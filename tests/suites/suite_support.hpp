@@ -1,0 +1,55 @@
+// What the tests of the suites share: a small Python project the Phase 1-3
+// rollback left as it should, the suites as programs, their results.json.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "run_program.hpp"
+#include "test_support.hpp"
+
+namespace rollcheck_test {
+
+/// A project the Phase 1-3 rollback left as it should: the old modules and
+/// their tests, none of the new ones.
+struct rolled_back_project {
+    temp_dir dir;
+    rolled_back_project() {
+        dir.write("project/core/__init__.py", "");
+        dir.write("project/core/scoring.py", "def score(x):\n    return 2 * x\n");
+        dir.write("project/tests/test_scoring.py",
+                  "from core.scoring import score\n\n"
+                  "def test_doubles():\n    assert score(2) == 4\n\n"
+                  "def test_zero():\n    assert score(0) == 0\n");
+    }
+    std::filesystem::path target(const std::string& extra = {}) const {
+        return dir.write("target.toml", fmt::format("[project]\nroot = \"{}\"\npython = "
+                                                    "\"/usr/bin/python3\"\n{}",
+                                                    (dir / "project").string(), extra));
+    }
+};
+
+inline rollcheck::command_outcome phase1_3(std::vector<std::string> args) {
+    return run_program(ROLLCHECK_PHASE1_3, std::move(args), std::chrono::seconds(120));
+}
+
+inline nlohmann::json results(const std::filesystem::path& reports) {
+    std::ifstream in(reports / "results.json");
+    return nlohmann::json::parse(in);
+}
+
+/// The case of `json` whose name starts with `name`.
+inline const nlohmann::json& find_case(const nlohmann::json& json, const std::string& name) {
+    for (const auto& c : json["cases"])
+        if (c["name"].get<std::string>().rfind(name, 0) == 0) return c;
+    FAIL("no case named '" << name << "...' in results.json");
+    throw std::logic_error("unreachable");
+}
+
+} // namespace rollcheck_test
