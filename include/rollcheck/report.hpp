@@ -105,6 +105,14 @@ struct run_record {
     [[nodiscard]] verdict worst() const;
 };
 
+/// The plan's recovery targets: phase 1-3 in 5 minutes, 4-5 in 15, 6 in 20,
+/// 7 in 60, 8 in 10, 9-10 and 11 in 5.
+[[nodiscard]] inline std::map<std::string, std::chrono::milliseconds> plan_recovery_targets() {
+    using std::chrono::minutes;
+    return {{"1-3", minutes(5)}, {"4-5", minutes(15)}, {"6", minutes(20)}, {"7", minutes(60)},
+            {"8", minutes(10)},  {"9-10", minutes(5)}, {"11", minutes(5)}};
+}
+
 /// How long a phase took to turn green, against its recovery target.
 struct phase_recovery {
     std::string phase;

@@ -38,17 +38,10 @@
 
 #include "detail/inline.hpp"
 #include "postgres.hpp"
+#include "report.hpp"
 #include "time.hpp"
 
 namespace rollcheck {
-
-/// The plan's recovery targets: phase 1-3 in 5 minutes, 4-5 in 15, 6 in 20,
-/// 7 in 60, 8 in 10, 9-10 and 11 in 5.
-[[nodiscard]] inline std::map<std::string, std::chrono::milliseconds> plan_recovery_targets() {
-    using std::chrono::minutes;
-    return {{"1-3", minutes(5)}, {"4-5", minutes(15)}, {"6", minutes(20)}, {"7", minutes(60)},
-            {"8", minutes(10)},  {"9-10", minutes(5)}, {"11", minutes(5)}};
-}
 
 /// A check the target declares with `[[check]]`, for a phase suite to run
 /// through the verifier named `kind`.

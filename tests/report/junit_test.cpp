@@ -64,7 +64,14 @@ TEST_CASE("junit.xml is valid against the Ant JUnit schema") {
     passed.cases.push_back(rollcheck_test::make_case(
         "no process runs run_unified_pipeline", "11", "P0",
         {check_result::pass("proc.absent", "no process matches run_unified_pipeline")}));
-    for (const auto& run : {rollcheck_test::sample_run(), passed, run_record{}}) {
+    auto waived = rollcheck_test::sample_run();
+    waived.cases[0].waived_by = waiver{"no duplicated submission_id in opportunities_unified",
+                                       "7",
+                                       "cleanup <scheduled> & approved",
+                                       "2099-12-31",
+                                       "",
+                                       "waivers.toml:1:1"};
+    for (const auto& run : {rollcheck_test::sample_run(), passed, run_record{}, waived}) {
         write_junit(run, dir / "junit.xml");
         const auto r = lint(dir / "junit.xml", true);
         INFO(read_text(dir / "junit.xml"));
@@ -157,7 +164,8 @@ TEST_CASE("fail, error and skip become failure, error and skipped, and warn pass
                                     "exits 0\" time=\"0.250\"/>"));
     // The schema has no per-case properties or output: the suite's system-out carries them.
     CHECK_THAT(xml, Catch::Contains("== pytest tests/ -v exits 0\nseverity P3; tags "
-                                    "[phase1-3][P3][after]; verdict warn; 0.250 s\nWARN "
+                                    "[phase1-3][P3][after]; verdict warn; 0.250 s\nverified at "
+                                    "2026-11-28T09:26:36.000Z after 1 attempt\nWARN "
                                     "command.run: exited 0 after 4.5 s; 2 tests skipped (0 ms)\n"));
 }
 
