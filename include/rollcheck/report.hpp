@@ -2,8 +2,8 @@
 /// The reports of one suite run: what a phase suite leaves behind for CI and
 /// for the incident record. One test case of a suite is one check of a phase
 /// of the plan (docs/plan.md); a listener fills a run_record with them and
-/// these functions write it out as JUnit XML, JSON and Markdown, and sum it
-/// up in one closing line and an exit status.
+/// these functions write it out as JUnit XML, JSON, Markdown and Prometheus
+/// metrics, and sum it up in one closing line and an exit status.
 ///
 /// ```cpp
 /// #include <rollcheck/report.hpp>
@@ -168,9 +168,16 @@ ROLLCHECK_INLINE void write_results_json(const run_record& run, const std::files
 /// std::runtime_error naming the file when it cannot be written.
 ROLLCHECK_INLINE void write_report_md(const run_record& run, const std::filesystem::path& file);
 
-/// Creates `dir` and writes junit.xml, results.json and report.md into it,
-/// each atomically (whole or not at all). Returns what went wrong, or ""
-/// when all three were written; never throws for an I/O fault, and writes
+/// Writes `run` as Prometheus metrics in the text exposition format (for
+/// node_exporter's textfile collector): per check whether it was verified,
+/// its duration and when it turned green; per phase time to green against
+/// its target; the run's exit status, time and counts. Throws
+/// std::runtime_error naming the file when it cannot be written.
+ROLLCHECK_INLINE void write_metrics(const run_record& run, const std::filesystem::path& file);
+
+/// Creates `dir` and writes junit.xml, results.json, report.md and
+/// rollcheck.prom into it, each atomically (whole or not at all). Returns what went wrong, or ""
+/// when all were written; never throws for an I/O fault, and writes
 /// every file it can even when one fails.
 [[nodiscard]] ROLLCHECK_INLINE std::string write_reports(const run_record& run,
                                                          const std::filesystem::path& dir);

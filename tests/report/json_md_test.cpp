@@ -7,6 +7,7 @@
 #include <rollcheck/detail/report/json.hpp>
 #include <rollcheck/detail/report/junit.hpp>
 #include <rollcheck/detail/report/markdown.hpp>
+#include <rollcheck/detail/report/prometheus.hpp>
 
 #include "report_support.hpp"
 #include "test_support.hpp"
@@ -186,7 +187,7 @@ TEST_CASE("report.md ends with the environment and the times") {
                                    "log was read\n"));
 }
 
-TEST_CASE("write_reports writes the three files into a directory it creates") {
+TEST_CASE("write_reports writes the four files into a directory it creates") {
     rollcheck_test::temp_dir dir;
     const auto run = rollcheck_test::sample_run();
     const auto out = dir / "reports/verify-rehearsal";
@@ -194,6 +195,7 @@ TEST_CASE("write_reports writes the three files into a directory it creates") {
     CHECK(read_text(out / "junit.xml") == detail::junit_text(run));
     CHECK(read_text(out / "results.json") == detail::results_json_text(run));
     CHECK(read_text(out / "report.md") == detail::report_md_text(run));
+    CHECK(read_text(out / "rollcheck.prom") == detail::prometheus_text(run));
     // Kept for docs/reports.md when asked: the real output of this run.
     if (const char* keep = std::getenv("ROLLCHECK_KEEP_SAMPLE_REPORTS"))
         CHECK(write_reports(run, keep).empty());

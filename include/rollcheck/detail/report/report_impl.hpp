@@ -14,6 +14,7 @@
 #include "json.hpp"
 #include "junit.hpp"
 #include "markdown.hpp"
+#include "prometheus.hpp"
 #include "tally.hpp"
 
 namespace rollcheck {
@@ -112,6 +113,10 @@ ROLLCHECK_INLINE void write_report_md(const run_record& run, const std::filesyst
     detail::write_or_throw(file, detail::report_md_text(run));
 }
 
+ROLLCHECK_INLINE void write_metrics(const run_record& run, const std::filesystem::path& file) {
+    detail::write_or_throw(file, detail::prometheus_text(run));
+}
+
 ROLLCHECK_INLINE std::string write_reports(const run_record& run,
                                            const std::filesystem::path& dir) {
     std::error_code ec;
@@ -125,6 +130,7 @@ ROLLCHECK_INLINE std::string write_reports(const run_record& run,
     write("junit.xml", detail::junit_text(run));
     write("results.json", detail::results_json_text(run));
     write("report.md", detail::report_md_text(run));
+    write("rollcheck.prom", detail::prometheus_text(run));
     return errors;
 }
 

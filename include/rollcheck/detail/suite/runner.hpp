@@ -115,7 +115,7 @@ inline int finish_run(const std::string& report_dir) {
         return 2;
     }
     std::cout << "reports: " << report_dir << "/junit.xml, " << report_dir << "/results.json, "
-              << report_dir << "/report.md\n";
+              << report_dir << "/report.md, " << report_dir << "/rollcheck.prom\n";
     return status;
 }
 
@@ -231,7 +231,8 @@ inline int run(int argc, char* argv[], const std::string& name) {
         session.cli() |
         Opt(target_file, "file")["--target"]("the system to verify (a TOML target file)") |
         Opt(since_text, "time")["--since"]("when the rollback started (ISO 8601)") |
-        Opt(report_dir, "dir")["--report"]("write junit.xml, results.json and report.md here") |
+        Opt(report_dir, "dir")["--report"]("write junit.xml, results.json, report.md and "
+                                            "rollcheck.prom here") |
         Opt(wait)["--wait"]("re-run failing checks until verified or the phase's recovery "
                             "deadline") |
         Opt(waiver_file, "file")["--waivers"]("waivers of known P2/P3 failures (TOML)"));
