@@ -2,11 +2,11 @@
 # other, and prints one table: suite, time, and its closing line (verdict,
 # counts, the decision matrix's action). Sourced by scripts/rehearse.
 
-# suites_run SANDBOX BUILD_DIR [REPORTS]: returns the worst exit status of
-# the suites. Their reports go to REPORTS/SUITE (SANDBOX/reports unless given:
-# the drills keep one set per fault).
+# suites_run SANDBOX BIN [REPORTS]: runs BIN/verify-phase*; returns the worst
+# exit status of the suites. Their reports go to REPORTS/SUITE (SANDBOX/reports
+# unless given: the drills keep one set per fault).
 suites_run() {
-  local dir=$1 build=$2 reports=${3:-$1/reports} worst=0 phase suite rc start elapsed closing
+  local dir=$1 bin=$2 reports=${3:-$1/reports} worst=0 phase suite rc start elapsed closing
   # The suites reach the sandbox's database as its own scripts do.
   set -a; . "$dir/env.sh"; set +a
   mkdir -p "$reports"
@@ -16,7 +16,7 @@ suites_run() {
     suite=verify-phase$phase
     start=$(date +%s%N)
     rc=0
-    "$build/verifiers/$suite" --target "$dir/target.toml" --report "$reports/$suite" \
+    "$bin/$suite" --target "$dir/target.toml" --report "$reports/$suite" \
       >"$reports/$suite.log" 2>&1 || rc=$?
     elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
     closing=$(grep -E '^(PASS|WARN|SKIP|FAIL|ERROR): ' "$reports/$suite.log" | tail -n 1)
@@ -31,4 +31,17 @@ suites_run() {
   echo
   echo "reports: $reports/<suite>/{junit.xml,results.json,report.md}"
   return "$worst"
+}
+
+# suites_red_cases REPORTS: the cases that failed or erred, as VERDICT<tab>NAME,
+# one a line.
+suites_red_cases() {
+  python3 - "$1" <<'PY'
+import glob, json, sys
+for path in sorted(glob.glob(f"{sys.argv[1]}/*/results.json")):
+    with open(path) as f:
+        for case in json.load(f)["cases"]:
+            if case["verdict"] in ("fail", "error"):
+                print(f"{case['verdict']}\t{case['name']}")
+PY
 }
