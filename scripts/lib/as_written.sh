@@ -53,42 +53,43 @@ declare -gA AS_WRITTEN_GUARD=(
 
 as_written_dir() { echo "$1/as-written"; }
 
+# A step's output without the terminal's escape sequences (an editor's
+# screen, for one) and blank lines.
+as_written_clean() {
+  sed -e 's/\x1b\[[0-9;?>=]*[a-zA-Z]//g' -e 's/\x1b[=>]//g' -e 's/\r//g' -e 's/~ \{20,\}//g' \
+    -e '/^[[:space:]~]*$/d' "$1"
+}
+
 # as_written_record DIR ID LINE RC OUTPUT-FILE: one row of steps.tsv; the
-# telling line is the first that reads like an error, else the last one.
+# telling line is the first that reads like an error message, else the first
+# that mentions one, else the last one.
 as_written_record() {
   local dir=$1 id=$2 line=$3 rc=$4 out=$5 telling
-  telling=$(grep -m 1 -iE 'error|not found|no such|cannot|could not|denied|exited with|Traceback' "$out" ||
-    tail -n 1 "$out")
+  telling=$(as_written_clean "$out" |
+    grep -m 1 -E '[A-Za-z]*(Error|error): |ERROR:|not found|No such|cannot|could not|denied|exited with' ||
+    as_written_clean "$out" | grep -m 1 -iE 'error|Traceback' || as_written_clean "$out" | tail -n 1)
   printf '%s\t%s\t%s\t%s\n' "$id" "$line" "$rc" "${telling//$'\t'/ }" >>"$(as_written_dir "$dir")/steps.tsv"
 }
 
-# Prints a step's output, indented, AS_WRITTEN_SHOWN lines at most, without
-# the terminal's escape sequences (an editor's screen, for one).
+# Prints a step's output, indented, AS_WRITTEN_SHOWN lines at most.
 as_written_show() {
   local out=$1 lines
   lines=$(wc -l <"$out")
-  sed -e 's/\x1b\[[0-9;?>=]*[a-zA-Z]//g' -e 's/\x1b[=>]//g' -e 's/\r//g' -e 's/~ \{20,\}//g' \
-    -e '/^[[:space:]~]*$/d' "$out" |
-    head -n "$AS_WRITTEN_SHOWN" | sed 's/^/        /'
+  as_written_clean "$out" | head -n "$AS_WRITTEN_SHOWN" | sed 's/^/        /'
   if ((lines > AS_WRITTEN_SHOWN)); then
     printf '        … %d lines in all: %s\n' "$lines" "$out"
   fi
 }
 
-# as_written_step DIR ID WHERE LINE [ADAPTED]: runs LINE (the plan's, as
-# printed) with bash in WHERE, the sandbox's database in the environment and
-# no terminal (standard input from /dev/null); ADAPTED, when given, is what
-# runs instead and why ("COMMAND|why"). Never fails: the exit status is
-# recorded and shown.
+# as_written_step DIR ID WHERE LINE [RUN WHY]: runs LINE (the plan's, as
+# printed), or RUN in its place for the reason WHY, with bash in WHERE, the
+# sandbox's database in the environment and no terminal (standard input from
+# /dev/null). Never fails: the exit status is recorded and shown.
 as_written_step() {
-  local dir=$1 id=$2 where=$3 line=$4 adapted=${5:-} run out rc=0
+  local dir=$1 id=$2 where=$3 line=$4 run=${5:-$4} why=${6:-} out rc=0
   out=$(as_written_dir "$dir")/$id.out
-  run=$line
   printf '    [%s] $ %s\n' "$id" "$line"
-  if [[ -n $adapted ]]; then
-    run=${adapted%%|*}
-    printf '        (ran: %s — %s)\n' "$run" "${adapted#*|}"
-  fi
+  if [[ -n $why ]]; then printf '        (ran: %s — %s)\n' "$run" "$why"; fi
   (set -a; . "$dir/pg/pg.env"; set +a; cd "$where" && exec bash -c "$run") </dev/null >"$out" 2>&1 || rc=$?
   as_written_show "$out"
   printf '        exit %d\n' "$rc"
@@ -128,18 +129,22 @@ as_written_prepare() {
 # crontab -e edits the user's crontab in cron's spool: here the spool is
 # DIR/spool, mounted over /var/spool/cron/crontabs in a mount namespace of
 # its own, holding the sandbox's crontab as the user's. Afterwards the
-# sandbox's crontab is what the spool holds. Needs root (unshare -m); prints
-# the command that runs LINE there, or nothing when it cannot.
-as_written_crontab_command() {
-  local dir=$1 line=$2 user spool=/var/spool/cron/crontabs
+# sandbox's crontab is what the spool holds. Needs root (unshare -m): prints
+# the path of a script that runs its arguments so (an editor that waits for
+# ever is stopped after 30 s), or nothing when it cannot.
+as_written_spool_runner() {
+  local dir=$1 spool=/var/spool/cron/crontabs runner=$1/as-written/in-spool
   [[ $(id -u) -eq 0 && -d $spool ]] && command -v crontab >/dev/null && command -v unshare >/dev/null || return 0
-  user=$(id -un)
   mkdir -p "$dir/spool"
-  cp "$dir/crontab" "$dir/spool/$user"
-  chmod 600 "$dir/spool/$user"
-  # An editor that waits for ever is stopped after 30 s.
-  printf 'unshare -m sh -c %q sh %q %q' "mount --bind \"\$1\" $spool && exec timeout 30 bash -c \"\$2\"" \
-    "$dir/spool" "$line"
+  cp "$dir/crontab" "$dir/spool/$(id -un)"
+  chmod 600 "$dir/spool/$(id -un)"
+  cat >"$runner" <<EOF
+#!/bin/sh
+# Runs its arguments with $dir/spool as cron's spool, in a mount namespace of its own.
+exec unshare -m sh -c 'mount --bind "\$1" $spool && shift && exec timeout 30 "\$@"' sh "$dir/spool" "\$@"
+EOF
+  chmod +x "$runner"
+  echo "$runner"
 }
 
 as_written_crontab_back() {
@@ -188,14 +193,15 @@ as_written_phase7() {
     "$probe/yesterday" "$restore"
   as_written_probe "$dir" "the backup taken as its name says, as plain SQL (pg_dump reddit_harbor > backup_\$(date +%Y%m%d).sql)" \
     "$probe/plain" "pg_dump reddit_harbor > backup_\$(date +%Y%m%d).sql && $restore"
-  as_written_step "$dir" 7.2 "$dir" "$restore" \
-    "$restore|in the sandbox's directory, where the backup is; taken with pg_dump -Fc, the same day"
+  as_written_step "$dir" 7.2 "$dir" "$restore" "$restore" \
+    "in the sandbox's directory, where the backup is; taken with pg_dump -Fc, the same day"
   as_written_probe "$dir" "where the restore left the table's id sequence" "$repo" \
     "psql -X -At -d reddit_harbor -c \"SELECT 'next id ' || nextval('opportunities_unified_id_seq') || ', highest id ' || max(id) FROM opportunities_unified\""
   as_written_step "$dir" 7.3 "$repo" "git checkout HEAD -- scripts/"
   as_written_step "$dir" 7.4 "$repo" \
     "SELECT submission_id, COUNT(*) FROM opportunities_unified GROUP BY submission_id HAVING COUNT(*) > 1;" \
-    "psql -X -d reddit_harbor -c 'SELECT submission_id, COUNT(*) FROM opportunities_unified GROUP BY submission_id HAVING COUNT(*) > 1;'|through psql"
+    "psql -X -d reddit_harbor -c 'SELECT submission_id, COUNT(*) FROM opportunities_unified GROUP BY submission_id HAVING COUNT(*) > 1;'" \
+    "through psql"
 }
 
 as_written_phase8() {
@@ -235,7 +241,8 @@ as_written_restart() {
   # The plan's next line is the operator's only look at it: give the job the
   # same time, then say how it ended.
   as_written_step "$dir" 11.5 "$repo" "tail -f logs/batch_opportunity_scoring.log" \
-    "timeout $AS_WRITTEN_TAIL_SECONDS tail -f logs/batch_opportunity_scoring.log || [ \$? -eq 124 ]|tail -f never ends: stopped after $AS_WRITTEN_TAIL_SECONDS s, as the operator's Ctrl-C would"
+    "timeout $AS_WRITTEN_TAIL_SECONDS tail -f logs/batch_opportunity_scoring.log || [ \$? -eq 124 ]" \
+    "tail -f never ends: stopped after $AS_WRITTEN_TAIL_SECONDS s, as the operator's Ctrl-C would"
   deadline=$((SECONDS + 60))
   while sandbox_alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
   rc=0
@@ -251,19 +258,18 @@ as_written_restart() {
 }
 
 as_written_phase11() {
-  local dir=$1 repo=$1/reddit_harbor crontab date count
+  local dir=$1 repo=$1/reddit_harbor runner
   sandbox_log "Phase 11"
   as_written_skip "$dir" 11.0 "docker-compose -f docker-compose.prod.yml down" "the sandbox has no production containers"
   as_written_step "$dir" 11.1 "$repo" "killall -9 run_unified_pipeline.py"
-  date=${SANDBOX_ARCHIVE_DATE}
   as_written_step "$dir" 11.2 "$repo" "cp scripts/archive/monoliths_YYYYMMDD/*.py scripts/core/" \
-    "cp scripts/archive/monoliths_$date/*.py scripts/core/|YYYYMMDD: the archive's date, which the plan does not give"
+    "cp scripts/archive/monoliths_$SANDBOX_ARCHIVE_DATE/*.py scripts/core/" "YYYYMMDD: the archive's date, which the plan does not give"
   as_written_probe "$dir" "the line with YYYYMMDD left as printed" "$repo" \
     "ls scripts/archive/monoliths_YYYYMMDD/*.py"
-  crontab=$(as_written_crontab_command "$dir" "crontab -e")
-  if [[ -n $crontab ]]; then
-    as_written_step "$dir" 11.3 "$repo" "crontab -e" \
-      "$crontab|no terminal, as in a script or ssh without -t; the spool is the sandbox's (a mount namespace of its own)"
+  runner=$(as_written_spool_runner "$dir")
+  if [[ -n $runner ]]; then
+    as_written_step "$dir" 11.3 "$repo" "crontab -e" "$runner crontab -e" \
+      "no terminal, as in a script or ssh without -t; the spool is the sandbox's, in a mount namespace of its own"
     as_written_crontab_back "$dir"
   else
     as_written_skip "$dir" 11.3 "crontab -e" "needs root and cron's crontab here (the spool is mounted in a namespace of its own)"
@@ -275,7 +281,8 @@ as_written_phase11() {
   as_written_restart "$dir"
   as_written_step "$dir" 11.6 "$repo" \
     "SELECT COUNT(*) FROM opportunities_unified WHERE created_at > NOW() - INTERVAL '1 hour';" \
-    "psql -X -d reddit_harbor -c \"SELECT COUNT(*) FROM opportunities_unified WHERE created_at > NOW() - INTERVAL '1 hour';\"|through psql"
+    "psql -X -d reddit_harbor -c \"SELECT COUNT(*) FROM opportunities_unified WHERE created_at > NOW() - INTERVAL '1 hour';\"" \
+    "through psql"
   as_written_skip "$dir" 11.7 'echo "PRODUCTION ROLLED BACK: $(date)" | mail -s "URGENT" team@company.com' \
     "no mail leaves the sandbox"
 }
