@@ -268,9 +268,11 @@ SQL
 }
 
 # drill_verdict REPORTS NAME: prints the verdict of the case that must catch
-# NAME, then whether it did (yes/no), then why not, tab-separated.
+# NAME, then whether it did (yes/no), then why not, tab-separated. With the
+# sandbox's interpreter, not the first python3 on PATH: a version manager's
+# shim there took 0.9 s a start, 15 s of a --fault all.
 drill_verdict() {
-  python3 - "$1" "${FAULT_CASE[$2]}" "${FAULT_EVIDENCE[$2]}" "${FAULT_VERDICTS[$2]}" <<'PY'
+  "$SANDBOX_PYTHON" - "$1" "${FAULT_CASE[$2]}" "${FAULT_EVIDENCE[$2]}" "${FAULT_VERDICTS[$2]}" <<'PY'
 import glob, json, re, sys
 
 reports, case_name, evidence, verdicts = sys.argv[1:5]
@@ -328,6 +330,14 @@ drill_one() {
 # Tenths of a second as seconds: 1147 -> 114.7.
 drill_seconds() { echo "$(($1 / 10)).$(($1 % 10))"; }
 
+# drill_suite_times DIR: each suite's seconds, added up over every drill
+# (from the tables suites_run printed), slowest first.
+drill_suite_times() {
+  awk '$1 ~ /^verify-/ && $2 ~ /s$/ { t[$1] += $2 + 0 }
+       END { for (s in t) printf "%s %.1f\n", s, t[s] }' "$1"/drills/*/suites.txt |
+    sort -k2 -rn | awk '{ line = line (NR > 1 ? ", " : "") $1 " " $2 "s" } END { print "per suite, over every drill: " line }'
+}
+
 # drill_all DIR BIN: a clean run (no case may fail or err), every fault in
 # turn, each undone before the next, and a clean run again (the undoing left
 # nothing behind). Prints a table and where the time went. DRILL_STATUS: 1
@@ -381,6 +391,7 @@ drill_all() {
   echo
   echo "drills: $(drill_seconds "$elapsed")s in all: the suites (and reading their reports) $(drill_seconds $((suites / 100000000)))s," \
     "undoing the faults $(drill_seconds $((restoring / 100000000)))s, injecting them the rest"
+  drill_suite_times "$dir"
   echo "reports: $dir/drills/<fault>/reports/<suite>/"
   DRILL_STATUS=$rc
 }

@@ -34,9 +34,9 @@ suites_run() {
 }
 
 # suites_red_cases REPORTS: the cases that failed or erred, as VERDICT<tab>NAME,
-# one a line.
+# one a line (with the sandbox's interpreter, as drill_verdict).
 suites_red_cases() {
-  python3 - "$1" <<'PY'
+  "$SANDBOX_PYTHON" - "$1" <<'PY'
 import glob, json, sys
 for path in sorted(glob.glob(f"{sys.argv[1]}/*/results.json")):
     with open(path) as f:
