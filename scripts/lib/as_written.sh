@@ -7,8 +7,9 @@
 #   as_written_roll_back DIR   every line of the plan, in order; a failing line
 #                              does not stop the rest (the plan says nothing of
 #                              what to do then), its exit status is recorded
-#   as_written_findings DIR REPORTS   each red check, the plan's line that should
-#                              have made it green, and what that line did
+#   as_written_findings DIR REPORTS   each red check, the plan's lines behind it
+#                              and what they did; then the lines that failed
+#                              with no check red for them
 #
 # A line runs as written but for what the sandbox forces: the database is the
 # sandbox's (PGHOST and PGPORT in the environment, as in the operator's
@@ -81,16 +82,25 @@ as_written_show() {
   fi
 }
 
+# as_written_run DIR WHERE COMMAND OUTPUT-FILE: COMMAND through bash in
+# WHERE, the sandbox's database in the environment, no terminal (standard
+# input from /dev/null); prints its exit status.
+as_written_run() {
+  local rc=0
+  (cd "$2" && sandbox_pg "$1" bash -c "$3") </dev/null >"$4" 2>&1 || rc=$?
+  echo "$rc"
+}
+
 # as_written_step DIR ID WHERE LINE [RUN WHY]: runs LINE (the plan's, as
 # printed), or RUN in its place for the reason WHY, with bash in WHERE, the
 # sandbox's database in the environment and no terminal (standard input from
 # /dev/null). Never fails: the exit status is recorded and shown.
 as_written_step() {
-  local dir=$1 id=$2 where=$3 line=$4 run=${5:-$4} why=${6:-} out rc=0
+  local dir=$1 id=$2 where=$3 line=$4 run=${5:-$4} why=${6:-} out rc
   out=$(as_written_dir "$dir")/$id.out
   printf '    [%s] $ %s\n' "$id" "$line"
   if [[ -n $why ]]; then printf '        (ran: %s — %s)\n' "$run" "$why"; fi
-  (set -a; . "$dir/pg/pg.env"; set +a; cd "$where" && exec bash -c "$run") </dev/null >"$out" 2>&1 || rc=$?
+  rc=$(as_written_run "$dir" "$where" "$run" "$out")
   as_written_show "$out"
   printf '        exit %d\n' "$rc"
   as_written_record "$dir" "$id" "$line" "$rc" "$out"
@@ -106,10 +116,10 @@ as_written_skip() {
 # A probe: not a line of the plan, but what one of its lines meets under
 # another circumstance; shown, not recorded.
 as_written_probe() {
-  local dir=$1 what=$2 where=$3 run=$4 out rc=0
+  local dir=$1 what=$2 where=$3 run=$4 out rc
   out=$(as_written_dir "$dir")/probe.$((++AS_WRITTEN_PROBES)).out
   printf '        probe: %s\n        $ %s\n' "$what" "$run"
-  (set -a; . "$dir/pg/pg.env"; set +a; cd "$where" && exec bash -c "$run") </dev/null >"$out" 2>&1 || rc=$?
+  rc=$(as_written_run "$dir" "$where" "$run" "$out")
   as_written_show "$out" | sed 's/^/  /'
   printf '          exit %d\n' "$rc"
 }
@@ -233,6 +243,7 @@ as_written_restart() {
   local dir=$1 repo=$1/reddit_harbor line='python scripts/core/batch_opportunity_scoring.py --limit 100 &'
   local out=$1/as-written/11.4.out pid rc deadline
   printf '    [11.4] $ %s\n' "$line"
+  # exec: the recorded pid is the job's own, which sandbox_stop can stop.
   (set -a; . "$dir/pg/pg.env"; set +a; cd "$repo" &&
    exec python scripts/core/batch_opportunity_scoring.py --limit 100) </dev/null >"$out" 2>&1 &
   pid=$!

@@ -34,11 +34,15 @@ suites_run() {
 }
 
 # suites_red_cases REPORTS: the cases that failed or erred, as VERDICT<tab>NAME,
-# one a line (with the sandbox's interpreter, as drill_verdict).
+# one a line, in the plan's order of phases (with the sandbox's interpreter,
+# as drill_verdict).
 suites_red_cases() {
   "$SANDBOX_PYTHON" - "$1" <<'PY'
-import glob, json, sys
-for path in sorted(glob.glob(f"{sys.argv[1]}/*/results.json")):
+import glob, json, os, re, sys
+def phase(path):
+    found = re.search(r"phase(\d+)", os.path.basename(os.path.dirname(path)))
+    return int(found.group(1)) if found else 0
+for path in sorted(glob.glob(f"{sys.argv[1]}/*/results.json"), key=phase):
     with open(path) as f:
         for case in json.load(f)["cases"]:
             if case["verdict"] in ("fail", "error"):
