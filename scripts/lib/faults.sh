@@ -7,12 +7,13 @@
 # and one fault_register line naming the test case that must catch it and
 # what that case's evidence must say (a Python regular expression). A
 # fault changes only what drill_restore puts back (the work tree, the
-# crontab, the backup, the table, the API and the unified pipeline) and keeps
+# crontab, the backup, the table, a database of its own beside it
+# ($FAULT_OTHER_DATABASE), the API and the unified pipeline) and keeps
 # anything else it needs under DIR/fault, so that one sandbox serves every
 # drill in turn.
 #
-#   drill_one DIR BUILD NAME     inject NAME, run the suites, say what caught it
-#   drill_all DIR BUILD          the clean run, every fault in turn, a table
+#   drill_one DIR BIN NAME     inject NAME, run the suites, say what caught it
+#   drill_all DIR BIN          the clean run, every fault in turn, a table
 #
 # Both set DRILL_STATUS (0: every fault caught, no false alarm; 1: not) and
 # return 0: a caller testing their status would turn off errexit inside them.
@@ -34,6 +35,9 @@ fault_register() {
 
 fault_log() { sandbox_log "fault: $*"; }
 
+# The database a fault may create beside reddit_harbor (drill_restore drops it).
+FAULT_OTHER_DATABASE=reddit_harbor_unified
+
 # Runs SQL as the cluster's superuser (the operator's account), not as the
 # verifiers' read-only role.
 fault_sql() { sandbox_psql "$1" -c "$2"; }
@@ -52,14 +56,26 @@ fault_duplicates() {
     WHERE id > 10000 - 25 AND id <= 10000"
 }
 
-# The restarted job wrote nothing: no row since the rollback started (its
-# runs during the rollback and its restart went nowhere).
+# The job's database setting, pointed at the unified storage's database for
+# the migration, not put back: config/ lies outside the scripts/ that the
+# plan's git checkout restores. Every run of the job since the rollback (the
+# plan's own, the restarted job, the suites') ran, logged its progress and
+# exited 0, but wrote its rows to reddit_harbor_unified.
 fault_register no-recent-writes \
   "rows written to opportunities_unified in the last hour" \
   '^0 rows'
 fault_no_recent_writes() {
-  fault_log "every row written since the rollback started deleted ($(<"$1/rollback.since"))"
-  fault_sql "$1" "DELETE FROM opportunities_unified WHERE created_at >= '$(<"$1/rollback.since")'"
+  local dir=$1 since
+  since=$(<"$dir/rollback.since")
+  fault_log "config/database.ini names reddit_harbor_unified (the unified storage's database); the rows written since $since went there"
+  mkdir -p "$dir/fault"
+  fault_sql "$dir" "CREATE DATABASE $FAULT_OTHER_DATABASE"
+  sandbox_pg "$dir" pg_dump -s -t opportunities_unified -d reddit_harbor -f "$dir/fault/schema.sql"
+  sandbox_psql "$dir" -c "\\copy (SELECT * FROM opportunities_unified WHERE created_at >= '$since') TO '$dir/fault/moved.csv' WITH (FORMAT csv)"
+  sandbox_pg "$dir" psql -X -q -v ON_ERROR_STOP=1 -d "$FAULT_OTHER_DATABASE" -f "$dir/fault/schema.sql" \
+    -c "\\copy public.opportunities_unified FROM '$dir/fault/moved.csv' WITH (FORMAT csv)" >/dev/null
+  fault_sql "$dir" "DELETE FROM opportunities_unified WHERE created_at >= '$since'"
+  sed -i "s/^dbname = .*/dbname = $FAULT_OTHER_DATABASE/" "$dir/reddit_harbor/config/database.ini"
 }
 
 # The duplicates of Phase 7 "cleaned" by hand with a DELETE that removed every
@@ -240,6 +256,7 @@ drill_restore() {
   local dir=$1 saved=$1/drills/rolled-back
   sandbox_stop_api "$dir"
   sandbox_stop "$dir" unified
+  sandbox_psql "$dir" -c "DROP DATABASE IF EXISTS $FAULT_OTHER_DATABASE"
   rm -rf -- "$dir/fault" "$dir/reddit_harbor" "$dir"/backup_*.dump
   cp -a "$saved/reddit_harbor" "$saved/crontab" "$saved"/backup_*.dump "$dir/"
   sandbox_psql "$dir" <<SQL
@@ -251,9 +268,11 @@ SQL
 }
 
 # drill_verdict REPORTS NAME: prints the verdict of the case that must catch
-# NAME, then whether it did (yes/no), then why not, tab-separated.
+# NAME, then whether it did (yes/no), then why not, tab-separated. With the
+# sandbox's interpreter, not the first python3 on PATH: a version manager's
+# shim there took 0.9 s a start, 15 s of a --fault all.
 drill_verdict() {
-  python3 - "$1" "${FAULT_CASE[$2]}" "${FAULT_EVIDENCE[$2]}" "${FAULT_VERDICTS[$2]}" <<'PY'
+  "$SANDBOX_PYTHON" - "$1" "${FAULT_CASE[$2]}" "${FAULT_EVIDENCE[$2]}" "${FAULT_VERDICTS[$2]}" <<'PY'
 import glob, json, re, sys
 
 reports, case_name, evidence, verdicts = sys.argv[1:5]
@@ -287,25 +306,16 @@ PY
 }
 
 # drill_false_alarms REPORTS: the cases that failed or erred, one a line.
-drill_false_alarms() {
-  python3 - "$1" <<'PY'
-import glob, json, sys
-for path in sorted(glob.glob(f"{sys.argv[1]}/*/results.json")):
-    with open(path) as f:
-        for case in json.load(f)["cases"]:
-            if case["verdict"] in ("fail", "error"):
-                print(f"{case['verdict']}: {case['name']}")
-PY
-}
+drill_false_alarms() { suites_red_cases "$1" | sed 's/\t/: /'; }
 
-# drill_one DIR BUILD NAME: NAME injected into the rolled-back sandbox, every
+# drill_one DIR BIN NAME: NAME injected into the rolled-back sandbox, every
 # suite run (their table printed), and the verdict of the case that must catch
 # it. DRILL_STATUS: 0 when it caught the fault, 1 when not.
 drill_one() {
-  local dir=$1 build=$2 name=$3 verdict caught why
+  local dir=$1 bin=$2 name=$3 verdict caught why
   echo "==> fault $name"
   "$(fault_function "$name")" "$dir"
-  suites_run "$dir" "$build" || true
+  suites_run "$dir" "$bin" || true
   IFS=$'\t' read -r verdict caught why < <(drill_verdict "$dir/reports" "$name") || true
   echo
   if [[ $caught == yes ]]; then
@@ -320,12 +330,20 @@ drill_one() {
 # Tenths of a second as seconds: 1147 -> 114.7.
 drill_seconds() { echo "$(($1 / 10)).$(($1 % 10))"; }
 
-# drill_all DIR BUILD: a clean run (no case may fail or err), every fault in
+# drill_suite_times DIR: each suite's seconds, added up over every drill
+# (from the tables suites_run printed), slowest first.
+drill_suite_times() {
+  awk '$1 ~ /^verify-/ && $2 ~ /s$/ { t[$1] += $2 + 0 }
+       END { for (s in t) printf "%s %.1f\n", s, t[s] }' "$1"/drills/*/suites.txt |
+    sort -k2 -rn | awk '{ line = line (NR > 1 ? ", " : "") $1 " " $2 "s" } END { print "per suite, over every drill: " line }'
+}
+
+# drill_all DIR BIN: a clean run (no case may fail or err), every fault in
 # turn, each undone before the next, and a clean run again (the undoing left
 # nothing behind). Prints a table and where the time went. DRILL_STATUS: 1
 # when a clean run raised an alarm or a fault went uncaught.
 drill_all() {
-  local dir=$1 build=$2 name out verdict caught why start elapsed rc=0 total_start alarms row check
+  local dir=$1 bin=$2 name out verdict caught why start elapsed rc=0 total_start alarms row check
   local restoring=0 suites=0 mark
   local -a rows=()
   # Fields of a row: a separator that is not blank, so that an empty field stays one.
@@ -340,7 +358,7 @@ drill_all() {
     mark=$(date +%s%N)
     restoring=$((restoring + mark - start))
     if [[ $name == clean || $name == clean-again ]]; then
-      suites_run "$dir" "$build" "$out/reports" >"$out/suites.txt" 2>&1 || true
+      suites_run "$dir" "$bin" "$out/reports" >"$out/suites.txt" 2>&1 || true
       alarms=$(drill_false_alarms "$out/reports")
       if [[ -z $alarms ]]; then
         verdict=PASS caught=- why=
@@ -352,7 +370,7 @@ drill_all() {
     else
       "$(fault_function "$name")" "$dir" >"$out/inject.log" 2>&1
       mark=$(date +%s%N)
-      suites_run "$dir" "$build" "$out/reports" >"$out/suites.txt" 2>&1 || true
+      suites_run "$dir" "$bin" "$out/reports" >"$out/suites.txt" 2>&1 || true
       IFS=$'\t' read -r verdict caught why < <(drill_verdict "$out/reports" "$name") || true
       [[ $caught == yes ]] || rc=1
       rows+=("$name$us${FAULT_CASE[$name]}$us${verdict^^}$us$caught$us$why")
@@ -373,6 +391,7 @@ drill_all() {
   echo
   echo "drills: $(drill_seconds "$elapsed")s in all: the suites (and reading their reports) $(drill_seconds $((suites / 100000000)))s," \
     "undoing the faults $(drill_seconds $((restoring / 100000000)))s, injecting them the rest"
+  drill_suite_times "$dir"
   echo "reports: $dir/drills/<fault>/reports/<suite>/"
   DRILL_STATUS=$rc
 }

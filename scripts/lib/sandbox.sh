@@ -28,9 +28,16 @@ SANDBOX_MARKER=.rollcheck-sandbox
 
 sandbox_log() { printf '    %s\n' "$*"; }
 
+# sandbox_pg DIR COMMAND...: COMMAND with the sandbox's PostgreSQL in its
+# environment (PGHOST, PGPORT, PGUSER), as in the operator's shell.
+sandbox_pg() {
+  local dir=$1; shift
+  (set -a; . "$dir/pg/pg.env"; set +a; "$@")
+}
+
 sandbox_psql() {
   local dir=$1; shift
-  (set -a; . "$dir/pg/pg.env"; set +a; psql -X -q -v ON_ERROR_STOP=1 -d reddit_harbor "$@")
+  sandbox_pg "$dir" psql -X -q -v ON_ERROR_STOP=1 -d reddit_harbor "$@"
 }
 
 sandbox_write() { mkdir -p "$(dirname "$1")"; cat >"$1"; }
@@ -155,12 +162,16 @@ sandbox_write_monoliths() {
   sandbox_write "$repo/scripts/core/batch_opportunity_scoring.py" <<'PY'
 """Scores new Reddit submissions and stores them in opportunities_unified."""
 import argparse
+import configparser
 import logging
 import os
 import subprocess
 import uuid
 
-LOG = os.path.join(os.path.dirname(__file__), "..", "..", "logs", "batch_opportunity_scoring.log")
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+LOG = os.path.join(ROOT, "logs", "batch_opportunity_scoring.log")
+# Which database the job writes to (the server comes from the environment).
+CONFIG = os.path.join(ROOT, "config", "database.ini")
 
 # What the AI agents look for in a submission: someone asking for a product.
 SIGNALS = ("looking for", "would pay", "is there an app", "wish there was", "need an app")
@@ -177,12 +188,18 @@ def score_opportunity(title):
     return min(100, 30 * hits + min(10, len(text) // 10))
 
 
+def database():
+    config = configparser.ConfigParser()
+    config.read(CONFIG)
+    return config.get("database", "dbname", fallback="reddit_harbor")
+
+
 def store(rows):
     values = []
     for i in range(rows):
         title = f"{TITLES[i % len(TITLES)]} #{i}"
         values.append(f"('t3_{uuid.uuid4().hex[:10]}', '{title}', {score_opportunity(title)})")
-    subprocess.run(["psql", "-X", "-q", "-d", "reddit_harbor", "-c",
+    subprocess.run(["psql", "-X", "-q", "-d", database(), "-c",
                     "INSERT INTO opportunities_unified (submission_id, title, score) VALUES "
                     + ",".join(values)],
                    check=True)
@@ -283,15 +300,30 @@ def test_score_is_bounded():
 def test_score_counts_characters():
     assert score("abc") == 3
 PY
+  sandbox_write "$repo/config/database.ini" <<'INI'
+; The database the pipeline's jobs write to; the server (host, port, user)
+; comes from the environment (PGHOST, PGPORT, PGUSER).
+[database]
+dbname = reddit_harbor
+INI
   sandbox_write "$repo/scripts/unified/run_unified_pipeline.py" <<'PY'
-"""Direct Python access to the pipeline, without the API."""
+"""Direct Python access to the pipeline, without the API. With --watch
+SECONDS it keeps running, scoring again every SECONDS, as the migration
+runs it in production."""
+import argparse
 import pathlib
 import sys
+import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 from core.scoring import score  # noqa: E402
 
-print("unified pipeline (direct):", score("direct access"))
+parser = argparse.ArgumentParser()
+parser.add_argument("--watch", type=float, metavar="SECONDS")
+args = parser.parse_args()
+print("unified pipeline (direct):", score("direct access"), flush=True)
+while args.watch:
+    time.sleep(args.watch)
 PY
   sandbox_write_monoliths "$repo"
   sandbox_write "$repo/.gitignore" <<<"logs/"
@@ -332,6 +364,15 @@ sandbox_record_before() {
   "$rollcheck" db baseline --dsn "$(sandbox_dsn "$dir")" --table opportunities_unified \
     --key submission_id --column created_at --out "$dir/baseline.json" >/dev/null
   "$rollcheck" cron snapshot --file "$dir/crontab" --output "$dir/crontab.snapshot" >/dev/null
+}
+
+# The backup's file name in DIR: backup_YYYYMMDD.dump, or .sql once the
+# as-written drill has given it the plan's name.
+sandbox_backup() {
+  local file
+  for file in "$1"/backup_*.dump "$1"/backup_*.sql; do
+    if [[ -f $file ]]; then echo "${file##*/}"; return 0; fi
+  done
 }
 
 # How the verifiers connect: as the read-only role, over the unix socket
@@ -396,11 +437,14 @@ def health(base_url):
 PY
 }
 
-# The unified pipeline, running: a process the rollback must stop (it stands
-# for the real one: a process named after its script, in the work tree).
+# The unified pipeline, running: a process the rollback must stop, started
+# as production starts it (the interpreter, the script's path in the work
+# tree), so that what the plan's killall sees is what it would see there:
+# a process named python3.
 sandbox_start_unified() {
   local repo=$1/reddit_harbor
-  (cd "$repo" && exec -a run_unified_pipeline.py sleep 3600) </dev/null >/dev/null 2>&1 &
+  (cd "$repo" && exec "$SANDBOX_PYTHON" scripts/unified/run_unified_pipeline.py --watch 60) \
+    </dev/null >/dev/null 2>&1 &
   echo $! >"$1/unified.pid"
   disown $!
 }
@@ -581,7 +625,7 @@ sandbox_write_target() {
   fi
   since=$(<"$dir/rollback.since")
   port=$(<"$dir/api.port")
-  backup=$(cd "$dir" && ls backup_*.dump | head -n 1)
+  backup=$(sandbox_backup "$dir")
   cat >"$dir/target.toml.tmp" <<EOF
 # The reddit_harbor sandbox of scripts/rehearse, rolled back.
 [project]

@@ -3,11 +3,11 @@
 # counts, the decision matrix's action), then the phase's time to green
 # against the plan's recovery target. Sourced by scripts/rehearse.
 
-# suites_run SANDBOX BUILD_DIR [REPORTS]: returns the worst exit status of
-# the suites. Their reports go to REPORTS/SUITE (SANDBOX/reports unless given:
-# the drills keep one set per fault).
+# suites_run SANDBOX BIN [REPORTS]: runs BIN/verify-phase*; returns the worst
+# exit status of the suites. Their reports go to REPORTS/SUITE (SANDBOX/reports
+# unless given: the drills keep one set per fault).
 suites_run() {
-  local dir=$1 build=$2 reports=${3:-$1/reports} worst=0 phase suite rc start elapsed closing
+  local dir=$1 bin=$2 reports=${3:-$1/reports} worst=0 phase suite rc start elapsed closing
   local -a options=()
   # SUITE_OPTIONS: more options for every suite (--wait, --waivers FILE).
   read -r -a options <<<"${SUITE_OPTIONS:-}"
@@ -20,7 +20,7 @@ suites_run() {
     suite=verify-phase$phase
     start=$(date +%s%N)
     rc=0
-    "$build/verifiers/$suite" --target "$dir/target.toml" --report "$reports/$suite" \
+    "$bin/$suite" --target "$dir/target.toml" --report "$reports/$suite" \
       "${options[@]}" >"$reports/$suite.log" 2>&1 || rc=$?
     elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
     closing=$(grep -E '^(PASS|WARN|SKIP|FAIL|ERROR): ' "$reports/$suite.log" | tail -n 1)
@@ -34,16 +34,33 @@ suites_run() {
     ((rc > worst)) && worst=$rc
   done
   echo
-  echo "reports: $reports/<suite>/{junit.xml,results.json,report.md}"
+  echo "reports: $reports/<suite>/{junit.xml,results.json,report.md,rollcheck.prom}"
   return "$worst"
 }
 
 # suites_recovery RESULTS_JSON: "    time to green: …" per phase of one suite run.
 suites_recovery() {
   [[ -f $1 ]] || return 0
-  python3 - "$1" <<'PY'
+  "$SANDBOX_PYTHON" - "$1" <<'PY'
 import json, sys
 for phase in json.load(open(sys.argv[1])).get("recovery", []):
     print(f"    phase {phase['phase']} time to green: {phase['text']}")
+PY
+}
+
+# suites_red_cases REPORTS: the cases that failed or erred, as VERDICT<tab>NAME,
+# one a line, in the plan's order of phases (with the sandbox's interpreter,
+# as drill_verdict).
+suites_red_cases() {
+  "$SANDBOX_PYTHON" - "$1" <<'PY'
+import glob, json, os, re, sys
+def phase(path):
+    found = re.search(r"phase(\d+)", os.path.basename(os.path.dirname(path)))
+    return int(found.group(1)) if found else 0
+for path in sorted(glob.glob(f"{sys.argv[1]}/*/results.json"), key=phase):
+    with open(path) as f:
+        for case in json.load(f)["cases"]:
+            if case["verdict"] in ("fail", "error"):
+                print(f"{case['verdict']}\t{case['name']}")
 PY
 }
