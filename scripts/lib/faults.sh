@@ -267,6 +267,17 @@ COMMIT;
 SQL
 }
 
+# drill_green REPORTS: how many phases were green within their recovery
+# target, of those the suites ran ("7/7"; a fault should cost at least one).
+drill_green() {
+  "$SANDBOX_PYTHON" - "$1" <<'PY'
+import glob, json, sys
+phases = [p for path in glob.glob(f"{sys.argv[1]}/*/results.json")
+          for p in json.load(open(path)).get("recovery", [])]
+print(f"{sum(p['met'] for p in phases)}/{len(phases)}")
+PY
+}
+
 # drill_verdict REPORTS NAME: prints the verdict of the case that must catch
 # NAME, then whether it did (yes/no), then why not, tab-separated. With the
 # sandbox's interpreter, not the first python3 on PATH: a version manager's
@@ -377,14 +388,14 @@ drill_all() {
     fi
     suites=$((suites + $(date +%s%N) - mark))
     elapsed=$(( ($(date +%s%N) - start) / 100000000 ))
-    rows[-1]+="$us$((elapsed / 10)).$((elapsed % 10))s"
+    rows[-1]+="$us$((elapsed / 10)).$((elapsed % 10))s$us$(drill_green "$out/reports")"
     printf '    %-24s %-6s %-4s %5d.%ds\n' "$name" "${verdict^^}" "$caught" $((elapsed / 10)) $((elapsed % 10))
   done
   echo
-  printf '%-24s %-6s %-7s %6s  %s\n' FAULT CAUGHT VERDICT TIME CHECK
+  printf '%-24s %-6s %-7s %6s %-7s  %s\n' FAULT CAUGHT VERDICT TIME GREEN CHECK
   for row in "${rows[@]}"; do
-    IFS=$us read -r name check verdict caught why elapsed <<<"$row"
-    printf '%-24s %-6s %-7s %6s  %s\n' "$name" "$caught" "$verdict" "$elapsed" "$check"
+    IFS=$us read -r name check verdict caught why elapsed green <<<"$row"
+    printf '%-24s %-6s %-7s %6s %-7s  %s\n' "$name" "$caught" "$verdict" "$elapsed" "$green" "$check"
     if [[ -n $why ]]; then printf '%-24s %s\n' '' "  $why"; fi
   done
   elapsed=$(( ($(date +%s%N) - total_start) / 100000000 ))
