@@ -1,7 +1,8 @@
 /// \file backup.hpp
 /// Backup verification: a pg_dump custom-format archive exists, is not empty,
 /// is recent enough, reads through with pg_restore, and holds TABLE DATA for
-/// the tables that matter.
+/// the tables that matter; and, proven the only sure way, restores into a
+/// scratch database with its tables' rows and no duplicated key.
 #pragma once
 
 #include <cerrno>
@@ -55,10 +56,67 @@ struct backup_spec {
 /// error: pg_restore cannot be run or times out, or the file cannot be examined.
 [[nodiscard]] ROLLCHECK_INLINE check_result check_backup(const backup_spec& spec);
 
+/// A table a restore check looks at in the restored copy.
+struct restored_table {
+    /// An empty schema means `public` (an archive has no search_path).
+    table_ref table;
+    /// Columns whose values must be held by one row each; empty: the rows
+    /// are counted and duplicates not looked for.
+    std::vector<std::string> key;
+};
+
+/// What proving a backup by restoring it takes. The restore never goes into
+/// the system being checked: only into a throwaway cluster, or into a scratch
+/// database the caller names.
+struct backup_restore_spec {
+    /// The archive, as written by `pg_dump -Fc`; all of it is restored.
+    std::filesystem::path archive;
+    /// The tables whose restored copy must hold rows and no duplicated key.
+    std::vector<restored_table> tables;
+    /// A database to restore into, as a libpq connection string or URI. It
+    /// must hold no table and no schema but `public`: rollcheck never drops
+    /// anything, and a restore would collide with what is there. The restored
+    /// copy stays in it. Empty: a throwaway cluster (initdb in a temporary
+    /// directory, a unix socket only), removed after the check.
+    std::string scratch_dsn;
+    /// Where initdb, postgres and pg_restore are. Empty: `pg_config
+    /// --bindir`, else /usr/lib/postgresql/15/bin (for a scratch database
+    /// without either, pg_restore on PATH).
+    std::filesystem::path bindir;
+    /// Deadline of the restore: pg_restore's one run.
+    std::chrono::milliseconds restore_timeout{std::chrono::minutes(30)};
+    /// Deadline of each step of the throwaway cluster: initdb, the start, the stop.
+    std::chrono::milliseconds cluster_timeout{std::chrono::minutes(1)};
+    /// Deadline of each query on the restored copy (the count, the duplicates).
+    std::chrono::milliseconds query_timeout{std::chrono::minutes(5)};
+    std::size_t show = 10; ///< duplicated keys listed as evidence
+};
+
+/// Restores the whole archive into a scratch database (`pg_restore
+/// --single-transaction --no-owner --no-privileges`), then counts each
+/// named table's rows there and looks for duplicated keys with
+/// check_duplicates. Check name "db.backup-restore"; the restore's time is
+/// `totals.restore_s` and is in the summary: it is the least a recovery from
+/// this archive takes.
+///
+/// pass: every table restored with rows and no duplicated key.
+/// fail: the archive is missing, empty or not a custom-format archive;
+/// pg_restore fails on it; a table is missing from the restored copy, has
+/// no rows, or holds a duplicated key (evidence: the keys, bounded by `show`).
+/// warn: a key is NULL in some rows (as check_duplicates' default).
+/// error: pg_restore, initdb or the server cannot run or miss a deadline;
+/// the scratch database cannot be reached or is not empty.
+///
+/// As root, the throwaway cluster runs as the OS user `postgres` (initdb and
+/// postgres refuse root), through setpriv; without that user the check is
+/// an error asking for a scratch database.
+[[nodiscard]] ROLLCHECK_INLINE check_result check_backup_restore(const backup_restore_spec& spec);
+
 } // namespace rollcheck
 
 // The definitions, apart so that this file reads as the API; compiled once,
 // elsewhere, under ROLLCHECK_SEPARATE_COMPILATION (detail/inline.hpp).
 #ifndef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/db/backup_impl.hpp"
+#include "detail/db/backup_restore_impl.hpp"
 #endif

@@ -31,6 +31,7 @@
 #include "detail/cron/cron_schedule_impl.hpp"
 #include "detail/cron/crontab_impl.hpp"
 #include "detail/db/backup_impl.hpp"
+#include "detail/db/backup_restore_impl.hpp"
 #include "detail/db/baseline_impl.hpp"
 #include "detail/db/duplicates_impl.hpp"
 #include "detail/db/freshness_impl.hpp"

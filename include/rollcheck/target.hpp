@@ -74,10 +74,16 @@ struct target {
     std::string timestamp_column = "created_at";  ///< when a row was written
     std::filesystem::path backup;                 ///< the `pg_dump -Fc` archive
     std::filesystem::path baseline;               ///< what `db baseline` wrote
-    std::filesystem::path crontab_file;           ///< a crontab file, or
-    std::string crontab_user;                     ///< a user's crontab; neither: the caller's
-    std::filesystem::path crontab_snapshot;       ///< what `cron snapshot` wrote
-    std::string job_schedule = "0 2 * * *";       ///< the monolith's restored cron entry
+    /// `[backup] restore_check`: Phase 7 proves the backup by restoring it.
+    bool restore_check = false;
+    /// `[backup] scratch_dsn`: the empty database to restore into, never
+    /// holding a password; empty: a throwaway cluster.
+    std::string restore_scratch_dsn;
+    std::filesystem::path postgres_bindir;  ///< `[backup] bindir`: initdb, postgres, pg_restore
+    std::filesystem::path crontab_file;     ///< a crontab file, or
+    std::string crontab_user;               ///< a user's crontab; neither: the caller's
+    std::filesystem::path crontab_snapshot; ///< what `cron snapshot` wrote
+    std::string job_schedule = "0 2 * * *"; ///< the monolith's restored cron entry
     std::string job_command = "python scripts/core/batch_opportunity_scoring.py";
     std::vector<std::string> log_files{"logs/batch_opportunity_scoring.log"};   ///< resolved
     std::vector<std::string> error_patterns{"ERROR|CRITICAL|Traceback"};        ///< RE2
@@ -125,7 +131,7 @@ inline constexpr std::size_t target_file_limit = std::size_t{1} << 20;
 
 /// Reads the target file at `path`. Never throws for the file's faults
 /// (unreadable, too large, binary, not TOML, unknown keys, wrong types,
-/// invalid values, a password in the DSN, a project root that does not
+/// invalid values, a password in a DSN, a project root that does not
 /// exist): each is an error. Files the target names other than the project
 /// root may not exist yet; the checks that read them say so.
 [[nodiscard]] ROLLCHECK_INLINE target_reading load_target(const std::filesystem::path& path);

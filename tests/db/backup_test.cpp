@@ -11,7 +11,7 @@
 #include <rollcheck/catch.hpp>
 #include <rollcheck/time.hpp>
 
-#include "pg_admin.hpp"
+#include "db_test_support.hpp"
 
 using namespace rollcheck;
 using namespace std::chrono_literals;
@@ -19,31 +19,17 @@ using rollcheck_test::temp_dir;
 
 namespace {
 
-std::string pg_program(const std::string& name) {
-    const std::string versioned = "/usr/lib/postgresql/15/bin/" + name;
-    return std::filesystem::exists(versioned) ? versioned : name;
-}
+using rollcheck_test::pg_program;
 
 /// A database of its own holding public.orders, public.customers and
 /// "Odd Schema"."a b", dumped with pg_dump in `format` to `file`.
 void dump(const std::filesystem::path& file, const std::string& format = "custom") {
-    static const std::string db = [] {
-        const auto name = rollcheck_test::unique_name("backup");
-        pqxx::connection c(rollcheck_test::postgres().conninfo());
-        pqxx::nontransaction(c).exec("CREATE DATABASE " + name);
-        rollcheck_test::admin_exec(
-            "CREATE TABLE orders (id int); INSERT INTO orders SELECT generate_series(1, 20000); "
-            "CREATE TABLE customers (id int); CREATE SCHEMA \"Odd Schema\"; "
-            "CREATE TABLE \"Odd Schema\".\"a b\" (x text); INSERT INTO \"Odd Schema\".\"a b\" "
-            "VALUES ('y')",
-            name);
-        return name;
-    }();
-    command_spec cmd;
-    cmd.argv = {pg_program("pg_dump"), "--format=" + format, "--file=" + file.string(),
-                rollcheck_test::postgres().conninfo(db)};
-    const auto run = run_command(cmd);
-    REQUIRE(run.succeeded());
+    static const std::string db = rollcheck_test::make_database(
+        "backup", "CREATE TABLE orders (id int); INSERT INTO orders SELECT generate_series(1, "
+                  "20000); CREATE TABLE customers (id int); CREATE SCHEMA \"Odd Schema\"; "
+                  "CREATE TABLE \"Odd Schema\".\"a b\" (x text); INSERT INTO \"Odd "
+                  "Schema\".\"a b\" VALUES ('y')");
+    REQUIRE(rollcheck_test::pg_dump(db, file, format));
 }
 
 backup_spec spec_for(const std::filesystem::path& file, const std::vector<std::string>& tables) {

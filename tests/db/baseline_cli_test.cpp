@@ -79,10 +79,7 @@ TEST_CASE("db backup: exit 0 for a good archive, 1 for a missing table, 2 for a 
     temp_dir dir;
     const auto table = make_keyed_table(10);
     const auto file = (dir / "t.dump").string();
-    command_spec dump;
-    dump.argv = {"pg_dump", "-Fc", "--table=public." + table, "--file=" + file,
-                 postgres().conninfo()};
-    REQUIRE(run_command(dump).succeeded());
+    REQUIRE(pg_dump("postgres", file, "custom", {"--table=public." + table}));
 
     auto run = run_rollcheck({"db", "backup", file, "--table", table, "--max-age", "1h"});
     CHECK(run.exit_code == 0);
@@ -102,4 +99,44 @@ TEST_CASE("db backup: exit 0 for a good archive, 1 for a missing table, 2 for a 
     run = run_rollcheck({"db", "backup", file, "--max-age", "soon"});
     CHECK(run.exit_code == 2);
     CHECK_THAT(run.err.text(), Catch::Contains("'soon' is not a duration"));
+}
+
+TEST_CASE("db backup --restore-check: the archive check first, then the restore, one result") {
+    temp_dir dir;
+    const auto table = make_keyed_table(10);
+    const auto file = (dir / "t.dump").string();
+    REQUIRE(pg_dump("postgres", file, "custom", {"--table=public." + table}));
+
+    auto run = run_rollcheck(
+        {"db", "backup", file, "--table", table, "--restore-check", "--key", "id", "--json"});
+    CHECK(run.exit_code == 0);
+    auto j = nlohmann::json::parse(run.out.text());
+    CHECK(j["check"] == "db.backup-restore");
+    CHECK_THAT(j["summary"].get<std::string>(),
+               Catch::Contains(fmt::format("public.{} 10 rows, no duplicated id", table)) &&
+                   Catch::EndsWith("; db.backup passed before it"));
+    CHECK(j["totals"]["archive_check"]["verdict"] == "pass");
+    CHECK(j["totals"]["restore_s"].get<double>() > 0);
+
+    // An archive the archive check fails is not restored.
+    run = run_rollcheck({"db", "backup", file, "--table", "orders", "--restore-check"});
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(run.out.text(),
+               Catch::StartsWith("FAIL db.backup: ") &&
+                   Catch::Contains("holds no TABLE DATA for public.orders; the restore was not "
+                                   "attempted"));
+
+    run = run_rollcheck({"db", "backup", file, "--restore-check"});
+    CHECK(run.exit_code == 2);
+    CHECK_THAT(run.err.text(), Catch::Contains("--restore-check: needs --table"));
+    run = run_rollcheck({"db", "backup", file, "--table", table, "--key", "id"});
+    CHECK(run.exit_code == 2);
+    CHECK_THAT(run.err.text(), Catch::Contains("--key requires --restore-check"));
+
+    // A scratch DSN's password appears nowhere.
+    run = run_rollcheck({"db", "backup", file, "--table", table, "--restore-check", "--scratch-dsn",
+                         postgres().tcp_conninfo("postgres", postgres().password)});
+    CHECK(run.exit_code == 2);
+    CHECK_THAT(run.out.text(), Catch::Contains("is not empty") || Catch::Contains("already holds"));
+    CHECK_THAT(run.out.text() + run.err.text(), !Catch::Contains(postgres().password));
 }

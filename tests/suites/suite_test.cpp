@@ -1,5 +1,6 @@
 // The phase suites as an operator runs them: the Phase 1-3 suite against a
-// small Python project, its target file, its reports and its exit status.
+// small Python project, its target file, its reports and its exit status;
+// Phase 7's restore of the backup, run when the target asks for it.
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -7,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "pg_admin.hpp"
 #include "suite_support.hpp"
 
 namespace {
@@ -115,4 +117,41 @@ TEST_CASE("a filter that selects no test case exits 2", "[suite]") {
     rolled_back_project project;
     const auto run = phase1_3({"--target", project.target().string(), "[no-such-tag]"});
     CHECK(run.exit_code == 2);
+}
+
+TEST_CASE("phase 7 restores the backup only when the target asks, and otherwise says why not",
+          "[suite]") {
+    temp_dir dir;
+    const auto db = rollcheck_test::make_database(
+        "harbor", "CREATE TABLE opportunities_unified (submission_id text);"
+                  "INSERT INTO opportunities_unified VALUES ('t3_a'), ('t3_b'), ('t3_b')");
+    REQUIRE(rollcheck_test::pg_dump(db, dir / "backup.dump"));
+    const auto restore_case = [&](const std::string& extra) {
+        const auto target =
+            dir.write("target.toml", "[database]\nbackup = \"backup.dump\"\n" + extra);
+        const auto reports = dir / "reports";
+        const auto run = run_program(
+            ROLLCHECK_PHASE7,
+            {"--target", target.string(), "--report", reports.string(), "backup restores*"},
+            std::chrono::seconds(120));
+        INFO(run.out.text() << run.err.text());
+        const auto json = results(reports);
+        REQUIRE(json["cases"].size() == 1);
+        CHECK(json["cases"][0]["tags"] == nlohmann::json::array({"[P1]", "[before]", "[phase7]"}));
+        return std::make_pair(run.exit_code, json["cases"][0]);
+    };
+
+    auto [status, skipped] = restore_case("");
+    CHECK(status == 0);
+    CHECK(skipped["verdict"] == "skip");
+    CHECK_THAT(skipped.dump(), Catch::Contains("[backup] restore_check = true"));
+
+    auto [failed_status, restored] = restore_case("[backup]\nrestore_check = true\n");
+    CHECK(failed_status == 1);
+    CHECK(restored["verdict"] == "fail");
+    CHECK_THAT(restored.dump(),
+               Catch::Contains("restored into a throwaway cluster in ") &&
+                   Catch::Contains("public.opportunities_unified holds 1 duplicated "
+                                   "submission_id value (1 excess row)") &&
+                   Catch::Contains(R"("count":2,"key":["t3_b"])"));
 }

@@ -53,6 +53,9 @@ TEST_CASE("an empty target is the plan's system, in the target file's directory"
     CHECK(t.timestamp_column == "created_at");
     CHECK(t.backup.empty());
     CHECK(t.baseline.empty());
+    CHECK_FALSE(t.restore_check);
+    CHECK(t.restore_scratch_dsn.empty());
+    CHECK(t.postgres_bindir.empty());
     CHECK(t.crontab_file.empty());
     CHECK(t.crontab_user.empty());
     CHECK(t.crontab_snapshot.empty());
@@ -143,6 +146,23 @@ TEST_CASE("the plan's recovery targets are the defaults, and [recovery] override
     CHECK(reading.value->waivers == "/etc/rollcheck/waivers.toml");
 }
 
+TEST_CASE("[backup] asks Phase 7 to prove the backup by restoring it, and where") {
+    rollcheck_test::temp_dir dir;
+    auto t = read_ok(dir, R"(
+[database]
+backup = "backups/backup_20261128.dump"
+[backup]
+restore_check = true
+scratch_dsn = "host=db2 dbname=restore_scratch user=rollcheck"
+bindir = "pg/bin"
+)");
+    CHECK(t.restore_check);
+    CHECK(t.restore_scratch_dsn == "host=db2 dbname=restore_scratch user=rollcheck");
+    CHECK(t.postgres_bindir == dir / "pg/bin");
+    t = read_ok(dir, "[database]\nbackup = \"b.dump\"\n[backup]\nrestore_check = false\n");
+    CHECK_FALSE(t.restore_check);
+}
+
 TEST_CASE("the API given by host and port makes its URL, and a table may name its schema") {
     rollcheck_test::temp_dir dir;
     const auto t = read_ok(dir, R"(
@@ -219,6 +239,14 @@ TEST_CASE("each fault of a target is named with its key and line:column") {
         {"[database]\ndsn = \"host=db1 bogus=1\"\n",
          {"target.toml:2:7: [database] dsn: the connection string is not valid (key=value pairs "
           "or a postgresql:// URI): invalid connection option \"…\""}},
+        {"[backup]\nrestore_check = \"yes\"\n",
+         {"target.toml:2:17: [backup] restore_check: expected a boolean, found a string"}},
+        {"[backup]\nrestore_check = true\n",
+         {"target.toml:2:17: [backup] restore_check: true, but [database] backup names no "
+          "archive to restore"}},
+        {"[database]\nbackup = \"b.dump\"\n[backup]\nrestore = true\nscratch_dsn = 5\n",
+         {"target.toml:4:1: unknown key 'restore' in [backup]",
+          "target.toml:5:15: [backup] scratch_dsn: expected a string, found an integer"}},
         {"[project]\npython = [\"python3\"]\n",
          {"target.toml:2:10: [project] python: expected a string, found an array"}},
         {"[cron]\ncrontab = \"/var/spool/cron/crontabs/app\"\nuser = \"app\"\n",
@@ -338,6 +366,10 @@ TEST_CASE("a DSN holding a password is refused without repeating it") {
             CHECK(e.text().find("Sw0rdf1sh") == std::string::npos);
             CHECK(e.text().find("db1") == std::string::npos);
         }
+        // The scratch database of a restore check, likewise.
+        CHECK(faults(fmt::format("[backup]\nscratch_dsn = \"{}\"\n", dsn)) ==
+              std::vector<std::string>{"target.toml:2:15: [backup] scratch_dsn: holds a password; "
+                                       "give it through PGPASSWORD, ~/.pgpass or a service file"});
     }
     // Names that merely contain the word, and passfile=, are not passwords.
     CHECK(faults("[database]\ndsn = \"host=db1 user=password passfile=/etc/pgpass\"\n").empty());

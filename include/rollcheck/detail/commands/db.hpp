@@ -303,15 +303,35 @@ inline CLI::App* add_baseline_file_command(CLI::App& group) {
     return cmd;
 }
 
+/// The archive check first: a restore is attempted only of an archive that
+/// passed it, and says so in its summary; an archive that did not pass is
+/// the archive check's result, saying the restore was not attempted.
+inline check_result archive_then_restore(const backup_spec& archive,
+                                         const backup_restore_spec& restore) {
+    check_result checked = check_backup(archive);
+    if (!checked.acceptable()) {
+        checked.summary += "; the restore was not attempted";
+        return checked;
+    }
+    check_result restored = check_backup_restore(restore);
+    restored.summary += fmt::format("; {} passed before it", checked.check);
+    restored.totals["archive_check"] = {{"verdict", std::string(to_string(checked.status))},
+                                        {"summary", checked.summary}};
+    restored.elapsed += checked.elapsed;
+    return restored;
+}
+
 inline CLI::App* add_backup_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "backup", "Verify a pg_dump custom-format archive: present, recent, readable by "
-                  "pg_restore, holding TABLE DATA for the named tables");
+                  "pg_restore, holding TABLE DATA for the named tables; with --restore-check, "
+                  "also restored into a scratch database, its tables counted and their keys "
+                  "checked for duplicates");
     struct options {
         std::string archive, max_age = "26h", timeout = "10m", pg_restore = "pg_restore",
-                             taken_before;
-        std::vector<std::string> tables;
-        bool list_only = false;
+                             taken_before, scratch_dsn, bindir, restore_timeout = "30m";
+        std::vector<std::string> tables, key;
+        bool list_only = false, restore_check = false;
     };
     auto o = std::make_shared<options>();
     cmd->add_option("archive,--archive", o->archive, "the archive (pg_dump -Fc)")->required();
@@ -331,6 +351,29 @@ inline CLI::App* add_backup_command(CLI::App& group) {
     cmd->add_option("--timeout", o->timeout, "deadline of each pg_restore run")
         ->check(duration_validator())
         ->capture_default_str();
+    auto* restore_check =
+        cmd->add_flag("--restore-check", o->restore_check,
+                      "once the archive passes, restore all of it into a scratch database (a "
+                      "throwaway cluster unless --scratch-dsn) and fail when a --table is "
+                      "missing there, has no rows or holds a duplicated --key");
+    cmd->add_option("--key", o->key,
+                    "with --restore-check: key column(s) of every --table: --key a,b or --key a "
+                    "--key b")
+        ->delimiter(',')
+        ->needs(restore_check);
+    cmd->add_option("--scratch-dsn", o->scratch_dsn,
+                    "with --restore-check: an empty database to restore into instead of a "
+                    "throwaway cluster (the restored copy stays there)")
+        ->needs(restore_check);
+    cmd->add_option("--bindir", o->bindir,
+                    "with --restore-check: where initdb, postgres and pg_restore are (default: "
+                    "pg_config --bindir, else /usr/lib/postgresql/15/bin)")
+        ->needs(restore_check);
+    cmd->add_option("--restore-timeout", o->restore_timeout,
+                    "with --restore-check: deadline of the restore")
+        ->check(duration_validator())
+        ->capture_default_str()
+        ->needs(restore_check);
     add_check(*cmd, [o](const output_options& out) {
         backup_spec spec;
         spec.archive = o->archive;
@@ -342,7 +385,19 @@ inline CLI::App* add_backup_command(CLI::App& group) {
         spec.pg_restore = o->pg_restore;
         spec.timeout = parse_duration(o->timeout);
         spec.show = out.evidence_limit();
-        return check_backup(spec);
+        if (!o->restore_check) return check_backup(spec);
+        if (spec.tables.empty())
+            throw CLI::ValidationError("--restore-check",
+                                       "needs --table: the tables to look at in the restored copy");
+        backup_restore_spec restore;
+        restore.archive = spec.archive;
+        for (const auto& table : spec.tables)
+            restore.tables.push_back({table, o->key});
+        restore.scratch_dsn = o->scratch_dsn;
+        restore.bindir = o->bindir;
+        restore.restore_timeout = parse_duration(o->restore_timeout);
+        restore.show = spec.show;
+        return archive_then_restore(spec, restore);
     });
     return cmd;
 }

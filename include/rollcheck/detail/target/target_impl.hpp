@@ -223,9 +223,9 @@ private:
 
     void read_document(const toml::table& root) {
         for (auto&& [key, node] : root) {
-            static constexpr std::string_view known[] = {"project",  "database", "cron",
-                                                         "logs",     "api",      "pipeline",
-                                                         "rollback", "recovery", "check"};
+            static constexpr std::string_view known[] = {
+                "project", "database", "backup",   "cron",     "logs",
+                "api",     "pipeline", "rollback", "recovery", "check"};
             if (one_of(key.str(), known)) continue;
             if (node.is_table())
                 fail(node.source(), fmt::format("unknown table [{}]", key.str()));
@@ -235,6 +235,7 @@ private:
         read_project(section(root, "project", {"root", "python"}));
         read_database(
             section(root, "database", {"dsn", "table", "key", "timestamp", "backup", "baseline"}));
+        read_backup(section(root, "backup", {"restore_check", "scratch_dsn", "bindir"}));
         read_cron(section(root, "cron", {"crontab", "user", "snapshot", "schedule", "command"}));
         read_logs(section(root, "logs", {"files", "errors", "progress"}));
         read_api(section(root, "api", {"url", "host", "port"}));
@@ -348,7 +349,7 @@ private:
     }
 
     void read_database(const toml::table& t) {
-        read_dsn(t);
+        read_dsn(t, "[database]", "dsn", target_.connection.dsn);
         std::string table;
         read_string(t, "[database]", "table", table);
         if (!table.empty()) {
@@ -364,23 +365,42 @@ private:
         read_path(t, "[database]", "baseline", dir_, target_.baseline);
     }
 
-    /// The DSN, refused when it holds a password: a target file is read by
+    /// A DSN, refused when it holds a password: a target file is read by
     /// people and kept in repositories. Never echoes the DSN.
-    void read_dsn(const toml::table& t) {
-        const auto* dsn = string_at(t, "[database]", "dsn");
+    void read_dsn(const toml::table& t, std::string_view label, std::string_view key,
+                  std::string& out) {
+        const auto* dsn = string_at(t, label, key);
         if (dsn == nullptr) return;
         if (dsn_holds_password(dsn->get())) {
-            fail(dsn->source(), "[database] dsn: holds a password; give it through PGPASSWORD, "
-                                "~/.pgpass or a service file");
+            fail(dsn->source(), fmt::format("{} {}: holds a password; give it through "
+                                            "PGPASSWORD, ~/.pgpass or a service file",
+                                            label, key));
             return;
         }
         try {
             (void)parse_conninfo(dsn->get());
-            target_.connection.dsn = dsn->get();
+            out = dsn->get();
         } catch (const std::invalid_argument& e) {
             // parse_conninfo's reason hides the quoted token it names.
-            fail(dsn->source(), fmt::format("[database] dsn: {}", e.what()));
+            fail(dsn->source(), fmt::format("{} {}: {}", label, key, e.what()));
         }
+    }
+
+    /// How Phase 7 proves the backup by restoring it; read after [database],
+    /// whose `backup` names the archive to restore.
+    void read_backup(const toml::table& t) {
+        if (const auto* node = t.get("restore_check")) {
+            if (const auto* on = node->as_boolean()) {
+                target_.restore_check = on->get();
+                if (target_.restore_check && target_.backup.empty())
+                    fail(node->source(), "[backup] restore_check: true, but [database] backup "
+                                         "names no archive to restore");
+            } else {
+                wrong_type("[backup]", "restore_check", "a boolean", *node);
+            }
+        }
+        read_dsn(t, "[backup]", "scratch_dsn", target_.restore_scratch_dsn);
+        read_path(t, "[backup]", "bindir", dir_, target_.postgres_bindir);
     }
 
     void read_cron(const toml::table& t) {
