@@ -35,7 +35,8 @@ std::string now_text() {
 
 } // namespace
 
-TEST_CASE("--wait re-runs a failing check until it turns green, and the reports say when",
+TEST_CASE("a suite run with --wait re-runs a failing check until it turns green, and the "
+          "reports say when",
           "[suite][wait]") {
     rolled_back_project project;
     const auto marker = project.dir / "marker";
@@ -75,7 +76,8 @@ TEST_CASE("without --wait a failing check runs once, and its phase is not green"
     CHECK(json["recovery"][0]["not_green"] == 1);
 }
 
-TEST_CASE("--wait gives up at the phase's deadline, and an error stays an error", "[suite][wait]") {
+TEST_CASE("a suite run with --wait gives up at the phase's deadline, and an error stays an error",
+          "[suite][wait]") {
     rolled_back_project project;
     const auto target = project.target(
         "[recovery]\n1-3 = \"3s\"\n\n[[check]]\nphase = \"1-3\"\nseverity = \"P2\"\nname = "
