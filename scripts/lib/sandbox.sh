@@ -640,6 +640,9 @@ timestamp = "created_at"
 backup = $(sandbox_toml_string "$backup")
 baseline = "baseline.json"
 
+[backup]
+restore_check = true
+
 [cron]
 crontab = "crontab"
 snapshot = "crontab.snapshot"
