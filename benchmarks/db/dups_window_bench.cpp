@@ -8,8 +8,11 @@
 // then the keys of both checks compared, the plan, and the windowed check
 // once more without the index.
 //
-//   benchmarks/db/db-bench BUILD_DIR dups_window_bench [--rows N] [--window N] [--dups N] [--reps
-//   N]
+//   benchmarks/db/db-bench BUILD_DIR dups_window_bench [--rows N] [--window N]
+//       [--dups N] [--reps N] [--new-keys together|spread]
+//
+// --new-keys spread: the window's new keys spread over the whole index (like
+// UUIDs) instead of sorting together (like increasing submission ids).
 //
 // (the script starts the cluster with tests/postgres/pg-fixture, runs the
 // program with --state DIR against it, and removes it).
@@ -36,6 +39,9 @@ struct options {
     long dups = 5;        ///< of them, rows repeating an older key
     long old_dups = 1'000;
     int reps = 5;
+    /// New keys spread over the whole index (like UUIDs) rather than sorting
+    /// together after the old ones (like increasing submission ids).
+    bool spread = false;
     std::string state;
 };
 
@@ -46,6 +52,12 @@ options parse_args(int argc, char** argv) {
                         {"--window", [&](const std::string& v) { o.window = std::stol(v); }},
                         {"--dups", [&](const std::string& v) { o.dups = std::stol(v); }},
                         {"--reps", [&](const std::string& v) { o.reps = std::stoi(v); }},
+                        {"--new-keys",
+                         [&](const std::string& v) {
+                             if (v != "spread" && v != "together")
+                                 throw std::invalid_argument("--new-keys spread|together");
+                             o.spread = v == "spread";
+                         }},
                         {"--state", [&](const std::string& v) { o.state = v; }}});
     if (o.rows < o.window + o.old_dups + 1'000'000 || o.window < 100 || o.dups < 1 || o.dups > 50)
         throw std::invalid_argument("--rows at least --window + 1,001,000, --window at least 100, "
@@ -83,9 +95,11 @@ void load_table(const std::string& dsn, const options& o) {
     execute(c, "VACUUM ANALYZE opportunities_unified");
     // The last hour: new keys, and `dups` keys of rows stored days before.
     execute(c, fmt::format("INSERT INTO opportunities_unified "
-                           "SELECT {0} + g, 't3_new_' || g, 1, now() - g * interval '{1} ms' "
-                           "FROM generate_series(1, {2}::bigint) g",
-                           old_rows + o.old_dups, 3'000'000 / o.window, o.window - o.dups));
+                           "SELECT {0} + g, {1}, 1, now() - g * interval '{2} ms' "
+                           "FROM generate_series(1, {3}::bigint) g",
+                           old_rows + o.old_dups,
+                           o.spread ? "'t3_' || to_hex(g * 1999 * 7919) || 'n'" : "'t3_new_' || g",
+                           3'000'000 / o.window, o.window - o.dups));
     execute(c, fmt::format("INSERT INTO opportunities_unified "
                            "SELECT {0} + g, 't3_' || to_hex(g * {1} * 7919), 2, "
                            "now() - g * interval '1 minute' FROM generate_series(1, {2}::bigint) g",
@@ -186,6 +200,8 @@ int main(int argc, char** argv) try {
     {
         pqxx::read_transaction tx(c);
         const auto sql = rollcheck::duplicates_statement(windowed, tx);
+        // As check_duplicates runs it through an index: without JIT.
+        tx.exec("SET LOCAL jit = off");
         fmt::print("\nwindowed SQL: {}\n\nEXPLAIN (ANALYZE, COSTS OFF) of it:\n", sql);
         for (const auto& row : tx.exec("EXPLAIN (ANALYZE, COSTS OFF) " + sql))
             fmt::print("  {}\n", row[0].c_str());
