@@ -65,7 +65,7 @@ TEST_CASE("db duplicates --json lists exactly the keys GROUP BY key HAVING count
     CHECK(result.at("evidence_total") == 100);
 }
 
-TEST_CASE("db duplicates --within looks the window's keys up in the whole table; "
+TEST_CASE("db duplicates --within looks the window's keys up in the whole table, "
           "--only-within-window does not") {
     // A restarted job scored again a submission stored two days ago.
     const auto table = make_table(

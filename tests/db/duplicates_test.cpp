@@ -503,7 +503,7 @@ TEST_CASE("hostile table and column names are quoted in every part of the window
     w.commit();
 }
 
-TEST_CASE("a view is checked too; its rows have no ctid and its indexes are its tables'") {
+TEST_CASE("a view is checked too, though its rows have no ctid and its indexes are its tables'") {
     const auto base =
         make_table(std::string(rescored_ddl) + "CREATE INDEX ON {0} (submission_id);");
     const auto view = make_table(fmt::format("CREATE VIEW {{0}} AS SELECT * FROM {}", base));
