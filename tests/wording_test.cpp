@@ -37,6 +37,28 @@ TEST_CASE("db.duplicates: one duplicated key, one excess row, one NULL key") {
                                    table));
 }
 
+TEST_CASE("db.duplicates with a window: one row in it, repeating one older row's key") {
+    const auto table =
+        make_table("CREATE TABLE {0} (k text, at timestamptz); INSERT INTO {0} "
+                   "VALUES ('a', '2026-11-01 00:00+00'), ('a', '2026-11-28 10:00+00');"
+                   "CREATE INDEX ON {0} (k); CREATE INDEX ON {0} (at)");
+    duplicates_spec spec;
+    spec.connection = rollcheck_test::reader_spec(table);
+    spec.table = table_ref{"public", table};
+    spec.key = {"k"};
+    spec.scope_column = "at";
+    spec.since = "2026-11-28 09:00:00+00";
+    const auto r = check_duplicates(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK(r.summary == fmt::format("1 duplicated k value (1 excess row) in public.{}: the keys of "
+                                   "1 row with at >= 2026-11-28 09:00:00+00, each looked up in the "
+                                   "whole table",
+                                   table));
+    CHECK_THAT(r.evidence.items().at(0).text,
+               Catch::StartsWith("k=a: 2 rows, 1 old and 1 new; old copy: at ") &&
+                   Catch::Contains("; new copy: at "));
+}
+
 TEST_CASE("db.recent: one row in the window, one after the server's now()") {
     const auto table = make_table("CREATE TABLE {0} (created_at timestamptz); INSERT INTO {0} "
                                   "VALUES (now() - interval '5 minutes'), (now() + interval '1 "

@@ -8,11 +8,8 @@
 //
 // (the script starts the cluster with tests/postgres/pg-fixture, runs
 // db_bench --state DIR against it, and removes it).
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -22,9 +19,14 @@
 #include <rollcheck/duplicates.hpp>
 #include <rollcheck/freshness.hpp>
 
+#include "bench_support.hpp"
+
 namespace {
 
-using clock_type = std::chrono::steady_clock;
+using bench::clock_type;
+using bench::median;
+using bench::ms_since;
+using bench::timed_run;
 
 struct options {
     long rows = 5'000'000;
@@ -34,40 +36,11 @@ struct options {
 
 options parse_args(int argc, char** argv) {
     options o;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string flag = argv[i];
-        if (flag == "--rows")
-            o.rows = std::stol(argv[i + 1]);
-        else if (flag == "--reps")
-            o.reps = std::stoi(argv[i + 1]);
-        else if (flag == "--state")
-            o.state = argv[i + 1];
-        else
-            throw std::invalid_argument("unknown option " + flag + " (--rows, --reps, --state)");
-    }
+    bench::parse_flags(argc, argv,
+                       {{"--rows", [&](const std::string& v) { o.rows = std::stol(v); }},
+                        {"--reps", [&](const std::string& v) { o.reps = std::stoi(v); }},
+                        {"--state", [&](const std::string& v) { o.state = v; }}});
     return o;
-}
-
-rollcheck::command_outcome run(std::vector<std::string> argv,
-                               std::chrono::milliseconds timeout = std::chrono::minutes(10)) {
-    rollcheck::command_spec spec;
-    spec.argv = std::move(argv);
-    spec.timeout = timeout;
-    return rollcheck::run_command(spec);
-}
-
-/// The DSN of the cluster benchmarks/db/db-bench started (pg-fixture's pg.env):
-/// started outside, because a process run_command starts leaves nothing behind.
-std::string fixture_dsn(const std::string& state) {
-    std::map<std::string, std::string> vars;
-    std::ifstream env(state + "/pg.env");
-    for (std::string line; std::getline(env, line);)
-        if (const auto eq = line.find('='); eq != std::string::npos)
-            vars[line.substr(0, eq)] = line.substr(eq + 1);
-    if (vars.count("PGHOST") == 0 || vars.count("PGPORT") == 0)
-        throw std::runtime_error(state + "/pg.env: no server; run benchmarks/db/db-bench");
-    return fmt::format("host={} port={} user=postgres dbname=postgres", vars["PGHOST"],
-                       vars["PGPORT"]);
 }
 
 void load_table(const std::string& dsn, long rows) {
@@ -100,45 +73,11 @@ void load_table(const std::string& dsn, long rows) {
     tx.exec("VACUUM ANALYZE opportunities_unified");
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
-double ms_since(clock_type::time_point start) {
-    return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
-}
-
-/// Wall time of a program run, in ms; throws when it did not exit as expected.
-double timed_run(const std::vector<std::string>& argv, int expected_status) {
-    const auto start = clock_type::now();
-    const auto r = run(argv);
-    const double ms = ms_since(start);
-    if (r.status != rollcheck::command_status::exited || r.exit_code != expected_status)
-        throw std::runtime_error(fmt::format("{}: {}\n{}", argv[0], r.describe(), r.err.text()));
-    return ms;
-}
-
-struct figure {
-    std::string what;
-    std::vector<double> ms;
-};
-
-void print_figures(const std::vector<figure>& figures) {
-    fmt::print("\n| measured | median ms | runs (ms) |\n|---|---:|---|\n");
-    for (const auto& f : figures) {
-        std::vector<std::string> runs;
-        for (const double ms : f.ms)
-            runs.push_back(fmt::format("{:.1f}", ms));
-        fmt::print("| {} | {:.1f} | {} |\n", f.what, median(f.ms), fmt::join(runs, ", "));
-    }
-}
-
 } // namespace
 
 int main(int argc, char** argv) try {
     const auto o = parse_args(argc, argv);
-    const std::string dsn = fixture_dsn(o.state);
+    const std::string dsn = bench::fixture_dsn(o.state);
     const auto load_start = clock_type::now();
     load_table(dsn, o.rows);
     fmt::print("loaded {} rows in {:.1f} s\n", o.rows, ms_since(load_start) / 1000);
@@ -182,7 +121,7 @@ int main(int argc, char** argv) try {
         ROLLCHECK_CLI,           "db",       "recent",     "--dsn",    dsn, "--table",
         "opportunities_unified", "--column", "created_at", "--within", "1h"};
 
-    std::vector<figure> figures{
+    std::vector<bench::figure> figures{
         {"duplicates: psql, same SQL as rollcheck", {}},
         {"duplicates: rollcheck db duplicates (the program)", {}},
         {"duplicates: check_duplicates() (library call, with connect)", {}},
@@ -208,7 +147,7 @@ int main(int argc, char** argv) try {
         recent_summary = fmt::format("{}", r);
     }
     fmt::print("\n{}\n\n{}\n", dup_summary, recent_summary);
-    print_figures(figures);
+    bench::print_figures(figures);
     fmt::print("\nrollcheck / psql (duplicates, program vs program): {:.3f}\n",
                median(figures[1].ms) / median(figures[0].ms));
 

@@ -65,6 +65,48 @@ TEST_CASE("db duplicates --json lists exactly the keys GROUP BY key HAVING count
     CHECK(result.at("evidence_total") == 100);
 }
 
+TEST_CASE("db duplicates --within looks the window's keys up in the whole table, "
+          "--only-within-window does not") {
+    // A restarted job scored again a submission stored two days ago.
+    const auto table = make_table(
+        "CREATE TABLE {0} (submission_id text, created_at timestamptz);"
+        "INSERT INTO {0} SELECT 't3_' || k, now() - interval '2 days' FROM generate_series(1, 99) "
+        "k;"
+        "INSERT INTO {0} VALUES ('t3_42', now() - interval '5 minutes'), ('t3_new', now());"
+        "CREATE INDEX ON {0} (submission_id); CREATE INDEX ON {0} (created_at)");
+    const std::vector<std::string> args{
+        "db",       "duplicates", "--dsn",    rollcheck_test::reader_spec(table).dsn,
+        "--table",  table,        "--key",    "submission_id",
+        "--column", "created_at", "--within", "1h"};
+    const auto against_table = rollcheck_cli(args);
+    CHECK(against_table.status == 1);
+    CHECK_THAT(against_table.out,
+               Catch::StartsWith(fmt::format(
+                   "FAIL db.duplicates: 1 duplicated submission_id value (1 excess row) in {}: the "
+                   "keys of 2 rows with created_at within 1h of the server's now(), each looked "
+                   "up in the whole table (",
+                   table)));
+    CHECK_THAT(against_table.out,
+               Catch::Contains("\n  - submission_id=t3_42: 2 rows, 1 old and 1 new; old copy: "
+                               "created_at "));
+
+    auto window_only = args;
+    window_only.push_back("--only-within-window");
+    const auto alone = rollcheck_cli(window_only);
+    CHECK(alone.status == 0);
+    CHECK_THAT(alone.out,
+               Catch::StartsWith(fmt::format(
+                   "PASS db.duplicates: no duplicated submission_id in {} among rows with "
+                   "created_at within 1h of the server's now(), grouped among themselves only "
+                   "(older rows not compared) (",
+                   table)));
+
+    const auto no_window =
+        rollcheck_cli({"db", "duplicates", "--table", table, "--key", "k", "--only-within-window"});
+    CHECK(no_window.status == 2);
+    CHECK_THAT(no_window.err, Catch::Contains("--only-within-window requires --column"));
+}
+
 TEST_CASE("exit status: 0 pass, 1 fail, 2 error and bad arguments, each with a message") {
     const auto table = make_table(submissions_ddl);
     const std::string dsn = postgres().conninfo();

@@ -99,12 +99,14 @@ inline CLI::App* add_duplicates_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "duplicates",
         "Fail when a key is held by more than one row (GROUP BY key HAVING count(*) > 1, "
-        "run in the database)");
+        "run in the database); with --within or --since, when a key of a row written in that "
+        "window is held by any other row of the table");
     struct options {
         connection_options connection;
         table_options table;
         std::vector<std::string> key;
         std::string column, within, since, null_keys = "warn";
+        bool only_within_window = false;
     };
     auto o = std::make_shared<options>();
     o->connection.add_to(*cmd);
@@ -112,16 +114,23 @@ inline CLI::App* add_duplicates_command(CLI::App& group) {
     cmd->add_option("--key", o->key, "key column(s): --key a,b or --key a --key b")
         ->required()
         ->delimiter(',');
-    cmd->add_option("--column", o->column, "timestamp column that scopes the check");
-    cmd->add_option("--within", o->within, "only rows whose --column is within this of now()")
+    cmd->add_option("--column", o->column, "timestamp column of the window (--within, --since)");
+    cmd->add_option("--within", o->within,
+                    "check the keys of the rows whose --column is within this of now(), each "
+                    "against the whole table")
         ->check(duration_validator())
         ->needs("--column");
-    cmd->add_option(
-           "--since", o->since,
-           "only rows whose --column is at or after this time (e.g. 2026-11-28T09:00:00Z, or 30m)")
+    cmd->add_option("--since", o->since,
+                    "check the keys of the rows whose --column is at or after this time (e.g. "
+                    "2026-11-28T09:00:00Z, or 30m), each against the whole table")
         ->check(since_validator())
         ->needs("--column")
         ->excludes("--within");
+    // Needs --within or --since, which CLI11 cannot say: the spec's check does.
+    cmd->add_flag("--only-within-window", o->only_within_window,
+                  "with --within or --since: group the window's rows only among themselves (a "
+                  "new row repeating an older row's key then passes)")
+        ->needs("--column");
     cmd->add_option("--null-keys", o->null_keys,
                     "rows with a NULL key are counted, never grouped; their verdict")
         ->check(CLI::IsMember({"allow", "warn", "fail"}))
@@ -134,6 +143,7 @@ inline CLI::App* add_duplicates_command(CLI::App& group) {
         spec.scope_column = o->column;
         spec.within = optional_duration(o->within);
         if (!o->since.empty()) spec.since = format_utc(parse_since(o->since));
+        spec.only_within_window = o->only_within_window;
         spec.null_keys = o->null_keys == "allow"  ? null_key_policy::allow
                          : o->null_keys == "fail" ? null_key_policy::fail
                                                   : null_key_policy::warn;
