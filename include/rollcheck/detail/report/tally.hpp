@@ -1,5 +1,5 @@
 /// \file detail/report/tally.hpp
-/// What all three reports and the closing line say alike: verdicts counted,
+/// What every report and the closing line say alike: verdicts counted,
 /// severities ranked by the decision matrix, a case's summary.
 /// Part of report_impl.hpp, which includes it once report.hpp has declared
 /// the records.
