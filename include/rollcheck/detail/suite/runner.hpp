@@ -227,15 +227,14 @@ inline int run(int argc, char* argv[], const std::string& name) {
     std::string target_file, since_text, report_dir, waiver_file;
     bool wait = false;
     using Catch::clara::Opt;
-    session.cli(
-        session.cli() |
-        Opt(target_file, "file")["--target"]("the system to verify (a TOML target file)") |
-        Opt(since_text, "time")["--since"]("when the rollback started (ISO 8601)") |
-        Opt(report_dir, "dir")["--report"]("write junit.xml, results.json, report.md and "
-                                            "rollcheck.prom here") |
-        Opt(wait)["--wait"]("re-run failing checks until verified or the phase's recovery "
-                            "deadline") |
-        Opt(waiver_file, "file")["--waivers"]("waivers of known P2/P3 failures (TOML)"));
+    session.cli(session.cli() |
+                Opt(target_file, "file")["--target"]("the system to verify (a TOML target file)") |
+                Opt(since_text, "time")["--since"]("when the rollback started (ISO 8601)") |
+                Opt(report_dir, "dir")["--report"]("write junit.xml, results.json, report.md and "
+                                                   "rollcheck.prom here") |
+                Opt(wait)["--wait"]("re-run failing checks until verified or the phase's recovery "
+                                    "deadline") |
+                Opt(waiver_file, "file")["--waivers"]("waivers of known P2/P3 failures (TOML)"));
     if (const int rc = session.applyCommandLine(argc, argv); rc != 0) return 2;
     auto& config = session.configData();
     if (config.showHelp || config.listTests || config.listTestNamesOnly || config.listTags ||
