@@ -1,6 +1,7 @@
 // The target file (target.hpp): the plan's defaults, where relative paths
 // lead, [[check]] as command-line words, and the exact text of every fault,
 // located as toml++ locates it. ctest runs this with TZ=UTC.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -9,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 #include <rollcheck/target.hpp>
+#include <rollcheck/waiver.hpp>
 
 #include "test_support.hpp"
 
@@ -434,7 +436,20 @@ TEST_CASE("the example targets load without a fault") {
         CHECK_FALSE(t.checks.empty());
         for (const auto& c : t.checks)
             CHECK_FALSE(c.arguments.empty());
+        if (!t.waivers.empty()) CHECK(load_waivers(t.waivers).ok());
     }
+    const auto production = load_target(fs::path(ROLLCHECK_EXAMPLE_TARGETS) / "production.toml");
+    REQUIRE(production.ok());
+    CHECK(production.value->wait);
+    CHECK(production.value->recovery_targets.at("7") == std::chrono::hours(2));
+    const auto waivers = load_waivers(production.value->waivers);
+    REQUIRE(waivers.ok());
+    REQUIRE(waivers.waivers.size() == 1);
+    // The waiver names a check the target declares, in its phase.
+    CHECK(std::any_of(
+        production.value->checks.begin(), production.value->checks.end(), [&](const auto& c) {
+            return c.name == waivers.waivers[0].check && c.phase == waivers.waivers[0].phase;
+        }));
 }
 
 TEST_CASE("the example of docs/target.md reads, but for a root on the plan's host") {
