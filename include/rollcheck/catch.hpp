@@ -4,6 +4,8 @@
 /// suite run with `--wait`, REQUIRE_VERIFIED and CHECK_VERIFIED re-run a
 /// result they compute themselves until it is verified or its phase's
 /// deadline passes (converge.hpp); a result held in a variable is asserted as is.
+/// The expression is also read by decltype to tell the two apart, so it may not
+/// hold a lambda (C++17 allows none there): call a named function instead.
 ///
 /// ```cpp
 /// rollcheck::duplicates_spec spec;
