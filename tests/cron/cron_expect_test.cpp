@@ -305,3 +305,96 @@ TEST_CASE("did it run: syslog lines, CRON_TZ zones, unreadable logs and undated 
     CHECK(check_cron_ran(spec).summary == "@reboot runs when cron starts, not on a clock: there "
                                           "is no scheduled time to check");
 }
+
+TEST_CASE("did it run: cron's own record of starting the entry's command proves the run") {
+    rollcheck_test::temp_dir dir;
+    auto spec = job_at_two("", "2026-11-28T09:00");
+    spec.command = "cd /srv/app &&  python scripts/core/batch_opportunity_scoring.py "
+                   "> /dev/null 2>&1 % 50\\%";
+    // Debian's rsyslog writes RFC 3339 times; a classic syslog line is older.
+    spec.cron_logs = {dir.write("syslog",
+                                "Nov 27 02:00:01 host CRON[700]: (app) CMD (cd /srv/app && python "
+                                "scripts/core/batch_opportunity_scoring.py > /dev/null 2>&1)\n"
+                                "2026-11-28T02:00:01.204311+00:00 host CRON[812]: (app) CMD (cd "
+                                "/srv/app && python scripts/core/other.py)\n"
+                                "2026-11-28T02:00:01.204900+00:00 host CRON[813]: (app) CMD (cd "
+                                "/srv/app && python scripts/core/batch_opportunity_scoring.py > "
+                                "/dev/null 2>&1 )\n"
+                                "2026-11-28T02:00:02.000000+00:00 host cron[500]: (*system*) "
+                                "RELOAD (/etc/crontab)\n")
+                          .string()};
+    const auto ran = check_cron_ran(spec);
+    REQUIRE_VERDICT(ran, verdict::pass);
+    CHECK(ran.summary ==
+          fmt::format("'0 2 * * *' ran: cron recorded starting 'cd /srv/app &&  python "
+                      "scripts/core/batch_opportunity_scoring.py > /dev/null 2>&1' at "
+                      "2026-11-28T02:00 ({}:3), after the run due at 2026-11-28T02:00 UTC",
+                      spec.cron_logs[0]));
+    CHECK(ran.totals["proved_by"] == "cron's record");
+    CHECK(ran.totals["cron_records"] == 2);
+    CHECK_FALSE(ran.totals.contains("matching_lines")); // no job log was read
+
+    // Another user's run of the same command is not this crontab's.
+    spec.user = "root";
+    const auto other_user = check_cron_ran(spec);
+    REQUIRE_VERDICT(other_user, verdict::fail);
+    CHECK(other_user.summary ==
+          fmt::format("no cron's record of starting 'cd /srv/app &&  python "
+                      "scripts/core/batch_opportunity_scoring.py > /dev/null 2>&1' in '{}' since "
+                      "the run of '0 2 * * *' due at 2026-11-28T02:00 UTC (grace 15m); none at all",
+                      spec.cron_logs[0]));
+    spec.user = "app";
+    spec.now = parse_cron_time("2026-11-29T09:00"); // today's run has no record
+    REQUIRE_VERDICT(check_cron_ran(spec), verdict::fail);
+}
+
+TEST_CASE("did it run: the job's log and cron's record, either proves it, an unread one errs") {
+    rollcheck_test::temp_dir dir;
+    auto spec = job_at_two("scoring", "2026-11-28T09:00");
+    spec.command = "python score.py";
+    spec.log = dir.write("job.log", "2026-11-27T02:00:04Z scoring done\n");
+    spec.cron_logs = {
+        dir.write("cron.log", "2026-11-28T02:00:01Z host CRON[9]: (app) CMD (python score.py)\n")
+            .string()};
+    const auto by_record = check_cron_ran(spec);
+    REQUIRE_VERDICT(by_record, verdict::pass);
+    CHECK(by_record.totals["proved_by"] == "cron's record");
+    CHECK(by_record.totals["matching_lines"] == 1);
+
+    dir.write("cron.log", "2026-11-27T02:00:01Z host CRON[9]: (app) CMD (python score.py)\n");
+    const auto neither = check_cron_ran(spec);
+    REQUIRE_VERDICT(neither, verdict::fail);
+    CHECK(neither.summary ==
+          fmt::format("no line containing 'scoring' in '{}' and no cron's record of starting "
+                      "'python score.py' in '{}' since the run of '0 2 * * *' due at "
+                      "2026-11-28T02:00 UTC (grace 15m); the job's log: the last one is from "
+                      "2026-11-27T02:00 (line 1); cron's record: the last one is from "
+                      "2026-11-27T02:00 ({}:1)",
+                      spec.log.string(), spec.cron_logs[0], spec.cron_logs[0]));
+
+    // Cron's record unreadable: the job's log alone can still prove the run…
+    spec.cron_logs = {(dir / "no-such-syslog").string()};
+    dir.write("job.log", "2026-11-28T02:00:04Z scoring done\n");
+    const auto by_log = check_cron_ran(spec);
+    REQUIRE_VERDICT(by_log, verdict::pass);
+    CHECK(by_log.totals["proved_by"] == "the job's log");
+    // …but cannot disprove it: the unread record might have held it.
+    dir.write("job.log", "2026-11-27T02:00:04Z scoring done\n");
+    const auto unread = check_cron_ran(spec);
+    REQUIRE_VERDICT(unread, verdict::error);
+    CHECK_THAT(unread.summary, Catch::Contains("no-such-syslog"));
+
+    spec.command = " % only input";
+    CHECK(check_cron_ran(spec).summary ==
+          "cron's record is read by the entry's command, and none is given");
+    spec.log.clear();
+    spec.cron_logs.clear();
+    REQUIRE_VERDICT(check_cron_ran(spec), verdict::error);
+}
+
+TEST_CASE("cron_record_pattern: the command as cron prints it, blanks loose, user exact") {
+    const auto pattern = cron_record_pattern("a.sh  --x 1 %input\\%", "app");
+    CHECK(pattern == "CRON\\[[0-9]+\\]: \\(app\\) CMD \\(a\\.sh[ \\t]+\\-\\-x[ \\t]+1[ \\t]*\\)");
+    CHECK(cron_record_pattern("run \\% x") ==
+          "CRON\\[[0-9]+\\]: \\([^)]*\\) CMD \\(run[ \\t]+\\%[ \\t]+x[ \\t]*\\)");
+}

@@ -235,15 +235,22 @@ inline void add_diff(CLI::App& group) {
 
 inline void add_ran(CLI::App& group) {
     auto* cmd = group.add_subcommand(
-        "ran", "Check that a job left a line in its log after its last scheduled time");
+        "ran", "Check that a job ran after its last scheduled time: it left a line in its log, "
+               "or cron recorded starting it (CRON[pid]: (user) CMD (command))");
     struct options {
         cron_ran_spec spec;
         std::string log, grace = "15m";
     };
     auto o = std::make_shared<options>();
     cmd->add_option("--schedule", o->spec.schedule, "the job's schedule")->required();
-    cmd->add_option("--log", o->log, "the job's log file")->required();
+    cmd->add_option("--log", o->log, "the job's log file");
     cmd->add_option("--match", o->spec.match, "text the job's log lines contain");
+    cmd->add_option("--cron-log", o->spec.cron_logs,
+                    "a file where cron records the runs it starts (/var/log/syslog, "
+                    "/var/log/cron.log; repeatable, globs and rotated files read)");
+    cmd->add_option("--command", o->spec.command,
+                    "the entry's command as the crontab writes it (with --cron-log)");
+    cmd->add_option("--user", o->spec.user, "the crontab's owner in cron's record (default: any)");
     cmd->add_option("--grace", o->grace, "how long a run has to write its line")
         ->check(duration_validator())
         ->capture_default_str();

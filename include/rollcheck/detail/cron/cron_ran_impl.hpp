@@ -13,12 +13,67 @@ namespace rollcheck {
 
 namespace detail {
 
-/// The scan cron.ran makes: one required pattern, the match as a literal
-/// (any line that is not empty when there is none), located where it last matched.
+/// The command cron records: up to the first unescaped '%' (the rest is the
+/// job's standard input), each "\%" made '%', outer blanks dropped.
+inline std::string recorded_command(std::string_view command) {
+    std::string out;
+    for (std::size_t i = 0; i < command.size(); ++i) {
+        if (command[i] == '\\' && i + 1 < command.size() && command[i + 1] == '%') {
+            out += '%';
+            ++i;
+        } else if (command[i] == '%') {
+            break;
+        } else {
+            out += command[i];
+        }
+    }
+    const auto first = out.find_first_not_of(" \t");
+    if (first == std::string::npos) return {};
+    return out.substr(first, out.find_last_not_of(" \t") - first + 1);
+}
+
+/// `text` as a literal RE2 pattern in which each run of blanks matches any.
+inline std::string blank_tolerant_literal(std::string_view text) {
+    std::string pattern, word;
+    bool in_blanks = false;
+    for (const char c : text) {
+        const bool blank = c == ' ' || c == '\t';
+        if (blank && !in_blanks) {
+            pattern += RE2::QuoteMeta(word) + "[ \\t]+";
+            word.clear();
+        } else if (!blank) {
+            word += c;
+        }
+        in_blanks = blank;
+    }
+    return pattern + RE2::QuoteMeta(word);
+}
+
+/// One source's last sign of the job: the lines that match, and the time of
+/// the last one (its event's time), if it has one.
+struct ran_sighting {
+    bool cron_record = false;
+    std::uint64_t lines = 0;
+    nlohmann::json last; ///< {file, line, time}, or null
+    std::optional<cron_time> latest;
+};
+
+/// The job's log: one required pattern, the match as a literal (any line
+/// that is not empty when there is none), located where it last matched.
 inline log_scan_spec ran_scan_of(const cron_ran_spec& spec) {
     log_scan_spec scan;
     scan.files = {literal_log_path(spec.log.string())};
     scan.rules.required = {{spec.match.empty() ? "." : RE2::QuoteMeta(spec.match), 1, true}};
+    scan.show = 0;
+    return scan;
+}
+
+/// Cron's record: its line for this command, rotated files included.
+inline log_scan_spec record_scan_of(const cron_ran_spec& spec) {
+    log_scan_spec scan;
+    scan.files = spec.cron_logs;
+    scan.rotated = true;
+    scan.rules.required = {{cron_record_pattern(spec.command, spec.user), 1, true}};
     scan.show = 0;
     return scan;
 }
@@ -38,43 +93,122 @@ inline std::optional<cron_time> last_match_time(const nlohmann::json& last) {
     return time_of(*millis / 1000);
 }
 
-/// The verdict from the scan's last matching line against the due run.
-inline check_result judge_ran(const cron_ran_spec& spec, const nlohmann::json& pattern,
+/// Scans one source into `seen`; an error result when it cannot be read.
+inline std::optional<check_result> sight(const log_scan_spec& scan, const timestamp_reader& clock,
+                                         ran_sighting& seen) {
+    auto r = scan_logs(scan, clock);
+    if (r.status == verdict::error) return check_result::error("cron.ran", r.summary);
+    const auto& pattern = r.totals.at("patterns").at(0);
+    seen.lines = pattern.at("lines");
+    seen.last = pattern.value("last", nlohmann::json());
+    seen.latest = last_match_time(seen.last);
+    return std::nullopt;
+}
+
+/// Where the job's log or cron's record was read, for messages.
+inline std::string source_names(const cron_ran_spec& spec, bool cron_record) {
+    if (!cron_record) return fmt::format("'{}'", spec.log.string());
+    std::string names;
+    for (const auto& f : spec.cron_logs)
+        names += fmt::format("{}'{}'", names.empty() ? "" : ", ", f);
+    return names;
+}
+
+/// What a source shows of the job: "a line containing 'x'", "cron's record of starting 'y'".
+inline std::string sought(const cron_ran_spec& spec, bool cron_record) {
+    if (cron_record)
+        return fmt::format("cron's record of starting '{}'", recorded_command(spec.command));
+    return spec.match.empty() ? std::string("a line")
+                              : fmt::format("a line containing '{}'", spec.match);
+}
+
+/// A matching line's place: "line N" in the job's log, "FILE:N" in cron's record.
+inline std::string place(const ran_sighting& seen) {
+    const auto line = seen.last.at("line").get<std::uint64_t>();
+    if (!seen.cron_record) return fmt::format("line {}", line);
+    return fmt::format("{}:{}", seen.last.at("file").get<std::string>(), line);
+}
+
+/// A source whose lines match but carry no time: nothing can be decided from it.
+inline check_result undated(const cron_ran_spec& spec, const ran_sighting& seen) {
+    return check_result::error(
+        "cron.ran", fmt::format("{} of {} {}, but no time rollcheck can read is on or above {} "
+                                "({}; ISO 8601, Python logging, syslog, epoch seconds)",
+                                counted(seen.lines, "line"), source_names(spec, seen.cron_record),
+                                agreeing(seen.lines, "matches", "match"),
+                                agreeing(seen.lines, "it", "the last"), place(seen)));
+}
+
+inline check_result ran_by(const cron_ran_spec& spec, const ran_sighting& seen,
+                           const std::string& due_text, const tz_zone& zone) {
+    const auto at = format_cron_time(*seen.latest, zone);
+    check_result r =
+        seen.cron_record
+            ? check_result::pass("cron.ran",
+                                 fmt::format("'{}' ran: cron recorded starting '{}' at {} ({}), "
+                                             "after the run due at {} {}",
+                                             spec.schedule, recorded_command(spec.command), at,
+                                             place(seen), due_text, zone.name()))
+            : check_result::pass(
+                  "cron.ran",
+                  fmt::format("'{}' logged {} at {} ({}:{}), after the run due at "
+                              "{} {}",
+                              spec.schedule, sought(spec, false), at, spec.log.string(),
+                              seen.last.at("line").get<std::uint64_t>(), due_text, zone.name()));
+    r.totals["proved_by"] = seen.cron_record ? "cron's record" : "the job's log";
+    return r;
+}
+
+/// The verdict from each source's last sighting against the due run.
+inline check_result judge_ran(const cron_ran_spec& spec, const std::vector<ran_sighting>& seen,
                               cron_time due, const tz_zone& zone) {
-    const std::uint64_t matching = pattern.at("lines");
-    const nlohmann::json last = pattern.value("last", nlohmann::json());
-    const auto latest = last_match_time(last);
-    const std::string what = spec.match.empty() ? std::string("a line")
-                                                : fmt::format("a line containing '{}'", spec.match);
     const std::string due_text = format_cron_time(due, zone);
-    const auto at = [&] { return format_cron_time(*latest, zone); };
-    if (matching > 0 && !latest)
-        return check_result::error(
-            "cron.ran",
-            fmt::format("{} of '{}' {}, but no time rollcheck can read is on or above {} (line "
-                        "{}; ISO 8601, Python logging, syslog, epoch seconds)",
-                        counted(matching, "line"), spec.log.string(),
-                        agreeing(matching, "matches", "match"),
-                        agreeing(matching, "it", "the last"),
-                        last.at("line").get<std::uint64_t>()));
-    if (latest && *latest >= due)
-        return check_result::pass(
-            "cron.ran", fmt::format("'{}' logged {} at {} ({}:{}), after the run due at {} {}",
-                                    spec.schedule, what, at(), spec.log.string(),
-                                    last.at("line").get<std::uint64_t>(), due_text, zone.name()));
-    return check_result::fail(
-        "cron.ran", fmt::format("no {} in '{}' since the run of '{}' due at {} {} (grace {}); {}",
-                                what.substr(2), spec.log.string(), spec.schedule, due_text,
-                                zone.name(), describe_span(spec.grace),
-                                latest ? fmt::format("the last one is from {} (line {})", at(),
-                                                     last.at("line").get<std::uint64_t>())
-                                       : std::string("none at all")));
+    for (const auto& s : seen)
+        if (s.latest && *s.latest >= due) return ran_by(spec, s, due_text, zone);
+    for (const auto& s : seen)
+        if (s.lines > 0 && !s.latest) return undated(spec, s);
+    std::string missing, last;
+    for (const auto& s : seen) {
+        missing += fmt::format("{}no {} in {}", missing.empty() ? "" : " and ",
+                               sought(spec, s.cron_record).substr(s.cron_record ? 0 : 2),
+                               source_names(spec, s.cron_record));
+        const std::string of =
+            seen.size() > 1 ? (s.cron_record ? "cron's record: " : "the job's log: ") : "";
+        last += fmt::format("; {}{}", of,
+                            s.latest ? fmt::format("the last one is from {} ({})",
+                                                   format_cron_time(*s.latest, zone), place(s))
+                                     : std::string("none at all"));
+    }
+    return check_result::fail("cron.ran", fmt::format("{} since the run of '{}' due at {} {} "
+                                                      "(grace {}){}",
+                                                      missing, spec.schedule, due_text, zone.name(),
+                                                      describe_span(spec.grace), last));
+}
+
+/// A source's figures: `matching_lines` and `latest` for the job's log,
+/// `cron_records` and `latest_record` for cron's record.
+inline void add_sighting_totals(nlohmann::json& totals, const ran_sighting& s) {
+    totals[s.cron_record ? "cron_records" : "matching_lines"] = s.lines;
+    totals[s.cron_record ? "latest_record" : "latest"] =
+        s.last.is_null() ? nlohmann::json() : s.last;
 }
 
 } // namespace detail
 
+ROLLCHECK_INLINE std::string cron_record_pattern(std::string_view command, std::string_view user) {
+    const std::string who = user.empty() ? std::string("[^)]*") : RE2::QuoteMeta(user);
+    return fmt::format("CRON\\[[0-9]+\\]: \\({}\\) CMD \\({}[ \\t]*\\)", who,
+                       detail::blank_tolerant_literal(detail::recorded_command(command)));
+}
+
 ROLLCHECK_INLINE check_result check_cron_ran(const cron_ran_spec& spec) {
     return timed_check("cron.ran", [&]() -> check_result {
+        if (spec.log.empty() && spec.cron_logs.empty())
+            return check_result::error("cron.ran", "no source to read: name the job's log, "
+                                                   "cron's record (cron_logs), or both");
+        if (!spec.cron_logs.empty() && detail::recorded_command(spec.command).empty())
+            return check_result::error("cron.ran", "cron's record is read by the entry's command, "
+                                                   "and none is given");
         std::string why;
         const auto schedule = parse_cron_schedule(spec.schedule, why);
         if (!schedule)
@@ -95,21 +229,30 @@ ROLLCHECK_INLINE check_result check_cron_ran(const cron_ran_spec& spec) {
             return check_result::error("cron.ran", fmt::format("'{}' has not fired in 400 years "
                                                                "before now: nothing to check",
                                                                spec.schedule));
-        nlohmann::json pattern = {{"lines", 0}}; // an empty log: rotated, and nothing since
-        std::error_code ec;
-        if (!std::filesystem::is_regular_file(spec.log, ec) ||
-            std::filesystem::file_size(spec.log, ec) != 0 || ec) {
-            auto scan =
-                detail::scan_logs(detail::ran_scan_of(spec), detail::ran_clock(*log_zone, now));
-            if (scan.status == verdict::error) return check_result::error("cron.ran", scan.summary);
-            pattern = scan.totals.at("patterns").at(0);
+        const auto clock = detail::ran_clock(*log_zone, now);
+        std::vector<detail::ran_sighting> seen;
+        std::optional<check_result> unreadable;
+        if (!spec.log.empty()) {
+            seen.emplace_back();
+            std::error_code ec;
+            // An empty log: rotated, and nothing since.
+            if (!std::filesystem::is_regular_file(spec.log, ec) ||
+                std::filesystem::file_size(spec.log, ec) != 0 || ec)
+                unreadable = detail::sight(detail::ran_scan_of(spec), clock, seen.back());
         }
-        check_result r = detail::judge_ran(spec, pattern, *due, *zone);
-        const auto& last = pattern.value("last", nlohmann::json());
-        r.totals = {{"due", format_cron_time(*due, *zone)},
-                    {"zone", zone->name()},
-                    {"matching_lines", pattern.at("lines")},
-                    {"latest", last.is_null() ? nlohmann::json() : last}};
+        if (!spec.cron_logs.empty()) {
+            seen.push_back({true, 0, nullptr, std::nullopt});
+            if (auto e = detail::sight(detail::record_scan_of(spec), clock, seen.back()))
+                unreadable = unreadable ? unreadable : e;
+        }
+        check_result r = detail::judge_ran(spec, seen, *due, *zone);
+        // A source that could not be read may have held the run: only
+        // another source's proof outweighs it.
+        if (unreadable && r.status != verdict::pass) r = *unreadable;
+        r.totals["due"] = format_cron_time(*due, *zone);
+        r.totals["zone"] = zone->name();
+        for (const auto& s : seen)
+            detail::add_sighting_totals(r.totals, s);
         return r;
     });
 }
