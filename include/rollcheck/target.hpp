@@ -85,6 +85,8 @@ struct target {
     std::filesystem::path crontab_snapshot; ///< what `cron snapshot` wrote
     std::string job_schedule = "0 2 * * *"; ///< the monolith's restored cron entry
     std::string job_command = "python scripts/core/batch_opportunity_scoring.py";
+    /// `[cron] syslog`: where cron records the runs it starts (resolved)
+    std::vector<std::string> cron_logs;
     std::vector<std::string> log_files{"logs/batch_opportunity_scoring.log"};   ///< resolved
     std::vector<std::string> error_patterns{"ERROR|CRITICAL|Traceback"};        ///< RE2
     std::vector<std::string> progress_patterns{"processed [0-9]+ submissions"}; ///< RE2

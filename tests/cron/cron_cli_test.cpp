@@ -138,3 +138,22 @@ TEST_CASE("cron ran exits 0 when the job logged since its last run, 1 when not, 
     CHECK(missing.exit_code == 2);
     CHECK_THAT(missing.out.text(), Catch::Contains("missing.log: cannot open: No such file"));
 }
+
+TEST_CASE("cron ran reads cron's record with --cron-log and --command, and needs a source") {
+    rollcheck_test::temp_dir dir;
+    const auto syslog = dir.write("syslog", "2026-11-28T02:00:01Z host CRON[9]: (app) CMD "
+                                            "(python score.py)\n");
+    const std::vector<std::string> args{
+        "ran",           "--schedule", "0 2 * * *",       "--cron-log",
+        syslog.string(), "--command",  "python score.py", "--json"};
+    const auto ran = cli(args);
+    CHECK(ran.exit_code == 1); // the record is days old by now
+    const auto json = nlohmann::json::parse(ran.out.text());
+    CHECK(json["totals"]["cron_records"] == 1);
+    CHECK_THAT(json["summary"].get<std::string>(),
+               Catch::StartsWith("no record of cron starting 'python score.py' in '" +
+                                 syslog.string() + "'"));
+    const auto none = cli({"ran", "--schedule", "0 2 * * *"});
+    CHECK(none.exit_code == 2);
+    CHECK_THAT(none.out.text(), Catch::Contains("no source to read"));
+}

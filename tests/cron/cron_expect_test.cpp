@@ -339,7 +339,7 @@ TEST_CASE("did it run: cron's own record of starting the entry's command proves 
     const auto other_user = check_cron_ran(spec);
     REQUIRE_VERDICT(other_user, verdict::fail);
     CHECK(other_user.summary ==
-          fmt::format("no cron's record of starting 'cd /srv/app &&  python "
+          fmt::format("no record of cron starting 'cd /srv/app &&  python "
                       "scripts/core/batch_opportunity_scoring.py > /dev/null 2>&1' in '{}' since "
                       "the run of '0 2 * * *' due at 2026-11-28T02:00 UTC (grace 15m); none at all",
                       spec.cron_logs[0]));
@@ -365,7 +365,7 @@ TEST_CASE("did it run: the job's log and cron's record, either proves it, an unr
     const auto neither = check_cron_ran(spec);
     REQUIRE_VERDICT(neither, verdict::fail);
     CHECK(neither.summary ==
-          fmt::format("no line containing 'scoring' in '{}' and no cron's record of starting "
+          fmt::format("no line containing 'scoring' in '{}' and no record of cron starting "
                       "'python score.py' in '{}' since the run of '0 2 * * *' due at "
                       "2026-11-28T02:00 UTC (grace 15m); the job's log: the last one is from "
                       "2026-11-27T02:00 (line 1); cron's record: the last one is from "

@@ -1,6 +1,8 @@
 // The phase suites as an operator runs them: the Phase 1-3 suite against a
 // small Python project, its target file, its reports and its exit status;
 // Phase 7's restore of the backup, run when the target asks for it.
+#include <chrono>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -154,4 +156,59 @@ TEST_CASE("phase 7 restores the backup only when the target asks, and otherwise 
                    Catch::Contains("public.opportunities_unified holds 1 duplicated "
                                    "submission_id value (1 excess row)") &&
                    Catch::Contains(R"("count":2,"key":["t3_b"])"));
+}
+
+TEST_CASE("phase 11 takes cron's record of starting the job as proof that it ran since the "
+          "rollback",
+          "[suite]") {
+    temp_dir dir;
+    const auto now = std::chrono::system_clock::now();
+    const auto stamp = [&](std::chrono::minutes ago) {
+        const auto t = std::chrono::system_clock::to_time_t(now - ago);
+        std::tm utc{};
+        ::gmtime_r(&t, &utc);
+        char text[32];
+        std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+        return std::string(text);
+    };
+    // The job logs no progress since the rollback; cron's record is the only
+    // proof, and only a record after the rollback counts.
+    dir.write("project/logs/batch_opportunity_scoring.log",
+              stamp(std::chrono::minutes(300)) + " processed 10 submissions\n" +
+                  stamp(std::chrono::minutes(20)) + " connecting to the database\n");
+    const auto record = [&](std::chrono::minutes ago) {
+        return fmt::format("{} host CRON[4242]: (app) CMD (python   "
+                           "scripts/core/cron_record_probe.py)\n",
+                           stamp(ago));
+    };
+    // A busy syslog: another job's record since the rollback, this one's before.
+    const auto other = fmt::format("{} host CRON[4300]: (root) CMD (run-parts /etc/cron.hourly)\n",
+                                   stamp(std::chrono::minutes(5)));
+    dir.write("syslog", record(std::chrono::minutes(120)) + other);
+    const auto target = dir.write(
+        "target.toml", fmt::format("[project]\nroot = \"project\"\n[cron]\ncommand = \"python "
+                                   "scripts/core/cron_record_probe.py\"\nsyslog = [\"syslog\"]\n"
+                                   "[rollback]\nsince = \"{}\"\n",
+                                   stamp(std::chrono::minutes(30))));
+    const auto run = [&] {
+        return run_program(ROLLCHECK_PHASE11,
+                           {"--target", target.string(), "--report", (dir / "r").string(),
+                            "the batch job running*"},
+                           std::chrono::seconds(60));
+    };
+    const auto before = run();
+    INFO(before.out.text() << before.err.text());
+    CHECK(before.exit_code == 1);
+    CHECK_THAT(results(dir / "r")["cases"][0].dump(), Catch::Contains("cron's record: "));
+
+    dir.write("syslog",
+              record(std::chrono::minutes(120)) + other + record(std::chrono::minutes(3)));
+    const auto after = run();
+    INFO(after.out.text() << after.err.text());
+    CHECK(after.exit_code == 0);
+    const auto json = results(dir / "r");
+    REQUIRE(json["cases"].size() == 1);
+    CHECK(json["cases"][0]["verdict"] == "pass");
+    CHECK_THAT(json["cases"][0].dump(),
+               Catch::Contains("cron's record: ") && Catch::Contains("syslog"));
 }

@@ -89,6 +89,7 @@ baseline = "/var/lib/rollcheck/baseline.json"
 [cron]
 crontab = "../spool/app"
 snapshot = "crontab.snapshot"
+syslog = ["/var/log/syslog", "logs/cron.log"]
 [logs]
 files = ["logs/a.log", "/var/log/b.log", "logs/../logs/c-*.log"]
 [pipeline]
@@ -101,6 +102,8 @@ archive = "scripts/archive/monoliths_20261128"
     CHECK(t.baseline == "/var/lib/rollcheck/baseline.json");
     CHECK(t.crontab_file == dir.path().parent_path() / "spool/app");
     CHECK(t.crontab_snapshot == dir / "crontab.snapshot");
+    CHECK(t.cron_logs ==
+          std::vector<std::string>{"/var/log/syslog", (dir / "logs/cron.log").string()});
     CHECK(t.log_files == std::vector<std::string>{(root / "logs/a.log").string(), "/var/log/b.log",
                                                   (root / "logs/c-*.log").string()});
     CHECK(t.archive_dir == root / "scripts/archive/monoliths_20261128");

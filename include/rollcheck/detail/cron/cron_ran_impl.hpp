@@ -114,10 +114,10 @@ inline std::string source_names(const cron_ran_spec& spec, bool cron_record) {
     return names;
 }
 
-/// What a source shows of the job: "a line containing 'x'", "cron's record of starting 'y'".
+/// What a source shows of the job: "a line containing 'x'", "a record of cron starting 'y'".
 inline std::string sought(const cron_ran_spec& spec, bool cron_record) {
     if (cron_record)
-        return fmt::format("cron's record of starting '{}'", recorded_command(spec.command));
+        return fmt::format("a record of cron starting '{}'", recorded_command(spec.command));
     return spec.match.empty() ? std::string("a line")
                               : fmt::format("a line containing '{}'", spec.match);
 }
@@ -169,9 +169,9 @@ inline check_result judge_ran(const cron_ran_spec& spec, const std::vector<ran_s
         if (s.lines > 0 && !s.latest) return undated(spec, s);
     std::string missing, last;
     for (const auto& s : seen) {
-        missing += fmt::format("{}no {} in {}", missing.empty() ? "" : " and ",
-                               sought(spec, s.cron_record).substr(s.cron_record ? 0 : 2),
-                               source_names(spec, s.cron_record));
+        missing +=
+            fmt::format("{}no {} in {}", missing.empty() ? "" : " and ",
+                        sought(spec, s.cron_record).substr(2), source_names(spec, s.cron_record));
         const std::string of =
             seen.size() > 1 ? (s.cron_record ? "cron's record: " : "the job's log: ") : "";
         last += fmt::format("; {}{}", of,

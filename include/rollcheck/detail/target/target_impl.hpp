@@ -236,7 +236,8 @@ private:
         read_database(
             section(root, "database", {"dsn", "table", "key", "timestamp", "backup", "baseline"}));
         read_backup(section(root, "backup", {"restore_check", "scratch_dsn", "bindir"}));
-        read_cron(section(root, "cron", {"crontab", "user", "snapshot", "schedule", "command"}));
+        read_cron(section(root, "cron",
+                          {"crontab", "user", "snapshot", "schedule", "command", "syslog"}));
         read_logs(section(root, "logs", {"files", "errors", "progress"}));
         read_api(section(root, "api", {"url", "host", "port"}));
         read_pipeline(section(root, "pipeline", {"unified", "archive"}));
@@ -417,6 +418,10 @@ private:
                                                      without_position(why)));
         }
         read_string(t, "[cron]", "command", target_.job_command);
+        if (const auto* files = strings_at(t, "[cron]", "syslog"))
+            for (const auto& f : *files)
+                if (const auto* file = f.as_string())
+                    target_.cron_logs.push_back(resolve_path(dir_, file->get()).string());
     }
 
     void read_logs(const toml::table& t) {
