@@ -81,6 +81,7 @@ ul.checklist li{padding:.15rem 0}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top}
 tr[class^="v-"] td{background:var(--bg)}
+.phases td:first-child,.phases th:first-child{white-space:nowrap;overflow-wrap:normal}
 tr.active td{font-weight:700}
 ol.checks{list-style:none;padding:0;margin:0}
 li.check{border-left:.3rem solid var(--c);background:var(--bg);padding:.4rem .6rem;margin:.4rem 0}
