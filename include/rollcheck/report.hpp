@@ -2,8 +2,8 @@
 /// The reports of one suite run: what a phase suite leaves behind for CI and
 /// for the incident record. One test case of a suite is one check of a phase
 /// of the plan (docs/plan.md); a listener fills a run_record with them and
-/// these functions write it out as JUnit XML, JSON, Markdown and Prometheus
-/// metrics, and sum it up in one closing line and an exit status.
+/// these functions write it out as JUnit XML, JSON, Markdown, Prometheus
+/// metrics and an HTML page, and sum it up in one closing line and an exit status.
 ///
 /// ```cpp
 /// #include <rollcheck/report.hpp>
@@ -175,10 +175,19 @@ ROLLCHECK_INLINE void write_report_md(const run_record& run, const std::filesyst
 /// std::runtime_error naming the file when it cannot be written.
 ROLLCHECK_INLINE void write_metrics(const run_record& run, const std::filesystem::path& file);
 
-/// Creates `dir` and writes junit.xml, results.json, report.md and
-/// rollcheck.prom into it, each atomically (whole or not at all). Returns what went wrong, or ""
-/// when all were written; never throws for an I/O fault, and writes
-/// every file it can even when one fails.
+/// Writes `run` as one self-contained HTML page for people to look at: the
+/// closing line, the "After rollback" checklist, the phases in verdict
+/// colours, a chart of each phase's time to green against its recovery
+/// target (inline SVG), every check with the evidence of the failing ones
+/// folded under it, the waivers and the decision matrix's action. No
+/// script, nothing fetched. Throws std::runtime_error naming the file when
+/// it cannot be written.
+ROLLCHECK_INLINE void write_report_html(const run_record& run, const std::filesystem::path& file);
+
+/// Creates `dir` and writes junit.xml, results.json, report.md,
+/// rollcheck.prom and report.html into it, each atomically (whole or not at
+/// all). Returns what went wrong, or "" when all were written; never throws
+/// for an I/O fault, and writes every file it can even when one fails.
 [[nodiscard]] ROLLCHECK_INLINE std::string write_reports(const run_record& run,
                                                          const std::filesystem::path& dir);
 

@@ -34,7 +34,7 @@ suites_run() {
     ((rc > worst)) && worst=$rc
   done
   echo
-  echo "reports: $reports/<suite>/{junit.xml,results.json,report.md,rollcheck.prom}"
+  echo "reports: $reports/<suite>/{junit.xml,results.json,report.md,rollcheck.prom,report.html}"
   return "$worst"
 }
 

@@ -1,9 +1,10 @@
-// results.json and report.md, and write_reports writing all three files.
+// results.json and report.md, and write_reports writing all five files.
 #include <cstdlib>
 #include <filesystem>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <rollcheck/detail/report/html.hpp>
 #include <rollcheck/detail/report/json.hpp>
 #include <rollcheck/detail/report/junit.hpp>
 #include <rollcheck/detail/report/markdown.hpp>
@@ -187,7 +188,7 @@ TEST_CASE("report.md ends with the environment and the times") {
                                    "log was read\n"));
 }
 
-TEST_CASE("write_reports writes the four files into a directory it creates") {
+TEST_CASE("write_reports writes the five files into a directory it creates") {
     rollcheck_test::temp_dir dir;
     const auto run = rollcheck_test::sample_run();
     const auto out = dir / "reports/verify-rehearsal";
@@ -196,6 +197,7 @@ TEST_CASE("write_reports writes the four files into a directory it creates") {
     CHECK(read_text(out / "results.json") == detail::results_json_text(run));
     CHECK(read_text(out / "report.md") == detail::report_md_text(run));
     CHECK(read_text(out / "rollcheck.prom") == detail::prometheus_text(run));
+    CHECK(read_text(out / "report.html") == detail::report_html_text(run));
     // Kept for docs/reports.md when asked: the real output of this run.
     if (const char* keep = std::getenv("ROLLCHECK_KEEP_SAMPLE_REPORTS"))
         CHECK(write_reports(run, keep).empty());

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -49,27 +51,60 @@ struct checklist_tally {
     return t;
 }
 
-/// "- [x] No data loss confirmed — PASS (2 verdicts: 2 passed)": ticked
-/// only when something was verified and nothing failed.
-[[nodiscard]] inline std::string checklist_line(std::string_view item,
-                                                const verdict_counts& counts) {
-    if (counts.total == 0) return fmt::format("- [ ] {} — not checked by this run\n", item);
+/// The verdict a checklist item shows for `counts`: the worst that occurs;
+/// `skip` when nothing was verified.
+[[nodiscard]] inline verdict checklist_verdict(const verdict_counts& counts) noexcept {
     verdict v = verdict::skip;
     for (const verdict each : {verdict::pass, verdict::warn, verdict::fail, verdict::error})
         if (counts[each] > 0) v = each;
-    return fmt::format("- [{}] {} — {} ({}: {})\n",
-                       v == verdict::pass || v == verdict::warn ? 'x' : ' ', item, upper(v),
-                       counted(counts.total, "verdict"), describe_counts(counts));
+    return v;
+}
+
+/// An item of the plan's "After rollback" checklist: proved by this run's
+/// verdicts (`counts`), or left to people (`note`).
+struct checklist_item {
+    std::string_view text;
+    std::optional<verdict_counts> counts; ///< none: not for rollcheck to prove
+    bool done = false;                    ///< ticked although no verdict proves it
+    std::string_view note;                ///< for an item without counts
+
+    /// Ticked: proved when something was verified and nothing failed.
+    [[nodiscard]] bool ticked() const noexcept {
+        if (!counts) return done;
+        const verdict v = checklist_verdict(*counts);
+        return counts->total > 0 && (v == verdict::pass || v == verdict::warn);
+    }
+};
+
+/// The plan's "After rollback" checklist as this run answers it; every
+/// report that shows the checklist shows these items.
+[[nodiscard]] inline std::vector<checklist_item> after_rollback_checklist(const run_record& run) {
+    const auto t = tally_checklist(run);
+    return {{"System functionality verified", t.system, false, {}},
+            {"No data loss confirmed", t.data, false, {}},
+            {"Incident documented", std::nullopt, true, "this report"},
+            {"Root cause identified", std::nullopt, false, "for people to fill in"},
+            {"Remediation plan created", std::nullopt, false, "for people to fill in"},
+            {"Stakeholders updated", std::nullopt, false, "for people to fill in"}};
+}
+
+/// "- [x] No data loss confirmed — PASS (2 verdicts: 2 passed)": ticked
+/// only when something was verified and nothing failed.
+[[nodiscard]] inline std::string checklist_line(const checklist_item& item) {
+    const char tick = item.ticked() ? 'x' : ' ';
+    if (!item.counts) return fmt::format("- [{}] {} — {}\n", tick, item.text, item.note);
+    const auto& counts = *item.counts;
+    if (counts.total == 0) return fmt::format("- [ ] {} — not checked by this run\n", item.text);
+    return fmt::format("- [{}] {} — {} ({}: {})\n", tick, item.text,
+                       upper(checklist_verdict(counts)), counted(counts.total, "verdict"),
+                       describe_counts(counts));
 }
 
 [[nodiscard]] inline std::string markdown_checklist(const run_record& run) {
-    const auto t = tally_checklist(run);
-    return "## After rollback\n\n" + checklist_line("System functionality verified", t.system) +
-           checklist_line("No data loss confirmed", t.data) +
-           "- [x] Incident documented — this report\n"
-           "- [ ] Root cause identified — for people to fill in\n"
-           "- [ ] Remediation plan created — for people to fill in\n"
-           "- [ ] Stakeholders updated — for people to fill in\n\n";
+    std::string out = "## After rollback\n\n";
+    for (const auto& item : after_rollback_checklist(run))
+        out += checklist_line(item);
+    return out + "\n";
 }
 
 /// When a case turned green, counted from `origin`: "4m 12s (3 attempts)".
@@ -92,15 +127,22 @@ struct checklist_tally {
     return out + "\n";
 }
 
+/// "Counted from the rollback's start, …; each check ran once (no --wait).":
+/// what the times to green are counted from, and whether checks were re-run.
+[[nodiscard]] inline std::string recovery_basis(const run_record& run) {
+    return fmt::format("Counted from {}{}.",
+                       run.since ? "the rollback's start, " + format_utc(*run.since)
+                                 : "the run's start (no --since)",
+                       run.waited
+                           ? "; failing checks were re-run until verified or their phase's deadline"
+                           : "; each check ran once (no --wait)");
+}
+
 /// Per phase, time to green against the plan's recovery target.
 [[nodiscard]] inline std::string markdown_recovery(const run_record& run) {
-    std::string out = fmt::format(
-        "## Time to green\n\nCounted from {}{}.\n\n| phase | time to green | target | "
-        "result |\n|---|---|---|---|\n",
-        run.since ? "the rollback's start, " + format_utc(*run.since)
-                  : "the run's start (no --since)",
-        run.waited ? "; failing checks were re-run until verified or their phase's deadline"
-                   : "; each check ran once (no --wait)");
+    std::string out = fmt::format("## Time to green\n\n{}\n\n| phase | time to green | target | "
+                                  "result |\n|---|---|---|---|\n",
+                                  recovery_basis(run));
     for (const auto& p : recovery_of(run))
         out += fmt::format("| {} | {} | {} | {} |\n", markdown_inline(p.phase),
                            p.time_to_green ? describe_span(*p.time_to_green)
@@ -126,7 +168,9 @@ struct checklist_tally {
     return out;
 }
 
-[[nodiscard]] inline std::string failing_case_evidence(const case_record& c) {
+/// The evidence of a failing or waived case, as plain text: its failing
+/// results bounded as bounded_result does, its failure, its waiver.
+[[nodiscard]] inline std::string case_evidence_text(const case_record& c) {
     std::string text;
     for (const auto& r : c.results)
         if (r.status >= verdict::fail) text += bounded_result(r);
@@ -134,6 +178,11 @@ struct checklist_tally {
         text += "failure: " + cut_text(clean_text(c.failure), markdown_line_bytes) + "\n";
     if (c.results.empty() && c.failure.empty()) text += "no check result was recorded\n";
     if (c.waived_by) text += waiver_text(*c.waived_by) + "\n";
+    return text;
+}
+
+[[nodiscard]] inline std::string failing_case_evidence(const case_record& c) {
+    const auto text = case_evidence_text(c);
     const auto fence = code_fence(text);
     return fmt::format("### {} · phase {} · {} · {}\n\n{}text\n{}{}\n\n", upper_text(c.standing()),
                        markdown_inline(c.phase), markdown_inline(c.severity),

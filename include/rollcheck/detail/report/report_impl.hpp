@@ -11,6 +11,7 @@
 
 #include "../../report.hpp"
 #include "../atomic_file.hpp"
+#include "html.hpp"
 #include "json.hpp"
 #include "junit.hpp"
 #include "markdown.hpp"
@@ -117,6 +118,10 @@ ROLLCHECK_INLINE void write_metrics(const run_record& run, const std::filesystem
     detail::write_or_throw(file, detail::prometheus_text(run));
 }
 
+ROLLCHECK_INLINE void write_report_html(const run_record& run, const std::filesystem::path& file) {
+    detail::write_or_throw(file, detail::report_html_text(run));
+}
+
 ROLLCHECK_INLINE std::string write_reports(const run_record& run,
                                            const std::filesystem::path& dir) {
     std::error_code ec;
@@ -131,6 +136,7 @@ ROLLCHECK_INLINE std::string write_reports(const run_record& run,
     write("results.json", detail::results_json_text(run));
     write("report.md", detail::report_md_text(run));
     write("rollcheck.prom", detail::prometheus_text(run));
+    write("report.html", detail::report_html_text(run));
     return errors;
 }
 

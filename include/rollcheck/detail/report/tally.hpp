@@ -37,17 +37,21 @@ struct verdict_counts {
     }
 };
 
+/// One more case counted by its worst verdict, or as waived.
+inline void count_case(verdict_counts& counts, const case_record& c) {
+    if (!c.waived_by) {
+        counts.add(c.worst());
+        return;
+    }
+    ++counts.waived;
+    ++counts.total;
+}
+
 /// The cases of `run` counted by their worst verdict.
 [[nodiscard]] inline verdict_counts count_cases(const std::vector<case_record>& cases) {
     verdict_counts counts;
-    for (const auto& c : cases) {
-        if (!c.waived_by) {
-            counts.add(c.worst());
-            continue;
-        }
-        ++counts.waived;
-        ++counts.total;
-    }
+    for (const auto& c : cases)
+        count_case(counts, c);
     return counts;
 }
 

@@ -115,7 +115,8 @@ inline int finish_run(const std::string& report_dir) {
         return 2;
     }
     std::cout << "reports: " << report_dir << "/junit.xml, " << report_dir << "/results.json, "
-              << report_dir << "/report.md, " << report_dir << "/rollcheck.prom\n";
+              << report_dir << "/report.md, " << report_dir << "/rollcheck.prom, " << report_dir
+              << "/report.html\n";
     return status;
 }
 
