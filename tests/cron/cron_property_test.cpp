@@ -67,8 +67,8 @@ struct schedule {
             !month.admits(static_cast<unsigned>(t.tm_mon + 1)))
             return false;
         const bool d = dom.admits(static_cast<unsigned>(t.tm_mday));
-        const bool w = dow.admits(static_cast<unsigned>(t.tm_wday)) ||
-                       (t.tm_wday == 0 && dow.admits(7));
+        const bool w =
+            dow.admits(static_cast<unsigned>(t.tm_wday)) || (t.tm_wday == 0 && dow.admits(7));
         return dom.star || dow.star ? d && w : d || w;
     }
     /// Follows the new clock across daylight-saving changes.
@@ -127,8 +127,9 @@ private:
             field f;
             f.text = w;
             f.star = w == "*";
-            f.elements.push_back(f.star ? element{lo, hi, 1}
-                                        : element{unsigned(std::stoul(w)), unsigned(std::stoul(w))});
+            f.elements.push_back(f.star
+                                     ? element{lo, hi, 1}
+                                     : element{unsigned(std::stoul(w)), unsigned(std::stoul(w))});
             return f;
         };
         s.minute = fixed(words[0], 0, 59);
@@ -332,11 +333,12 @@ TEST_CASE("cron_next agrees with a minute-by-minute reading of crontab(5), acros
         std::vector<std::string> mismatches;
         for (std::size_t i = 0; i < per_zone; ++i) {
             const schedule s = gen.next();
-            // Half the starts within a day before a clock change, the rest anywhere.
+            // Half the starts shortly before a clock change (within 3 hours, or
+            // within a day), the rest anywhere.
             const std::int64_t after =
                 !changes.empty() && gen.chance(0.5)
                     ? changes[gen.uniform(0, static_cast<unsigned>(changes.size() - 1))] -
-                          gen.uniform64(0, 86400)
+                          gen.uniform64(0, gen.chance(0.5) ? 3 * 3600 : 86400)
                     : gen.uniform64(first, last);
             const auto parsed = parse_cron_schedule(s.text, why);
             if (!parsed) {
@@ -345,8 +347,8 @@ TEST_CASE("cron_next agrees with a minute-by-minute reading of crontab(5), acros
             }
             const auto expected = brute_next(s, after, fires, after + horizon, seen);
             std::vector<std::int64_t> got;
-            for (const auto t : cron_next(*parsed, cron_time(std::chrono::seconds(after)), fires,
-                                          *zone))
+            for (const auto t :
+                 cron_next(*parsed, cron_time(std::chrono::seconds(after)), fires, *zone))
                 got.push_back(t.time_since_epoch().count());
             // Up to the horizon both agree; past it, cron_next may go on.
             std::vector<std::int64_t> within;

@@ -32,11 +32,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& e : tab.entries) {
         (void)e.identity();
         (void)e.display();
-        if (++scheduled > 4) continue; // fire times cost up to 400 years of days each
+        // Fire times cost up to 400 years of days each (a schedule that never fires).
+        if (++scheduled > 2) continue;
         const auto next = cron_next(e.schedule, from, 3, berlin);
         for (const auto t : next)
             (void)format_cron_time(t, berlin);
-        (void)cron_previous(e.schedule, from, cron_zone{});
+        if (scheduled == 1) (void)cron_previous(e.schedule, from, cron_zone{});
     }
 
     std::string why;

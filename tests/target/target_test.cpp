@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <rollcheck/target.hpp>
 #include <rollcheck/detail/target/trust.hpp>
+#include <rollcheck/target.hpp>
 #include <rollcheck/waiver.hpp>
 
 #include "test_support.hpp"
@@ -533,8 +533,8 @@ TEST_CASE("a target file in a directory others may write is refused, unless it i
                       "move the file to a directory of yours",
                       file.string(), shared.string()));
     fs::permissions(shared, fs::perms(0775));
-    CHECK_THAT(trust_fault(file), Catch::Contains("in " + shared.string() +
-                                                  ", writable by its group (mode 0775)"));
+    CHECK_THAT(trust_fault(file),
+               Catch::Contains("in " + shared.string() + ", writable by its group (mode 0775)"));
     // Sticky, like /tmp: only the file's owner may remove or rename it.
     fs::permissions(shared, fs::perms(01777));
     CHECK(load_target(file).ok());

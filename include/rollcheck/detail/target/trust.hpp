@@ -18,23 +18,14 @@
 #include <string_view>
 #include <vector>
 
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
-namespace rollcheck::detail {
+#include "../process/proc.hpp"
 
-/// "deploy" for a uid, or "uid 1001" when it has no name.
-[[nodiscard]] inline std::string user_name(uid_t uid) {
-    struct passwd entry {};
-    struct passwd* found = nullptr;
-    std::vector<char> buffer(16384);
-    if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr)
-        return found->pw_name;
-    return fmt::format("uid {}", uid);
-}
+namespace rollcheck::detail {
 
 /// "its group", "others", "its group and others": who else may write, by mode.
 [[nodiscard]] inline std::string other_writers(mode_t mode) {
