@@ -50,6 +50,11 @@ TEST_CASE("a text that is not a duration is refused, saying what a duration look
     CHECK(duration_why("5x") == "'5x': unknown unit 'x' (ms, s, m, h, d)");
     CHECK(duration_why("1h 30m") == "'1h 30m' is not a duration (like 90s, 15m, 1h, 7d)");
     CHECK(duration_why("-5m") == "'-5m' is not a duration (like 90s, 15m, 1h, 7d)");
+    // Twelve digits of days would overflow milliseconds: refused, never wrapped.
+    CHECK(duration_why("999999999999d") == "'999999999999d' is longer than 100 years");
+    CHECK(duration_why("36500d1ms") == "'36500d1ms' is longer than 100 years");
+    std::string why;
+    CHECK(parse_duration("36500d", why) == 876000h);
 }
 
 TEST_CASE("ISO 8601 as people write it: T or a space, fractions, Z or an offset") {
@@ -86,6 +91,13 @@ TEST_CASE("a text that is not a time is refused, with examples of what is") {
         CHECK(utc(text) == "'" + text + "'" + examples);
     CHECK(utc("2028-02-29") == "2028-02-29T00:00:00.000Z");
     CHECK(utc("2000-02-29T12:00Z") == "2000-02-29T12:00:00.000Z");
+    // A real date that a time_point (nanoseconds in 64 bits) cannot hold is
+    // refused, not wrapped into another century.
+    const std::string range = " is out of range: a time must lie between the years 1678 and 2261";
+    CHECK(utc("4052-11-28T09:00:00Z") == "'4052-11-28T09:00:00Z'" + range);
+    CHECK(utc("1013-12-15") == "'1013-12-15'" + range);
+    CHECK(utc("9999999999") == "'9999999999'" + range);
+    CHECK(utc("2261-12-31T23:59:59Z") == "2261-12-31T23:59:59.000Z");
 }
 
 TEST_CASE("since: a time, or a duration meaning that long before now") {

@@ -55,6 +55,9 @@ TEST_CASE("ISO 8601, Python logging, syslog and epoch seconds are read at the st
     CHECK(iso(clock.at_line_start("28/11/2026 09:26:24 x")) == "none");
     CHECK(iso(clock.at_line_start("2026-13-28 09:26:24 x")) == "none");
     CHECK(iso(clock.at_line_start("12345678901 digits are not a time")) == "none");
+    // Ten digits past what an int holds: still seconds, not an overflow.
+    CHECK(iso(clock.at_line_start("9999999999 x")) == "2286-11-20T17:46:39.000Z");
+    CHECK(iso(clock.at_line_start("4294967296.5 x")) == "2106-02-07T06:28:16.500Z");
 }
 
 TEST_CASE("times without a zone are local time (TZ)") {

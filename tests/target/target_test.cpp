@@ -8,7 +8,12 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
+#include <pwd.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <rollcheck/detail/target/trust.hpp>
 #include <rollcheck/target.hpp>
 #include <rollcheck/waiver.hpp>
 
@@ -467,4 +472,125 @@ TEST_CASE("the example of docs/target.md reads, but for a root on the plan's hos
         CHECK(e.text() == "target.toml:2:8: [project] root: '/srv/reddit_harbor' does not exist");
     CHECK(reading.errors.size() <= 1);
     REQUIRE(reading.value.has_value() == reading.errors.empty());
+}
+
+namespace {
+
+/// The one fault of loading the target file `path`.
+std::string trust_fault(const fs::path& path) {
+    const auto reading = load_target(path);
+    CHECK_FALSE(reading.value.has_value());
+    REQUIRE(reading.errors.size() == 1);
+    return reading.errors[0].text();
+}
+
+/// The name of the user running the test.
+std::string me() {
+    return detail::user_name(::geteuid());
+}
+
+} // namespace
+
+TEST_CASE("a target file that its group or others may write is refused, saying how to fix it") {
+    rollcheck_test::temp_dir dir;
+    const auto file = dir.write("target.toml", "");
+    fs::permissions(file, fs::perms(0664));
+    CHECK(trust_fault(file) ==
+          fmt::format("{0}: writable by its group (mode 0664), and a target file can run "
+                      "commands: chmod go-w {0}",
+                      file.string()));
+    fs::permissions(file, fs::perms(0646));
+    CHECK(trust_fault(file) ==
+          fmt::format("{0}: writable by others (mode 0646), and a target file can run commands: "
+                      "chmod go-w {0}",
+                      file.string()));
+    fs::permissions(file, fs::perms(0666));
+    CHECK_THAT(trust_fault(file), Catch::Contains("writable by its group and others (mode 0666)"));
+    fs::permissions(file, fs::perms(0644));
+    CHECK(load_target(file).ok());
+    fs::permissions(file, fs::perms(0400)); // read-only for its owner: as good
+    CHECK(load_target(file).ok());
+
+    // A waiver file turns failures into waived ones: the same rule.
+    const auto waivers = dir.write("waivers.toml", "");
+    fs::permissions(waivers, fs::perms(0620));
+    const auto reading = load_waivers(waivers);
+    REQUIRE(reading.errors.size() == 1);
+    CHECK(reading.errors[0].text() ==
+          fmt::format("{0}: writable by its group (mode 0620), and a waiver file can waive a "
+                      "failing check: chmod go-w {0}",
+                      waivers.string()));
+    fs::permissions(waivers, fs::perms(0600));
+    CHECK(load_waivers(waivers).ok());
+}
+
+TEST_CASE("a target file in a directory others may write is refused, unless it is sticky") {
+    rollcheck_test::temp_dir dir;
+    const auto shared = dir / "shared";
+    fs::create_directory(shared);
+    const auto file = dir.write("shared/target.toml", "");
+    fs::permissions(shared, fs::perms(0777));
+    CHECK(trust_fault(file) ==
+          fmt::format("{0}: in {1}, writable by its group and others (mode 0777), who could "
+                      "replace the file, and a target file can run commands: chmod go-w {1}, or "
+                      "move the file to a directory of yours",
+                      file.string(), shared.string()));
+    fs::permissions(shared, fs::perms(0775));
+    CHECK_THAT(trust_fault(file),
+               Catch::Contains("in " + shared.string() + ", writable by its group (mode 0775)"));
+    // Sticky, like /tmp: only the file's owner may remove or rename it.
+    fs::permissions(shared, fs::perms(01777));
+    CHECK(load_target(file).ok());
+
+    // A link from such a directory to a file that is safe where it lies:
+    // whoever may write there could point the link elsewhere.
+    fs::permissions(shared, fs::perms(0777));
+    const auto safe = dir.write("safe/target.toml", "");
+    fs::create_symlink(safe, shared / "link.toml");
+    CHECK_THAT(trust_fault(shared / "link.toml"),
+               Catch::Contains("in " + shared.string() + ", writable by its group and others"));
+    CHECK(load_target(safe).ok());
+    fs::permissions(shared, fs::perms(0755));
+    CHECK(load_target(shared / "link.toml").ok());
+    // And the other way: a safe link to a file in an open directory.
+    fs::remove(shared / "link.toml");
+    fs::create_symlink(file, dir / "safe/to-shared.toml");
+    fs::permissions(shared, fs::perms(0777));
+    CHECK_THAT(trust_fault(dir / "safe/to-shared.toml"),
+               Catch::Contains("in " + shared.string() + ", writable by its group and others"));
+}
+
+TEST_CASE("a target file owned by another user than the one running rollcheck is refused") {
+    rollcheck_test::temp_dir dir;
+    const auto file = dir.write("target.toml", "");
+    if (::geteuid() != 0) {
+        // Only root can give a file away: what can be checked is that one's
+        // own file is accepted, and that root's files are (root can write
+        // anything anyway, as ssh's StrictModes reasons).
+        CHECK(load_target(file).ok());
+        CHECK(detail::untrusted_file("/etc/passwd", ::open("/etc/passwd", O_RDONLY | O_CLOEXEC),
+                                     "target file", "can run commands")
+                  .empty());
+        return;
+    }
+    const struct passwd* nobody = ::getpwnam("nobody");
+    REQUIRE(nobody != nullptr);
+    REQUIRE(::chown(file.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
+    CHECK(trust_fault(file) ==
+          fmt::format("{0}: owned by nobody, not by {1} who runs rollcheck, and a target file "
+                      "can run commands: make it yours (chown {1} {0}) or run rollcheck as nobody",
+                      file.string(), me()));
+    REQUIRE(::chown(file.c_str(), 0, 0) == 0);
+    CHECK(load_target(file).ok()); // root running a file of root's
+
+    // A directory above it owned by another user, who could replace the file.
+    const auto theirs = dir / "theirs";
+    fs::create_directory(theirs);
+    const auto inside = dir.write("theirs/target.toml", "");
+    REQUIRE(::chown(theirs.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
+    CHECK(trust_fault(inside) ==
+          fmt::format("{0}: in {1}, owned by nobody, who could replace the file, and a target "
+                      "file can run commands: chown {2} {1}, or move the file to a directory of "
+                      "yours",
+                      inside.string(), theirs.string(), me()));
 }

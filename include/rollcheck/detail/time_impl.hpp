@@ -8,16 +8,19 @@ namespace rollcheck {
 
 namespace detail {
 
-/// One "<digits><unit>" part of a duration, or nothing when the unit is unknown.
-inline std::optional<std::chrono::milliseconds> duration_part(long long n, std::string_view unit) {
-    using namespace std::chrono;
-    if (unit == "ms") return milliseconds(n);
-    if (unit == "s") return seconds(n);
-    if (unit == "m" || unit == "min") return minutes(n);
-    if (unit == "h") return hours(n);
-    if (unit == "d") return hours(24 * n);
-    return std::nullopt;
+/// The milliseconds of one duration unit, or 0 when the unit is unknown.
+inline long long duration_unit(std::string_view unit) {
+    if (unit == "ms") return 1;
+    if (unit == "s") return 1000;
+    if (unit == "m" || unit == "min") return 60 * 1000;
+    if (unit == "h") return 3600 * 1000;
+    if (unit == "d") return 24 * 3600 * 1000;
+    return 0;
 }
+
+/// The longest duration read: 100 years, so that "that long before now" is
+/// still a time (a time_point holds about 292 years either side of 1970).
+inline constexpr long long duration_limit_ms = 100LL * 365 * 24 * 3600 * 1000;
 
 inline time_point now_or(time_point now) {
     return now == time_point{} ? std::chrono::system_clock::now() : now;
@@ -46,12 +49,17 @@ ROLLCHECK_INLINE std::optional<std::chrono::milliseconds> parse_duration(std::st
             why = fmt::format("'{}' is not a duration (like 90s, 15m, 1h, 7d)", text);
             return std::nullopt;
         }
-        const auto part = detail::duration_part(std::stoll(std::string(number)), unit);
-        if (!part) {
+        const long long scale = detail::duration_unit(unit);
+        if (scale == 0) {
             why = fmt::format("'{}': unknown unit '{}' (ms, s, m, h, d)", text, unit);
             return std::nullopt;
         }
-        total += *part;
+        const long long n = std::stoll(std::string(number));
+        if (n > (detail::duration_limit_ms - total.count()) / scale) {
+            why = fmt::format("'{}' is longer than 100 years", text);
+            return std::nullopt;
+        }
+        total += std::chrono::milliseconds(n * scale);
         i = unit_end;
     }
     return total;
@@ -60,8 +68,16 @@ ROLLCHECK_INLINE std::optional<std::chrono::milliseconds> parse_duration(std::st
 ROLLCHECK_INLINE std::optional<time_point> parse_time(std::string_view text, std::string& why,
                                                       time_point now) {
     now = detail::now_or(now);
-    if (const auto ms = detail::timestamp_reader(now).whole_text(text))
-        return time_point(std::chrono::milliseconds(*ms));
+    if (const auto ms = detail::timestamp_reader(now).whole_text(text)) {
+        // time_point counts nanoseconds in 64 bits: about 292 years either side of 1970.
+        constexpr auto limit =
+            std::chrono::duration_cast<std::chrono::milliseconds>(time_point::duration::max())
+                .count();
+        if (*ms < limit && *ms > -limit) return time_point(std::chrono::milliseconds(*ms));
+        why = fmt::format("'{}' is out of range: a time must lie between the years 1678 and 2261",
+                          text);
+        return std::nullopt;
+    }
     why = fmt::format("'{}' is not a time (like 2026-11-28T09:26:24Z, '2026-11-28 09:26:24', "
                       "'Nov 28 09:26:24', 1795857984)",
                       text);

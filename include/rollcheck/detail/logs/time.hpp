@@ -73,9 +73,11 @@ private:
         [[nodiscard]] char peek(std::size_t ahead = 0) const {
             return pos + ahead < s.size() ? s[pos + ahead] : '\0';
         }
-        /// Exactly `n` digits as a number, or -1.
-        int digits(int n) {
-            int v = 0;
+        /// Exactly `n` digits (at most 9, so that any fits an int) as a number, or -1.
+        int digits(int n) { return static_cast<int>(number(n)); }
+        /// Exactly `n` digits (at most 18) as a number, or -1.
+        long long number(int n) {
+            long long v = 0;
             for (int k = 0; k < n; ++k) {
                 const char ch = peek();
                 if (ch < '0' || ch > '9') return -1;
@@ -224,7 +226,7 @@ private:
     }
 
     std::optional<log_millis> epoch(cursor& c) const {
-        const long long seconds = c.digits(10);
+        const long long seconds = c.number(10);
         const char next = c.peek();
         if (seconds < 1000000000LL || (next >= '0' && next <= '9')) return std::nullopt;
         return seconds * 1000 + fraction_millis(c);

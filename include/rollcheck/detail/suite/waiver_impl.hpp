@@ -149,7 +149,8 @@ ROLLCHECK_INLINE waiver_reading parse_waivers(std::string_view text,
 
 ROLLCHECK_INLINE waiver_reading load_waivers(const std::filesystem::path& path) {
     std::string why;
-    const auto text = detail::read_target_file(path, why);
+    const auto text =
+        detail::read_target_file(path, why, "waiver file", "can waive a failing check");
     if (!text) {
         waiver_reading reading;
         reading.errors.push_back({path.string(), why});

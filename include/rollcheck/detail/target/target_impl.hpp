@@ -22,6 +22,7 @@
 #include "../../target.hpp"
 #include "../net/url.hpp"
 #include "../pattern.hpp"
+#include "trust.hpp"
 
 namespace rollcheck {
 
@@ -107,9 +108,13 @@ template <std::size_t N>
 }
 
 /// The whole target file, or nothing with `why` naming the fault. Bounded:
-/// reads at most one byte past target_file_limit.
-[[nodiscard]] inline std::optional<std::string> read_target_file(const std::filesystem::path& path,
-                                                                 std::string& why) {
+/// reads at most one byte past target_file_limit. A file that someone other
+/// than the user running rollcheck (or root) could have written is refused
+/// (detail/target/trust.hpp): `what` and `consequence` say why it matters.
+[[nodiscard]] inline std::optional<std::string>
+read_target_file(const std::filesystem::path& path, std::string& why,
+                 std::string_view what = "target file",
+                 std::string_view consequence = "can run commands") {
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
     if (status.type() == std::filesystem::file_type::not_found) {
@@ -131,6 +136,8 @@ template <std::size_t N>
         why = fmt::format("cannot read: {}", std::strerror(errno));
         return std::nullopt;
     }
+    why = untrusted_file(path, ::fileno(file.get()), what, consequence);
+    if (!why.empty()) return std::nullopt;
     std::string text(target_file_limit + 1, '\0');
     const auto n = std::fread(text.data(), 1, text.size(), file.get());
     if (std::ferror(file.get()) != 0) {
