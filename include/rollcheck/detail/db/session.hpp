@@ -245,7 +245,9 @@ inline std::vector<scan_estimate> whole_table_scans(pqxx::transaction_base& tx,
     std::vector<std::pair<std::string, double>> scans;
     collect_seq_scans(plan.at(0).at("Plan"), 1.0, scans);
     std::vector<scan_estimate> out;
-    for (const auto& [name, plan_rows] : scans) {
+    for (const auto& scan : scans) {
+        const std::string& name = scan.first;
+        const double plan_rows = scan.second;
         if (std::any_of(out.begin(), out.end(),
                         [&](const scan_estimate& e) { return e.relation == name; }))
             continue;
