@@ -4,6 +4,12 @@
 //
 //   baseline_bench [DSN] [ROWS]    (DSN empty: the PG* environment; ROWS: 5000000)
 //
+// or one step alone, for benchmarks/db/baseline-at-scale to time with
+// /usr/bin/time -v (the PG* environment names the server):
+//
+//   baseline_bench --take TABLE OUT [--no-keys]
+//   baseline_bench --compare OUT
+//
 // It creates (once) and then changes the table bench_baseline_opportunities
 // in the database the DSN names: run it against a scratch server.
 #include <chrono>
@@ -61,7 +67,35 @@ void timed(const char* what, const rollcheck::check_result& r) {
 
 } // namespace
 
+/// One take or compare, its result printed as the command line prints it.
+int step(int argc, char** argv) {
+    rollcheck::connection_spec conn;
+    conn.statement_timeout = std::chrono::minutes(10);
+    conn.deadline = std::chrono::minutes(15);
+    rollcheck::check_result r;
+    if (std::string(argv[1]) == "--take" && argc >= 4) {
+        rollcheck::baseline_spec base;
+        base.connection = conn;
+        base.tables = {{{"public", argv[2]}, {"submission_id"}, "created_at"}};
+        base.out = argv[3];
+        base.keep_keys = !(argc > 4 && std::string(argv[4]) == "--no-keys");
+        r = rollcheck::take_baseline(base);
+    } else if (std::string(argv[1]) == "--compare" && argc >= 3) {
+        rollcheck::compare_spec cmp;
+        cmp.connection = conn;
+        cmp.baseline = argv[2];
+        r = rollcheck::compare_baseline(cmp);
+    } else {
+        fmt::print(stderr, "usage: baseline_bench --take TABLE OUT [--no-keys] | --compare OUT\n");
+        return 2;
+    }
+    fmt::print("{} {}: {} ({} ms)\n", rollcheck::to_string(r.status), r.check, r.summary,
+               r.elapsed.count());
+    return r.status == rollcheck::verdict::error ? 2 : 0;
+}
+
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string(argv[1]).rfind("--", 0) == 0) return step(argc, argv);
     const std::string dsn = argc > 1 ? argv[1] : "";
     const long rows = argc > 2 ? std::atol(argv[2]) : 5000000;
     const auto dir = std::filesystem::temp_directory_path() / "rollcheck-baseline-bench";

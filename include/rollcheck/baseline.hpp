@@ -8,9 +8,14 @@
 /// of the key tuple's text) picks one of `buckets` buckets by its low bits;
 /// per bucket the baseline keeps the row count and the sum of the hashes.
 /// A lost key plus a gained key in one bucket leave the count alone but
-/// change the sum (unless the two hashes collide, a 2^-64 chance). All of it
-/// is computed in the database with one GROUP BY; the JSON stays small
-/// (about 40 bytes per bucket and table).
+/// change the sum (unless the two hashes collide, a 2^-64 chance). The JSON
+/// stays small (about 40 bytes per bucket and table).
+///
+/// Each reads a table once: compare (and a baseline without a key file)
+/// with one GROUP BY in the database; a baseline with a key file by
+/// streaming every key with its hash (COPY, no sort on the server), counting
+/// and summing here, and grouping the keys by bucket through temporary files
+/// beside the key file, so that at most 1/256 of the keys is held in memory.
 ///
 /// Naming lost keys needs the keys themselves, and only the baseline saw
 /// them: with `keep_keys` it also writes a key file (every key, grouped by

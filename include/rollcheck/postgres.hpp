@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,7 @@
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "detail/inline.hpp"
@@ -53,6 +55,16 @@ struct connection_spec {
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
     /// Set with SET LOCAL in every transaction; 0 disables it.
     std::chrono::milliseconds statement_timeout{std::chrono::seconds(30)};
+    /// Set with SET LOCAL in every transaction: how long a query waits for a
+    /// table lock another session holds (an ALTER TABLE, a TRUNCATE) before
+    /// the check gives up instead of queueing every later reader behind it;
+    /// 0 disables it.
+    std::chrono::milliseconds lock_timeout{std::chrono::seconds(5)};
+    /// The most rows a check may read in a scan of a whole table, by the
+    /// planner's estimate (EXPLAIN and pg_class.reltuples) read before it
+    /// runs; over it the check is an error saying what the scan would cost.
+    /// None: no limit.
+    std::optional<std::uint64_t> max_scan_rows;
     /// The longest one transaction of a check may take, kept by rollcheck
     /// itself: the statement timeout is the server's, and a server that
     /// stops answering (a stopped backend, a frozen proxy or network) never
@@ -99,6 +111,29 @@ struct server_target {
         return text;
     }
 };
+
+/// Where the server a check read stands in replication: a primary, or a hot
+/// standby with its replay position and how far it is behind.
+struct server_position {
+    bool standby = false;    ///< pg_is_in_recovery()
+    std::string lsn;         ///< primary: pg_current_wal_lsn(); standby: pg_last_wal_replay_lsn()
+    std::string receive_lsn; ///< standby: pg_last_wal_receive_lsn(); empty when not streaming
+    /// standby: now() - pg_last_xact_replay_timestamp(), in seconds; none
+    /// before the first transaction is replayed. On a standby that replayed
+    /// all it received this is also how long the primary has been idle.
+    std::optional<double> lag_s;
+    std::string last_replayed;  ///< pg_last_xact_replay_timestamp() as text
+    bool replay_paused = false; ///< pg_get_wal_replay_pause_state() is not 'not paused'
+
+    /// "standby at replay LSN 0/3000148, 2.1 s behind (its last replayed
+    /// commit 2026-11-30 02:00:00+00), replay paused" or "primary at LSN 0/3000148".
+    [[nodiscard]] std::string describe() const;
+    /// The same as JSON, for a result's totals.
+    [[nodiscard]] nlohmann::json to_json() const;
+};
+
+/// Reads where the server stands, inside any transaction of `tx`'s connection.
+[[nodiscard]] ROLLCHECK_INLINE server_position read_server_position(pqxx::transaction_base& tx);
 
 /// `dsn` fit to show: the value of `password=` and the password of a URI's
 /// `user:password@` and `?password=` become `***`.

@@ -220,3 +220,45 @@ TEST_CASE("a baseline without the table, or whose key file is gone or cut, fails
     REQUIRE_VERDICT(r, verdict::error);
     CHECK_THAT(r.summary, Catch::Contains("missing.json"));
 }
+
+TEST_CASE("the counts and sums are the server's own hashtextextended(ROW(key)::text, 0), for "
+          "keys that need quoting or escapes and for types hashed by the server") {
+    // Keys of 0 to 40 bytes (each tail length of the hash), with every
+    // character the row text quotes or COPY escapes, NULLs and non-ASCII.
+    const auto table = make_table(
+        "CREATE TABLE {0} (a text, b int, c boolean); INSERT INTO {0} SELECT repeat('k', g % 41) "
+        "|| g, g, g % 2 = 0 FROM generate_series(1, 400) g; INSERT INTO {0} VALUES ('', 1, true), "
+        "(' lead', 2, NULL), ('a\"b', 3, true), (E'back\\\\slash', 4, false), ('(x,y)', 5, true), "
+        "(E'tab\\there\\nnew\\rret', 6, true), (E'bell\\bform\\fvert\\v', 7, false), ('naïve ✓', "
+        "8, true), (NULL, 9, true), ('null', NULL, NULL)");
+    for (const std::vector<std::string>& key :
+         {std::vector<std::string>{"a"}, {"a", "b"}, {"c", "a"}}) {
+        temp_dir dir;
+        baseline_spec spec;
+        spec.connection = socket_spec();
+        spec.tables = {{table_ref::parse(table), key, ""}};
+        spec.buckets = 16;
+        spec.out = dir / "base.json";
+        REQUIRE_VERDICT(take_baseline(spec), verdict::pass);
+        const auto j = read_json(spec.out)["tables"][0];
+        std::string columns;
+        for (const auto& k : key)
+            columns += (columns.empty() ? "" : ", ") + k;
+        pqxx::connection c(postgres().conninfo());
+        pqxx::read_transaction tx(c);
+        const auto rows = tx.exec(
+            fmt::format("SELECT (hashtextextended(ROW({0})::text, 0) & 15)::int, count(*), "
+                        "sum(hashtextextended(ROW({0})::text, 0))::text FROM {1} GROUP BY 1",
+                        columns, table));
+        REQUIRE(rows.size() == 16);
+        for (const auto& row : rows) {
+            INFO(columns << ", bucket " << row[0].as<int>());
+            CHECK(j["counts"][row[0].as<int>()] == row[1].as<std::uint64_t>());
+            CHECK(j["sums"][row[0].as<int>()] == row[2].as<std::string>());
+        }
+        compare_spec cmp;
+        cmp.connection = socket_spec();
+        cmp.baseline = spec.out;
+        REQUIRE_VERIFIED(compare_baseline(cmp));
+    }
+}

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <rollcheck/catch.hpp>
 #include <rollcheck/duplicates.hpp>
+#include <rollcheck/wording.hpp>
 
 #include "db_test_support.hpp"
 
@@ -385,13 +386,17 @@ TEST_CASE("several keys of the window: exactly those a full check restricted to 
         CHECK_THAT(r.summary, !Catch::Contains("no index on submission_id"));
     } else {
         CHECK(r.totals.at("key_index").is_null());
+        pqxx::connection c(rollcheck_test::postgres().conninfo());
+        pqxx::read_transaction tx(c);
+        const auto bytes = describe_bytes(
+            tx.exec1("SELECT pg_relation_size(" + tx.quote(table) + ")")[0].as<std::uint64_t>());
         CHECK_THAT(r.summary,
                    Catch::EndsWith(fmt::format(
                        "; no index on submission_id: the recent keys were looked up by reading "
-                       "all of public.{0} (about 1063 rows) once (an index on submission_id makes "
-                       "it one probe per key); no index on created_at: finding the window's rows "
-                       "read all of public.{0} (about 1063 rows)",
-                       table)));
+                       "all of public.{0} (about 1063 rows, {1}) once (an index on submission_id "
+                       "makes it one probe per key); no index on created_at: finding the window's "
+                       "rows read all of public.{0} (about 1063 rows, {1})",
+                       table, bytes)));
     }
 }
 

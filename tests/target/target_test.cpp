@@ -171,6 +171,13 @@ bindir = "pg/bin"
     CHECK(t.postgres_bindir == dir / "pg/bin");
     t = read_ok(dir, "[database]\nbackup = \"b.dump\"\n[backup]\nrestore_check = false\n");
     CHECK_FALSE(t.restore_check);
+    CHECK_FALSE(t.connection.max_scan_rows.has_value());
+}
+
+TEST_CASE("[database] max_scan_rows is the row budget of every database check of the target") {
+    rollcheck_test::temp_dir dir;
+    const auto t = read_ok(dir, "[database]\nmax_scan_rows = 10_000_000\n");
+    CHECK(t.connection.max_scan_rows == std::uint64_t{10000000});
 }
 
 TEST_CASE("the API given by host and port makes its URL, and a table may name its schema") {
@@ -249,6 +256,10 @@ TEST_CASE("each fault of a target is named with its key and line:column") {
         {"[database]\ndsn = \"host=db1 bogus=1\"\n",
          {"target.toml:2:7: [database] dsn: the connection string is not valid (key=value pairs "
           "or a postgresql:// URI): invalid connection option \"…\""}},
+        {"[database]\nmax_scan_rows = \"1e6\"\n",
+         {"target.toml:2:17: [database] max_scan_rows: expected an integer, found a string"}},
+        {"[database]\nmax_scan_rows = -1\n",
+         {"target.toml:2:17: [database] max_scan_rows: -1 is negative"}},
         {"[backup]\nrestore_check = \"yes\"\n",
          {"target.toml:2:17: [backup] restore_check: expected a boolean, found a string"}},
         {"[backup]\nrestore_check = true\n",

@@ -28,6 +28,8 @@ struct connection_options {
     std::string dsn;
     std::string statement_timeout = "30s";
     std::string deadline = "5m";
+    std::string lock_timeout = "5s";
+    std::string max_scan_rows;
 
     void add_to(CLI::App& cmd) {
         cmd.add_option("--dsn", dsn,
@@ -42,12 +44,24 @@ struct connection_options {
                        "answering is cut off (0s: none)")
             ->check(duration_validator())
             ->capture_default_str();
+        cmd.add_option("--lock-timeout", lock_timeout,
+                       "how long a query waits for a lock another session holds on the table "
+                       "before the check gives up, set with SET LOCAL (0s: none)")
+            ->check(duration_validator())
+            ->capture_default_str();
+        cmd.add_option("--max-scan-rows", max_scan_rows,
+                       "refuse a check that would read more rows than this in whole-table scans, "
+                       "by the planner's estimate (EXPLAIN, pg_class.reltuples), saying what the "
+                       "scan would cost (default: no limit)")
+            ->check(CLI::NonNegativeNumber);
     }
     [[nodiscard]] connection_spec spec() const {
         connection_spec c;
         c.dsn = dsn;
         c.statement_timeout = parse_duration(statement_timeout);
         c.deadline = parse_duration(deadline);
+        c.lock_timeout = parse_duration(lock_timeout);
+        if (!max_scan_rows.empty()) c.max_scan_rows = std::stoull(max_scan_rows);
         return c;
     }
 };

@@ -2,48 +2,156 @@
 /// Definitions of baseline.hpp, included at its end.
 #pragma once
 
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <string_view>
+
+#include <stdlib.h>
+
 #include <fmt/ranges.h>
 
 #include "../../baseline.hpp"
 #include "../../wording.hpp"
 #include "baseline_file.hpp"
 #include "baseline_sql.hpp"
+#include "key_stream.hpp"
 
 namespace rollcheck {
 
 namespace detail {
 
-/// Writes the table's keys to `keys`, grouped by bucket, and records where
-/// each bucket starts; checks that every bucket holds the counted keys.
-inline void write_keys(pqxx::transaction_base& tx, const baseline_sql& sql, table_baseline& t,
-                       unsigned buckets, atomic_file& keys) {
+__extension__ typedef __int128 bucket_sum; ///< a bucket's sum of 64-bit hashes, exact
+
+/// `sum` in decimal, as PostgreSQL prints sum(bigint).
+[[nodiscard]] inline std::string decimal(bucket_sum sum) {
+    if (sum == 0) return "0";
+    const bool negative = sum < 0;
+    std::string digits;
+    while (sum != 0) {
+        const auto digit = static_cast<int>(sum % 10);
+        digits += static_cast<char>('0' + (negative ? -digit : digit));
+        sum /= 10;
+    }
+    if (negative) digits += '-';
+    return {digits.rbegin(), digits.rend()};
+}
+
+/// Counts and sums per bucket of every key, read once through key_stream;
+/// `keep(bucket, line)` sees each key as the key file holds it.
+template <typename Keep>
+void stream_buckets(pqxx::transaction_base& tx, const baseline_sql& sql, const table_ref& table,
+                    const std::vector<std::string>& key, unsigned buckets,
+                    std::vector<std::uint64_t>& counts, std::vector<std::string>& sums,
+                    Keep&& keep) {
+    std::vector<bucket_sum> exact(buckets, 0);
+    counts.assign(buckets, 0);
+    key_stream stream(tx, sql, table, key);
+    stream.for_each([&](std::int64_t hash, const std::string& line) {
+        const auto bucket = static_cast<unsigned>(static_cast<std::uint64_t>(hash) & (buckets - 1));
+        ++counts[bucket];
+        exact[bucket] += hash;
+        keep(bucket, line);
+    });
+    sums.clear();
+    for (const auto sum : exact)
+        sums.push_back(decimal(sum));
+}
+
+/// Keys spilled to temporary files by bucket range (one file per 1/256 of
+/// the buckets), then read back bucket by bucket, one file in memory at a
+/// time. The files are removed with the object.
+class key_spill {
+public:
+    key_spill(const std::string& prefix, unsigned buckets)
+        : buckets_(buckets), parts_(std::min(buckets, 256U)) {
+        while ((buckets >> shift_) > parts_)
+            ++shift_;
+        for (unsigned p = 0; p < parts_; ++p) {
+            paths_.push_back(prefix + fmt::format(".part{}", p));
+            files_.emplace_back(paths_.back(), std::ios::binary | std::ios::trunc);
+            if (!files_.back())
+                throw std::runtime_error(fmt::format("cannot write {}: {}", paths_.back().string(),
+                                                     std::strerror(errno)));
+        }
+    }
+    ~key_spill() {
+        for (const auto& path : paths_)
+            std::remove(path.c_str());
+    }
+    key_spill(const key_spill&) = delete;
+    key_spill& operator=(const key_spill&) = delete;
+
+    void add(unsigned bucket, const std::string& line) {
+        auto& out = files_[bucket >> shift_];
+        out << bucket << '\t' << line << '\n';
+    }
+
+    /// Calls `each(bucket, keys)` for every bucket in order, `keys` one per line.
+    template <typename Each>
+    void for_each_bucket(Each&& each) {
+        const unsigned per_part = 1U << shift_;
+        std::vector<std::string> grouped(per_part);
+        std::string line;
+        for (unsigned p = 0; p < parts_; ++p) {
+            files_[p].close();
+            if (!files_[p])
+                throw std::runtime_error(
+                    fmt::format("writing {} failed: {}", paths_[p].string(), std::strerror(errno)));
+            std::ifstream in(paths_[p], std::ios::binary);
+            for (auto& g : grouped)
+                g.clear();
+            while (std::getline(in, line)) {
+                const auto tab = line.find('\t');
+                unsigned bucket = 0;
+                std::from_chars(line.data(), line.data() + tab, bucket);
+                auto& g = grouped[bucket & (per_part - 1)];
+                g.append(line, tab + 1, std::string::npos);
+                g += '\n';
+            }
+            in.close();
+            std::remove(paths_[p].c_str());
+            for (unsigned i = 0; i < per_part && p * per_part + i < buckets_; ++i)
+                each(p * per_part + i, grouped[i]);
+        }
+    }
+
+private:
+    unsigned buckets_;
+    unsigned parts_;
+    unsigned shift_ = 0; ///< a bucket's part: bucket >> shift_
+    std::vector<std::filesystem::path> paths_;
+    std::vector<std::ofstream> files_;
+};
+
+/// Counts, sums and (with `keys`) the key file of one table, in one pass.
+inline void record_buckets(pqxx::transaction_base& tx, const baseline_sql& sql, table_baseline& t,
+                           unsigned buckets, atomic_file* keys,
+                           const std::filesystem::path& keys_path) {
+    if (keys == nullptr) {
+        stream_buckets(tx, sql, t.table, t.key, buckets, t.counts, t.sums,
+                       [](unsigned, const std::string&) {});
+        return;
+    }
+    key_spill spill(keys_path.string(), buckets);
+    stream_buckets(tx, sql, t.table, t.key, buckets, t.counts, t.sums,
+                   [&](unsigned bucket, const std::string& line) { spill.add(bucket, line); });
     t.key_offsets.assign(buckets + 1, 0);
-    std::vector<std::uint64_t> written(buckets, 0);
-    unsigned next = 0; // the first bucket whose start is not yet recorded
-    const auto start_through = [&](unsigned b) {
-        for (; next <= b; ++next)
-            t.key_offsets[next] = keys.position();
-    };
-    for_each_row(
-        tx, fmt::format("SELECT {}{} FROM {} ORDER BY 1", sql.bucket, sql.key_columns, sql.from),
-        std::nullopt, [&](const pqxx::row& row) {
-            const auto b = row[0].as<unsigned>();
-            start_through(b);
-            keys.stream() << encode_key(row, 1) << '\n';
-            ++written.at(b);
-        });
-    start_through(buckets);
-    if (written != t.counts)
-        throw std::runtime_error(
-            fmt::format("the keys of {} changed while they were read", t.table.display()));
+    spill.for_each_bucket([&](unsigned bucket, const std::string& lines) {
+        t.key_offsets[bucket] = keys->position();
+        keys->stream().write(lines.data(), static_cast<std::streamsize>(lines.size()));
+    });
+    t.key_offsets[buckets] = keys->position();
 }
 
 /// Records one table; returns why it cannot be read instead when it cannot.
 [[nodiscard]] inline std::optional<std::string>
-record_table(pqxx::transaction_base& tx, table_baseline& t, unsigned buckets, atomic_file* keys) {
+record_table(pqxx::transaction_base& tx, const connection_spec& connection, table_baseline& t,
+             unsigned buckets, atomic_file* keys, const std::filesystem::path& keys_path) {
     if (auto missing = missing_object(tx, t.table, named_columns(t))) return missing;
     const baseline_sql sql(tx, t.table, t.key, t.column, buckets);
-    bucket_aggregates(tx, sql, buckets, t.counts, t.sums);
+    guard_scan(tx, connection, "the baseline of " + t.table.display(), sql.aggregate_query());
+    record_buckets(tx, sql, t, buckets, keys, keys_path);
     t.rows = 0;
     for (const auto c : t.counts)
         t.rows += c;
@@ -51,7 +159,6 @@ record_table(pqxx::transaction_base& tx, table_baseline& t, unsigned buckets, at
         const auto newest = tx.exec1(fmt::format("SELECT {}::text FROM {}", sql.newest, sql.from));
         if (!newest[0].is_null()) t.newest = newest[0].as<std::string>();
     }
-    if (keys != nullptr) write_keys(tx, sql, t, buckets, *keys);
     return std::nullopt;
 }
 
@@ -104,11 +211,16 @@ record_table(pqxx::transaction_base& tx, table_baseline& t, unsigned buckets, at
         keys.emplace(keys_path);
         keys->stream() << keys_header;
     }
+    server_position at;
     const auto missing = session.read_snapshot([&](auto& tx) -> std::optional<std::string> {
         fix_text_output(tx);
+        at = read_server_position(tx);
         b.taken_at = tx.exec1("SELECT now()::text")[0].template as<std::string>();
         for (auto& t : b.tables)
-            if (auto why = record_table(tx, t, b.buckets, keys ? &*keys : nullptr)) return why;
+            if (auto why = record_table(tx, spec.connection, t, b.buckets, keys ? &*keys : nullptr,
+                                        keys_path))
+                return why;
+        confirm_position(tx, at, "the baseline");
         return std::nullopt;
     });
     if (missing)
@@ -146,6 +258,7 @@ record_table(pqxx::transaction_base& tx, table_baseline& t, unsigned buckets, at
                 {"tables", b.tables.size()}, {"buckets", b.buckets}, {"taken_at", b.taken_at}};
     r.totals["keys_file"] = keys ? nlohmann::json(keys_path.string()) : nlohmann::json();
     r.totals["keys_bytes"] = b.keys_bytes;
+    record_position(r, at);
     return r;
 }
 
@@ -229,31 +342,47 @@ private:
     bounded_evidence gained_;
 };
 
-/// Fetches the keys of the `changed` buckets (sorted) and settles each bucket.
+/// Reads the table again, keeping the keys of the `changed` buckets (sorted)
+/// in temporary files, and settles each of those buckets.
 inline void compare_keys(pqxx::transaction_base& tx, const baseline_sql& sql,
+                         const table_baseline& t, unsigned buckets,
                          const std::vector<unsigned>& changed, key_comparison& keys,
                          table_delta& delta) {
-    std::string list = "{";
+    std::vector<bool> wanted(buckets, false);
     for (const auto b : changed)
-        list += (list.size() > 1 ? "," : "") + std::to_string(b);
-    list += "}";
-    std::size_t next = 0;
-    std::vector<std::string> now;
-    const auto settle_before = [&](unsigned bucket) {
-        for (; next < changed.size() && changed[next] < bucket; ++next) {
-            keys.settle(changed[next], now, delta);
-            now.clear();
+        wanted[b] = true;
+    std::string dir =
+        (std::filesystem::temp_directory_path() / "rollcheck-compare.XXXXXX").string();
+    if (::mkdtemp(dir.data()) == nullptr)
+        throw std::runtime_error(
+            fmt::format("cannot create a directory like {}: {}", dir, std::strerror(errno)));
+    struct remove_dir {
+        std::string path;
+        ~remove_dir() {
+            std::error_code ec;
+            std::filesystem::remove_all(path, ec);
         }
-    };
-    for_each_row(tx,
-                 fmt::format("SELECT * FROM (SELECT {} AS bucket{} FROM {}) s WHERE bucket = "
-                             "ANY($1::int[]) ORDER BY 1",
-                             sql.bucket, sql.key_columns, sql.from),
-                 {list}, [&](const pqxx::row& row) {
-                     settle_before(row[0].as<unsigned>());
-                     now.push_back(encode_key(row, 1));
-                 });
-    settle_before(static_cast<unsigned>(-1));
+    } cleanup{dir};
+    {
+        key_spill spill(dir + "/keys", buckets);
+        key_stream stream(tx, sql, t.table, t.key);
+        stream.for_each([&](std::int64_t hash, const std::string& line) {
+            const auto bucket =
+                static_cast<unsigned>(static_cast<std::uint64_t>(hash) & (buckets - 1));
+            if (wanted[bucket]) spill.add(bucket, line);
+        });
+        std::vector<std::string> now;
+        spill.for_each_bucket([&](unsigned bucket, const std::string& lines) {
+            if (!wanted[bucket]) return;
+            now.clear();
+            for (std::size_t at = 0; at < lines.size();) {
+                const auto end = lines.find('\n', at);
+                now.emplace_back(lines, at, end - at);
+                at = end + 1;
+            }
+            keys.settle(bucket, now, delta);
+        });
+    }
     keys.finish();
 }
 
@@ -306,15 +435,18 @@ private:
     std::optional<key_file> file_;
 };
 
-[[nodiscard]] inline table_delta compare_table(pqxx::transaction_base& tx, const baseline& b,
+[[nodiscard]] inline table_delta compare_table(pqxx::transaction_base& tx,
+                                               const connection_spec& connection, const baseline& b,
                                                const table_baseline& t, lazy_key_file& keys,
                                                bounded_evidence& evidence) {
     table_delta delta;
     if ((delta.missing = missing_object(tx, t.table, named_columns(t)))) return delta;
     const baseline_sql sql(tx, t.table, t.key, t.column, b.buckets);
+    guard_scan(tx, connection, "the comparison of " + t.table.display(), sql.aggregate_query());
     std::vector<std::uint64_t> counts;
     std::vector<std::string> sums;
-    bucket_aggregates(tx, sql, b.buckets, counts, sums);
+    stream_buckets(tx, sql, t.table, t.key, b.buckets, counts, sums,
+                   [](unsigned, const std::string&) {});
     std::vector<unsigned> changed;
     for (unsigned i = 0; i < b.buckets; ++i) {
         delta.rows_now += counts[i];
@@ -328,7 +460,7 @@ private:
         return delta;
     }
     key_comparison comparison(t, keys.get(), evidence);
-    compare_keys(tx, sql, changed, comparison, delta);
+    compare_keys(tx, sql, t, b.buckets, changed, comparison, delta);
     return delta;
 }
 
@@ -402,11 +534,14 @@ private:
                                                const baseline& b) {
     bounded_evidence evidence(spec.show);
     lazy_key_file keys(spec.baseline, b);
+    server_position at;
     const auto deltas = session.read_snapshot([&](auto& tx) {
         fix_text_output(tx);
+        at = read_server_position(tx);
         std::vector<table_delta> found;
         for (const auto& t : b.tables)
-            found.push_back(compare_table(tx, b, t, keys, evidence));
+            found.push_back(compare_table(tx, spec.connection, b, t, keys, evidence));
+        confirm_position(tx, at, "the comparison with the baseline");
         return found;
     });
     std::uint64_t lost = 0, gained = 0;
@@ -430,6 +565,7 @@ private:
                 {"rows_lost", lost},
                 {"rows_gained", gained},
                 {"tables", std::move(tables)}};
+    record_position(r, at);
     return r;
 }
 

@@ -1,6 +1,6 @@
 /// \file detail/db/baseline_sql.hpp
-/// The queries of baseline and compare: the key's hash and bucket, per-bucket
-/// aggregates, catalogue checks, and rows streamed through a cursor.
+/// The queries of baseline and compare: the key's hash and bucket, the
+/// key columns as text, catalogue checks.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +36,14 @@ struct baseline_sql {
         bucket = fmt::format("({} & {})::int", hash, buckets - 1);
         if (!column.empty()) newest = fmt::format("max({})", tx.quote_name(column));
     }
+
+    /// Per bucket: its number, its rows and the sum of their hashes (what
+    /// the client computes from one pass over the keys; EXPLAIN of it gives
+    /// that pass's cost).
+    [[nodiscard]] std::string aggregate_query() const {
+        return fmt::format("SELECT {}, count(*), sum({})::text FROM {} GROUP BY 1", bucket, hash,
+                           from);
+    }
 };
 
 /// Output formats that make a key's text the same in every session.
@@ -69,40 +77,6 @@ missing_object(pqxx::transaction_base& tx, const table_ref& table,
     auto columns = t.key;
     if (!t.column.empty()) columns.push_back(t.column);
     return columns;
-}
-
-/// Per-bucket counts and hash sums, computed in the database.
-inline void bucket_aggregates(pqxx::transaction_base& tx, const baseline_sql& sql, unsigned buckets,
-                              std::vector<std::uint64_t>& counts, std::vector<std::string>& sums) {
-    counts.assign(buckets, 0);
-    sums.assign(buckets, "0");
-    const auto rows = tx.exec(fmt::format("SELECT {}, count(*), sum({})::text FROM {} GROUP BY 1",
-                                          sql.bucket, sql.hash, sql.from));
-    for (const auto& row : rows) {
-        const auto b = row[0].as<unsigned>();
-        counts.at(b) = row[1].as<std::uint64_t>();
-        sums.at(b) = row[2].as<std::string>();
-    }
-}
-
-/// Streams rows of `query` (whose first column is the bucket) through a
-/// cursor, so that no more than one batch is held here at once; `parameter`
-/// is its `$1`, when it has one.
-template <typename Each>
-void for_each_row(pqxx::transaction_base& tx, const std::string& query,
-                  const std::optional<std::string>& parameter, Each&& each) {
-    const std::string declare = "DECLARE rollcheck_rows NO SCROLL CURSOR FOR " + query;
-    if (parameter)
-        tx.exec_params(declare, *parameter);
-    else
-        tx.exec(declare);
-    for (;;) {
-        const auto batch = tx.exec("FETCH FORWARD 20000 FROM rollcheck_rows");
-        for (const auto& row : batch)
-            each(row);
-        if (batch.size() < 20000) break;
-    }
-    tx.exec("CLOSE rollcheck_rows");
 }
 
 } // namespace rollcheck::detail

@@ -163,6 +163,7 @@ struct duplicates_table_facts {
     /// tie to it.
     bool has_indexes = false;
     std::optional<long long> approx_rows;   ///< pg_class.reltuples; none before an ANALYZE
+    std::uint64_t bytes = 0;                ///< pg_relation_size: what a scan reads
     std::optional<std::string> key_index;   ///< an index leading with a key column
     std::optional<std::string> scope_index; ///< an index leading with the scope column
 };
@@ -188,12 +189,13 @@ inline std::string leading_index_sql(std::string_view columns) {
 /// Reads the table's kind, size and indexes from the catalog (names as
 /// parameters); a table the role cannot see comes back as not found.
 inline duplicates_table_facts table_facts(const duplicates_spec& spec, pqxx::transaction_base& tx) {
-    const auto rows = tx.exec_params(
-        fmt::format("SELECT c.relkind::text, c.reltuples::bigint, {}, {} FROM pg_class AS c"
-                    " WHERE c.oid = to_regclass($1)",
-                    leading_index_sql("$2::jsonb"), leading_index_sql("$3::jsonb")),
-        spec.table.sql(tx), nlohmann::json(spec.key).dump(),
-        nlohmann::json::array({spec.scope_column}).dump());
+    const auto rows =
+        tx.exec_params(fmt::format("SELECT c.relkind::text, c.reltuples::bigint, {}, {},"
+                                   " pg_relation_size(c.oid) FROM pg_class AS c"
+                                   " WHERE c.oid = to_regclass($1)",
+                                   leading_index_sql("$2::jsonb"), leading_index_sql("$3::jsonb")),
+                       spec.table.sql(tx), nlohmann::json(spec.key).dump(),
+                       nlohmann::json::array({spec.scope_column}).dump());
     duplicates_table_facts facts;
     if (rows.empty()) return facts;
     const auto& row = rows[0];
@@ -204,6 +206,7 @@ inline duplicates_table_facts table_facts(const duplicates_spec& spec, pqxx::tra
     if (const auto n = row[1].as<long long>(); n >= 0) facts.approx_rows = n;
     if (!row[2].is_null()) facts.key_index = row[2].c_str();
     if (!row[3].is_null()) facts.scope_index = row[3].c_str();
+    facts.bytes = row[4].as<std::uint64_t>();
     return facts;
 }
 
@@ -368,9 +371,10 @@ inline std::string scan_notes(const duplicates_spec& spec, const duplicates_tabl
     if (!facts.has_indexes) return "";
     const std::string table =
         facts.approx_rows
-            ? fmt::format("{} (about {})", spec.table.display(),
-                          counted(static_cast<std::size_t>(*facts.approx_rows), "row"))
-            : spec.table.display();
+            ? fmt::format("{} (about {}, {})", spec.table.display(),
+                          counted(static_cast<std::size_t>(*facts.approx_rows), "row"),
+                          describe_bytes(facts.bytes))
+            : fmt::format("{} ({})", spec.table.display(), describe_bytes(facts.bytes));
     std::string notes;
     if (!facts.key_index)
         notes += fmt::format("; no index on {0}: the recent keys were looked up by reading all of "
@@ -495,6 +499,21 @@ inline check_result duplicates_result(const duplicates_spec& spec, const pqxx::r
     return r;
 }
 
+/// On a standby, refuses a window shorter than its replay lag (a `since`
+/// window is as long as the server's now() minus it).
+inline void guard_duplicates_window(pqxx::transaction_base& tx, const duplicates_spec& spec,
+                                    const server_position& at, const std::string& what) {
+    if (!at.standby || (!spec.within && !spec.since)) return;
+    const auto span =
+        spec.within
+            ? *spec.within
+            : std::chrono::milliseconds(tx.exec_params1("SELECT (extract(epoch FROM now() "
+                                                        "- $1::timestamptz) * 1000)::bigint",
+                                                        *spec.since)[0]
+                                            .as<long long>());
+    guard_window(at, span, fmt::format("{} for the rows with {}", what, window_label(spec)));
+}
+
 } // namespace detail
 
 ROLLCHECK_INLINE check_result check_duplicates(const duplicates_spec& spec) {
@@ -502,13 +521,27 @@ ROLLCHECK_INLINE check_result check_duplicates(const duplicates_spec& spec) {
         return check_result::error("db.duplicates", "invalid duplicates check: " + *problem);
     return db_check("db.duplicates", spec.connection, spec.table.display(), [&](pg_session& s) {
         try {
+            const std::string what = "the duplicates check of " + spec.table.display();
             if (!detail::against_whole_table(spec)) {
-                const auto rows = s.read([&](pqxx::read_transaction& tx) {
-                    return detail::run_duplicates_query(spec, tx);
+                return s.read([&](pqxx::read_transaction& tx) {
+                    const auto at = read_server_position(tx);
+                    detail::guard_duplicates_window(tx, spec, at, what);
+                    const auto sql = detail::duplicates_sql(spec, tx);
+                    if (spec.within || spec.since)
+                        detail::guard_scan(tx, spec.connection, what, sql,
+                                           detail::window_parameter(spec));
+                    else
+                        detail::guard_scan(tx, spec.connection, what, sql);
+                    const auto rows = detail::run_duplicates_query(spec, tx);
+                    detail::confirm_position(tx, at, what);
+                    auto r = detail::duplicates_result(spec, rows);
+                    detail::record_position(r, at);
+                    return r;
                 });
-                return detail::duplicates_result(spec, rows);
             }
             return s.read([&](pqxx::read_transaction& tx) {
+                const auto at = read_server_position(tx);
+                detail::guard_duplicates_window(tx, spec, at, what);
                 const auto facts = detail::table_facts(spec, tx);
                 // The planner prices one probe per key it expects in the
                 // window, which passes jit_above_cost on a large table;
@@ -516,9 +549,13 @@ ROLLCHECK_INLINE check_result check_duplicates(const duplicates_spec& spec) {
                 // backend) then takes longer than the probes (measured on
                 // 20,000,000 rows: 190 ms with JIT, 60 ms without).
                 if (facts.key_index) tx.exec("SELECT set_config('jit', 'off', true)");
-                const auto rows = tx.exec_params(detail::recent_duplicates_sql(spec, tx, facts),
-                                                 detail::window_parameter(spec));
-                return detail::recent_duplicates_result(spec, facts, rows);
+                const auto sql = detail::recent_duplicates_sql(spec, tx, facts);
+                detail::guard_scan(tx, spec.connection, what, sql, detail::window_parameter(spec));
+                const auto rows = tx.exec_params(sql, detail::window_parameter(spec));
+                detail::confirm_position(tx, at, what);
+                auto r = detail::recent_duplicates_result(spec, facts, rows);
+                detail::record_position(r, at);
+                return r;
             });
         } catch (const pqxx::sql_error& e) {
             if (auto r = detail::uncomparable_key(spec, e)) return *r;

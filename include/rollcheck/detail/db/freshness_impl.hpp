@@ -40,12 +40,17 @@ struct newest_row {
     double age_s = 0;
 };
 
+/// The query of newest(): one range condition, so an index on the column serves it.
+inline std::string newest_sql(const std::string& table, const std::string& column) {
+    return fmt::format(
+        "SELECT max({0})::text, extract(epoch FROM now() - max({0}))::float8 FROM {1}"
+        " WHERE {0} <= now()",
+        column, table);
+}
+
 inline std::optional<newest_row> newest(pqxx::transaction_base& tx, const std::string& table,
                                         const std::string& column) {
-    const auto row = tx.exec1(
-        fmt::format("SELECT max({0})::text, extract(epoch FROM now() - max({0}))::float8 FROM {1}"
-                    " WHERE {0} <= now()",
-                    column, table));
+    const auto row = tx.exec1(newest_sql(table, column));
     if (row[0].is_null()) return std::nullopt;
     return newest_row{row[0].c_str(), row[1].as<double>()};
 }
@@ -69,6 +74,7 @@ struct window_counts {
     std::uint64_t future = 0; ///< rows dated after the server's now()
     std::optional<newest_row> newest;
     double skew = 0;
+    server_position at; ///< where the server stood in replication
 };
 
 /// The recent-writes query, `$1` the window as an interval: one range
@@ -86,7 +92,13 @@ inline std::string recent_writes_sql(const recent_writes_spec& spec,
 /// when the window is empty.
 inline window_counts count_window(const recent_writes_spec& spec, pqxx::read_transaction& tx) {
     window_counts w;
-    const auto row = tx.exec_params1(recent_writes_sql(spec, tx), interval_parameter(spec.within));
+    const std::string what = fmt::format("the rows of {} written within {}", spec.table.display(),
+                                         describe_span(spec.within));
+    w.at = read_server_position(tx);
+    guard_window(w.at, spec.within, what);
+    const auto sql = recent_writes_sql(spec, tx);
+    guard_scan(tx, spec.connection, "counting " + what, sql, interval_parameter(spec.within));
+    const auto row = tx.exec_params1(sql, interval_parameter(spec.within));
     w.in_window = row[0].as<std::uint64_t>();
     w.future = row[1].as<std::uint64_t>();
     if (!row[2].is_null())
@@ -94,6 +106,7 @@ inline window_counts count_window(const recent_writes_spec& spec, pqxx::read_tra
     else
         w.newest = newest(tx, spec.table.sql(tx), tx.quote_name(spec.column));
     w.skew = server_clock_skew(tx);
+    confirm_position(tx, w.at, what);
     return w;
 }
 
@@ -123,6 +136,7 @@ inline check_result recent_writes_result(const recent_writes_spec& spec, const w
                 {"future_rows", w.future},
                 {"newest", w.newest ? nlohmann::json(w.newest->timestamp) : nlohmann::json()}};
     report_skew(r, w.skew, spec.skew_tolerance);
+    record_position(r, w.at);
     return r;
 }
 
@@ -201,12 +215,27 @@ ROLLCHECK_INLINE check_result check_freshness(const freshness_spec& spec) {
     return db_check("db.freshness", spec.connection, spec.table.display(), [&](pg_session& s) {
         return s.read([&](pqxx::read_transaction& tx) {
             const auto table = spec.table.sql(tx);
+            const std::string what = fmt::format("the freshness of {}", spec.table.display());
+            const auto at = read_server_position(tx);
+            // The shortest limit must reach past the lag: a newer row may
+            // stand on the primary that this standby has not replayed yet.
+            detail::guard_window(at,
+                                 spec.warn_after && spec.error_after
+                                     ? std::min(*spec.warn_after, *spec.error_after)
+                                     : spec.warn_after.value_or(
+                                           spec.error_after.value_or(std::chrono::milliseconds(0))),
+                                 what);
+            detail::guard_scan(tx, spec.connection,
+                               "finding the newest " + spec.column + " of " + spec.table.display(),
+                               detail::newest_sql(table, tx.quote_name(spec.column)));
             const auto n = detail::newest(tx, table, tx.quote_name(spec.column));
             auto r = n ? detail::freshness_result(spec, *n)
                        : detail::no_rows_result(
                              spec,
                              tx.exec1("SELECT EXISTS (SELECT 1 FROM " + table + ")")[0].as<bool>());
             detail::report_skew(r, detail::server_clock_skew(tx), spec.skew_tolerance);
+            detail::confirm_position(tx, at, what);
+            detail::record_position(r, at);
             return r;
         });
     });

@@ -197,6 +197,150 @@ private:
 
 } // namespace detail
 
+namespace detail {
+
+/// Thrown inside a check that must not go on (a scan over the row budget, a
+/// window a standby cannot see, a standby promoted mid-check): db_check
+/// turns it into an error result holding its message.
+class check_refused : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// One relation a statement would read whole, by the planner's estimate.
+struct scan_estimate {
+    std::string relation;    ///< schema.name as the plan names it
+    std::uint64_t rows = 0;  ///< pg_class.reltuples, else the plan's rows
+    std::uint64_t pages = 0; ///< pg_class.relpages
+    std::uint64_t bytes = 0; ///< pg_relation_size
+};
+
+/// The Seq Scan nodes of an EXPLAIN (VERBOSE, FORMAT JSON) plan, with the
+/// rows the plan expects of each (a parallel scan's per process, times the
+/// processes of its Gather).
+inline void collect_seq_scans(const nlohmann::json& node, double processes,
+                              std::vector<std::pair<std::string, double>>& found) {
+    const std::string type = node.value("Node Type", "");
+    if (type == "Gather" || type == "Gather Merge")
+        processes = node.value("Workers Planned", 0) + 1.0;
+    if (type == "Seq Scan" && node.contains("Relation Name")) {
+        const double rows = node.value("Plan Rows", 0.0);
+        found.emplace_back(node.value("Schema", "") + "." + node.value("Relation Name", ""),
+                           node.value("Parallel Aware", false) ? rows * processes : rows);
+    }
+    if (const auto plans = node.find("Plans"); plans != node.end())
+        for (const auto& child : *plans)
+            collect_seq_scans(child, processes, found);
+}
+
+/// What running `sql` (with `$1` = `parameter`, when given) would read in
+/// whole tables: planned with EXPLAIN (no ANALYZE: nothing runs), each
+/// scanned table's size from pg_class.
+inline std::vector<scan_estimate> whole_table_scans(pqxx::transaction_base& tx,
+                                                    const std::string& sql,
+                                                    const std::optional<std::string>& parameter) {
+    const std::string explain = "EXPLAIN (VERBOSE, FORMAT JSON) " + sql;
+    const auto plan = nlohmann::json::parse(
+        (parameter ? tx.exec_params1(explain, *parameter) : tx.exec1(explain))[0].c_str());
+    std::vector<std::pair<std::string, double>> scans;
+    collect_seq_scans(plan.at(0).at("Plan"), 1.0, scans);
+    std::vector<scan_estimate> out;
+    for (const auto& scan : scans) {
+        const std::string& name = scan.first;
+        const double plan_rows = scan.second;
+        if (std::any_of(out.begin(), out.end(),
+                        [&](const scan_estimate& e) { return e.relation == name; }))
+            continue;
+        const auto dot = name.find('.');
+        const auto row = tx.exec_params1(
+            "SELECT c.reltuples::float8, c.relpages::bigint, pg_relation_size(c.oid)"
+            " FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = $1 AND c.relname = $2",
+            name.substr(0, dot), name.substr(dot + 1));
+        scan_estimate e;
+        e.relation = name;
+        // reltuples is -1 before the first VACUUM or ANALYZE: the plan's guess then.
+        const double tuples = row[0].as<double>();
+        e.rows = static_cast<std::uint64_t>(tuples >= 0 ? tuples : plan_rows);
+        e.pages = row[1].as<std::uint64_t>();
+        e.bytes = row[2].as<std::uint64_t>();
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+/// "public.t: about 50,000,000 rows, 416,667 pages (3.3 GB)".
+inline std::string describe_scans(const std::vector<scan_estimate>& scans) {
+    std::vector<std::string> parts;
+    for (const auto& e : scans)
+        parts.push_back(fmt::format(
+            "{}: about {}, {} ({})", e.relation, counted(static_cast<std::size_t>(e.rows), "row"),
+            counted(static_cast<std::size_t>(e.pages), "page"), describe_bytes(e.bytes)));
+    std::string text;
+    for (const auto& p : parts)
+        text += (text.empty() ? "" : "; ") + p;
+    return text;
+}
+
+/// Refuses (throws check_refused) when `sql` would read more rows of whole
+/// tables than the connection's max_scan_rows; does nothing without a budget.
+inline void guard_scan(pqxx::transaction_base& tx, const connection_spec& spec,
+                       const std::string& what, const std::string& sql,
+                       const std::optional<std::string>& parameter = std::nullopt) {
+    if (!spec.max_scan_rows) return;
+    const auto scans = whole_table_scans(tx, sql, parameter);
+    std::uint64_t rows = 0;
+    for (const auto& e : scans)
+        rows += e.rows;
+    if (rows <= *spec.max_scan_rows) return;
+    throw check_refused(fmt::format(
+        "not started: {} would read whole tables, {} by the planner's estimate, over the "
+        "budget of {} (max_scan_rows); to allow it, raise --max-scan-rows (a target file's "
+        "[database] max_scan_rows) to at least {}, or run it where such a scan is affordable "
+        "(a standby)",
+        what, describe_scans(scans), counted(static_cast<std::size_t>(*spec.max_scan_rows), "row"),
+        rows));
+}
+
+/// Refuses a window of `span` before the server's now() on a standby whose
+/// replay lags by more than it: rows written in the window on the primary
+/// may not have reached it, so neither "there are" nor "there are none" holds.
+inline void guard_window(const server_position& at, std::chrono::milliseconds span,
+                         const std::string& what) {
+    if (!at.standby) return;
+    if (!at.lag_s)
+        throw check_refused(fmt::format(
+            "cannot decide {} on this standby ({}): it has replayed no transaction since it "
+            "started, so how far it lags is unknown; run it on the primary",
+            what, at.describe()));
+    if (*at.lag_s * 1000 < static_cast<double>(span.count())) return;
+    throw check_refused(
+        fmt::format("cannot decide {} on this standby: its replay lags {} behind the "
+                    "primary, longer than the window of {} ({}); run it on the primary, or "
+                    "with a window longer than the lag",
+                    what, describe_span(*at.lag_s), describe_span(span), at.describe()));
+}
+
+/// Refuses a result read on a standby that was promoted while the check ran.
+inline void confirm_position(pqxx::transaction_base& tx, const server_position& before,
+                             const std::string& what) {
+    if (!before.standby) return;
+    if (tx.exec1("SELECT pg_is_in_recovery()")[0].as<bool>()) return;
+    throw check_refused(
+        fmt::format("{}: the standby was promoted to primary while the check ran (it began at {}); "
+                    "what it read mixes the two, so run the check again",
+                    what, before.describe()));
+}
+
+/// The server's position in the totals and, read on a standby, in the
+/// summary: what was judged is the standby's data, that far behind.
+inline void record_position(check_result& r, const server_position& at) {
+    r.totals["server"] = at.to_json();
+    if (at.standby) r.summary += "; read on a " + at.describe();
+}
+
+} // namespace detail
+
 template <typename Body>
 auto pg_session::read(Body&& body) {
     return run<pqxx::read_transaction>(std::forward<Body>(body));
@@ -212,8 +356,10 @@ auto pg_session::run(Body&& body) {
     detail::connection_watchdog watchdog(connection_.sock(), spec_.deadline);
     try {
         Transaction tx(connection_);
-        tx.exec_params("SELECT set_config('statement_timeout', $1, true)",
-                       std::to_string(spec_.statement_timeout.count()));
+        tx.exec_params("SELECT set_config('statement_timeout', $1, true), "
+                       "set_config('lock_timeout', $2, true)",
+                       std::to_string(spec_.statement_timeout.count()),
+                       std::to_string(spec_.lock_timeout.count()));
         auto value = std::forward<Body>(body)(tx);
         tx.commit();
         return value;
@@ -245,7 +391,11 @@ inline std::string describe_db_fault(const std::exception& e, const connection_s
     std::string text;
     if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
         const std::string state = sqlstate_of(*sql);
-        if (state == "57014")
+        if (state == "55P03")
+            text = fmt::format("lock timeout of {} reached while checking {} on {}: another "
+                               "session holds a lock that conflicts with reading it ({})",
+                               describe_span(spec.lock_timeout), object, at, reason);
+        else if (state == "57014")
             text = fmt::format("statement timeout of {} reached while checking {} on {}",
                                describe_span(spec.statement_timeout), object, at);
         else if (state == "42P01" || state == "3F000")
@@ -291,6 +441,8 @@ check_result db_check(std::string check, const connection_spec& spec, const std:
             r.summary = detail::scrub(std::move(r.summary), spec);
             return r;
         } catch (const std::invalid_argument& e) {
+            return check_result::error(check, detail::scrub(e.what(), spec));
+        } catch (const detail::check_refused& e) {
             return check_result::error(check, detail::scrub(e.what(), spec));
         } catch (const std::exception& e) {
             const bool connection_fault =

@@ -241,7 +241,8 @@ private:
         }
         read_project(section(root, "project", {"root", "python"}));
         read_database(
-            section(root, "database", {"dsn", "table", "key", "timestamp", "backup", "baseline"}));
+            section(root, "database",
+                    {"dsn", "table", "key", "timestamp", "backup", "baseline", "max_scan_rows"}));
         read_backup(section(root, "backup", {"restore_check", "scratch_dsn", "bindir"}));
         read_cron(section(root, "cron",
                           {"crontab", "user", "snapshot", "schedule", "command", "syslog"}));
@@ -371,6 +372,19 @@ private:
         read_string(t, "[database]", "timestamp", target_.timestamp_column);
         read_path(t, "[database]", "backup", dir_, target_.backup);
         read_path(t, "[database]", "baseline", dir_, target_.baseline);
+        read_scan_budget(t);
+    }
+
+    /// `[database] max_scan_rows`: the row budget of every whole-table scan.
+    void read_scan_budget(const toml::table& t) {
+        const auto* node = t.get("max_scan_rows");
+        if (node == nullptr) return;
+        const auto* rows = node->as_integer();
+        if (rows == nullptr) return wrong_type("[database]", "max_scan_rows", "an integer", *node);
+        if (rows->get() < 0)
+            return fail(rows->source(),
+                        fmt::format("[database] max_scan_rows: {} is negative", rows->get()));
+        target_.connection.max_scan_rows = static_cast<std::uint64_t>(rows->get());
     }
 
     /// A DSN, refused when it holds a password: a target file is read by
