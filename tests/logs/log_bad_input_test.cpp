@@ -170,3 +170,16 @@ TEST_CASE("a corrupt or cut .gz is an error saying where the data broke") {
     REQUIRE_VERDICT(r, verdict::error);
     CHECK_THAT(r.summary, Catch::StartsWith(gz + ": corrupt gzip data after "));
 }
+
+TEST_CASE("a binary file without an error line is an error naming the file and never a pass") {
+    rollcheck_test::temp_dir dir;
+    std::string bytes;
+    for (int i = 0; i < 4096; ++i)
+        bytes += static_cast<char>(i % 64 == 63 ? '\n' : 'a' + i % 26);
+    bytes[1000] = '\0';
+    const auto log = dir.write("core.bin", bytes).string();
+    const auto r = check_log_scan(log_test::scan_of({log}, {"ERROR"}));
+    REQUIRE_VERDICT(r, verdict::error);
+    CHECK_THAT(r.summary, Catch::StartsWith(log + ": not a text log (a NUL byte at byte 1000)"));
+    CHECK(r.totals["not_text"]["byte"] == 1000);
+}

@@ -18,6 +18,16 @@ using namespace rollcheck::phases;
 
 namespace {
 
+/// Rows written since `start`, the window measured when the check runs: an
+/// attempt re-run under --wait looks back to the same instant, not over a
+/// window of the first attempt's length sliding away from it.
+check_result rows_written_since(recent_writes_spec spec, time_point start) {
+    spec.within = std::max<std::chrono::milliseconds>(
+        std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now() - start));
+    return check_recent_writes(spec);
+}
+
 /// The crontab the target names: a file, or a user's `crontab -l`.
 cron_input the_crontab() {
     cron_input in;
@@ -153,10 +163,7 @@ TEST_CASE("rows written to opportunities_unified in the last hour", "[phase11][P
     spec.table = system().table;
     spec.column = system().timestamp_column;
     const auto start = suite::window_start("recent writes", std::chrono::hours(1));
-    spec.within = std::max<std::chrono::milliseconds>(
-        std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now() - start));
-    REQUIRE_VERIFIED(check_recent_writes(spec));
+    REQUIRE_VERIFIED(rows_written_since(spec, start));
 }
 
 TEST_CASE("no duplicated submission_id in opportunities_unified (after phase 11)",

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -47,7 +48,9 @@ inline import_spec importing(std::vector<std::string> must, std::vector<std::str
     return spec;
 }
 
-/// A Python script of the project, run from its root, must exit 0.
+/// A Python script of the project, run from its root, must exit 0. It
+/// leaves no trace in the checkout it runs in: no __pycache__ written, no
+/// .pytest_cache (the command shown stays the plan's own).
 inline command_check_spec python_run(std::vector<std::string> arguments,
                                      std::chrono::milliseconds timeout = std::chrono::minutes(5)) {
     command_check_spec spec;
@@ -55,6 +58,11 @@ inline command_check_spec python_run(std::vector<std::string> arguments,
     spec.command.argv.insert(spec.command.argv.end(), arguments.begin(), arguments.end());
     spec.command.working_directory = system().project_root;
     spec.command.timeout = timeout;
+    spec.command.environment["PYTHONDONTWRITEBYTECODE"] = "1";
+    const char* addopts = std::getenv("PYTEST_ADDOPTS");
+    spec.command.environment["PYTEST_ADDOPTS"] =
+        std::string(addopts != nullptr && *addopts != '\0' ? addopts + std::string(" ") : "") +
+        "-p no:cacheprovider";
     return spec;
 }
 

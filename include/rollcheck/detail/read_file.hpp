@@ -12,15 +12,20 @@
 #include <string>
 #include <system_error>
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 
 namespace rollcheck::detail {
 
 /// The whole of `path`, or nothing with `error` saying why ("no such file",
-/// "is a directory", "Permission denied", "Not a directory" …).
+/// "is a directory", "Permission denied", "Not a directory", larger than
+/// `limit` …). A regular file larger than `limit` is refused by its size,
+/// unread: a crontab of a gigabyte costs neither the time nor the memory
+/// (16 MiB is some hundred thousand entries, far beyond any real crontab).
 [[nodiscard]] inline std::optional<std::string> read_whole_file(const std::filesystem::path& path,
                                                                 std::string& error,
-                                                                std::uintmax_t limit = 256u << 20) {
+                                                                std::uintmax_t limit = 16u << 20) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
         error = fmt::format("cannot read '{}': is a directory", path.string());
@@ -29,6 +34,14 @@ namespace rollcheck::detail {
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (f == nullptr) {
         error = fmt::format("cannot read '{}': {}", path.string(), std::strerror(errno));
+        return std::nullopt;
+    }
+    struct stat st {};
+    if (::fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<std::uintmax_t>(st.st_size) > limit) {
+        std::fclose(f);
+        error = fmt::format("cannot read '{}': {} bytes, more than the {} this reads",
+                            path.string(), static_cast<std::uintmax_t>(st.st_size), limit);
         return std::nullopt;
     }
     std::string data;

@@ -148,6 +148,11 @@ ROLLCHECK_INLINE check_result check_cron_lint(const cron_lint_spec& spec) {
     return timed_check("cron.lint", [&] {
         const auto reading = read_crontabs(spec);
         if (auto e = detail::cron_reading_error("cron.lint", spec, reading, spec.show)) return *e;
+        // A directory without a crontab file in it: nothing was linted.
+        if (reading.tabs.empty())
+            return check_result::error("cron.lint",
+                                       fmt::format("no crontab to lint: {} holds no crontab file",
+                                                   spec.sources.front().label()));
         std::size_t errors = 0, warnings = 0;
         bounded_evidence evidence(spec.show);
         std::vector<std::string> names;

@@ -90,6 +90,19 @@ namespace detail {
         failed ? check_result::fail(check, summary) : check_result::pass(check, summary);
     r.evidence = std::move(tally.evidence);
     r.totals = scan_totals(patterns, tally, rules);
+    // A binary file (or a hole a copytruncate left) has no lines to speak
+    // of: finding no error line in it proves nothing, so it is never a pass.
+    if (tally.first_nul) {
+        const auto& [file, offset] = *tally.first_nul;
+        r.totals["not_text"] = {{"file", file}, {"byte", offset}};
+        if (!failed) {
+            r.status = verdict::error;
+            r.summary = fmt::format("{}: not a text log (a NUL byte at byte {}): a binary file, "
+                                    "or a hole a copytruncate rotation left; {} cannot vouch "
+                                    "for it",
+                                    file, offset, summary);
+        }
+    }
     return r;
 }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <map>
 #include <optional>
@@ -53,6 +54,9 @@ struct scan_tally {
     std::uint64_t error_lines = 0, error_events = 0, excluded_lines = 0, bytes = 0;
     std::optional<log_millis> first_time, last_time;
     bool stopped_early = false; ///< reading stopped once every requirement was met
+    /// The first NUL byte read, file and offset: what is not text cannot
+    /// vouch for having no error line (judge_scan makes that pass an error).
+    std::optional<std::pair<std::string, std::uint64_t>> first_nul;
 
     [[nodiscard]] bool requirements_met(const pattern_set& patterns) const {
         const auto& list = patterns.patterns();
@@ -113,6 +117,12 @@ public:
         stream s(ctx_.patterns.database());
         while (reader_.advance()) {
             const auto block = reader_.block();
+            if (!tally_.first_nul)
+                if (const void* nul = std::memchr(block.data(), '\0', block.size()))
+                    tally_.first_nul.emplace(cursor_.name,
+                                             reader_.block_offset() +
+                                                 static_cast<std::uint64_t>(
+                                                     static_cast<const char*>(nul) - block.data()));
             if (s.id != nullptr) {
                 const auto rc =
                     hs_scan_stream(s.id, block.data(), static_cast<unsigned>(block.size()), 0,
