@@ -73,9 +73,8 @@ def file_states(root):
     return states
 
 
-def main():
-    bin_dir = pathlib.Path(sys.argv[1])
-    sandbox = Sandbox(bin_dir / "rollcheck")
+def prove(bin_dir, sandbox):
+    """Runs verify-rollback against `sandbox` and checks that it wrote nothing."""
     side = None
     try:
         side = Cluster(sandbox.dir / "side")
@@ -147,6 +146,14 @@ def main():
     finally:
         if side:
             side.remove()
+
+
+def main():
+    bin_dir = pathlib.Path(sys.argv[1])
+    sandbox = Sandbox(bin_dir / "rollcheck")
+    try:
+        prove(bin_dir, sandbox)
+    finally:
         sandbox.destroy()
     return finish()
 
