@@ -62,6 +62,17 @@ struct checklist_tally {
                        counted(counts.total, "verdict"), describe_counts(counts));
 }
 
+/// "- [x] Team notified — …" when the run sent notices: ticked when one went out.
+[[nodiscard]] inline std::string markdown_notified(const run_record& run) {
+    if (run.notices.empty()) return {};
+    const bool any = std::any_of(run.notices.begin(), run.notices.end(),
+                                 [](const notice_record& n) { return n.sent; });
+    std::string text;
+    for (const auto& n : run.notices)
+        text += (text.empty() ? "" : "; ") + describe_notice(n);
+    return fmt::format("- [{}] Team notified — {}\n", any ? 'x' : ' ', markdown_inline(text));
+}
+
 [[nodiscard]] inline std::string markdown_checklist(const run_record& run) {
     const auto t = tally_checklist(run);
     return "## After rollback\n\n" + checklist_line("System functionality verified", t.system) +
@@ -69,7 +80,8 @@ struct checklist_tally {
            "- [x] Incident documented — this report\n"
            "- [ ] Root cause identified — for people to fill in\n"
            "- [ ] Remediation plan created — for people to fill in\n"
-           "- [ ] Stakeholders updated — for people to fill in\n\n";
+           "- [ ] Stakeholders updated — for people to fill in\n" +
+           markdown_notified(run) + "\n";
 }
 
 /// When a case turned green, counted from `origin`: "4m 12s (3 attempts)".
@@ -166,6 +178,9 @@ struct checklist_tally {
     if (!run.notes.empty()) out += "\n## Notes\n\n";
     for (const auto& note : run.notes)
         out += "- " + markdown_inline(note) + "\n";
+    if (!run.notices.empty()) out += "\n## Notices\n\n";
+    for (const auto& n : run.notices)
+        out += "- " + markdown_inline(describe_notice(n)) + "\n";
     return out;
 }
 
