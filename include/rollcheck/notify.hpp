@@ -8,14 +8,11 @@
 /// nothing here shows more of it than scheme://host[:port].
 ///
 /// ```cpp
-/// #include <rollcheck/notify.hpp>
-///
-/// void tell_the_team(rollcheck::run_record& run) {
-///     rollcheck::notify_spec spec;
-///     spec.command = "mail -s \"$ROLLCHECK_SUBJECT\" team@example.com";
-///     spec.timeout = std::chrono::seconds(10);
-///     run.notices = rollcheck::send_notices(spec, run); // write_reports records them
-/// }
+/// rollcheck::run_record run; // filled by a suite's listener
+/// rollcheck::notify_spec spec;
+/// spec.command = "mail -s \"$ROLLCHECK_SUBJECT\" team@example.com";
+/// spec.timeout = std::chrono::seconds(10);
+/// run.notices = rollcheck::send_notices(spec, run); // write_reports records them
 /// ```
 #pragma once
 

@@ -7,15 +7,13 @@
 /// when stderr is a terminal and `--quiet` was not given.
 ///
 /// ```cpp
-/// #include <rollcheck/log_scan.hpp>
-/// #include <rollcheck/progress.hpp>
-///
-/// int scan_with_progress(const rollcheck::log_scan_spec& spec) {
-///     const auto terminal = std::make_shared<rollcheck::terminal_progress>(2);
-///     const rollcheck::progress_scope shown(
-///         [terminal](const rollcheck::progress_event& e) { (*terminal)(e); });
-///     return rollcheck::exit_status(rollcheck::check_log_scan(spec).status);
-/// }
+/// const auto terminal = std::make_shared<rollcheck::terminal_progress>(2); // stderr
+/// const rollcheck::progress_scope shown(
+///     [terminal](const rollcheck::progress_event& e) { (*terminal)(e); });
+/// rollcheck::log_scan_spec spec;
+/// spec.files = {"logs/batch_opportunity_scoring.log"};
+/// spec.rules.errors = {"ERROR|CRITICAL|Traceback"};
+/// const auto r = rollcheck::check_log_scan(spec); // a line on stderr after a second
 /// ```
 #pragma once
 

@@ -73,7 +73,8 @@ std::string everything_shown(const rollcheck::command_outcome& run,
 
 } // namespace
 
-TEST_CASE("--notify posts the verdict to a webhook as Slack and Mattermost read it, and the "
+TEST_CASE("a suite run with --notify posts the verdict to a webhook as Slack and Mattermost read "
+          "it, and the "
           "reports record it without the URL's secret",
           "[suite][notify]") {
     rolled_back_project project;
@@ -119,7 +120,8 @@ TEST_CASE("--notify posts the verdict to a webhook as Slack and Mattermost read 
     CHECK_THAT(all, !Catch::Contains("SECRET") && !Catch::Contains("/hooks/"));
 }
 
-TEST_CASE("--notify-command pipes the same text to a command, which reads the subject from its "
+TEST_CASE("a suite run with --notify-command pipes the same text to a command, which reads the "
+          "subject from its "
           "environment",
           "[suite][notify]") {
     rolled_back_project project;
@@ -142,7 +144,8 @@ TEST_CASE("--notify-command pipes the same text to a command, which reads the su
                          Catch::Contains(": " + json["closing_line"].get<std::string>() + "\n") &&
                          Catch::EndsWith("\n- FAIL P2 phase 1-3: the marker is back\n"));
     CHECK_THAT(json["closing_line"].get<std::string>(),
-               Catch::EndsWith("worst failing severity P2: Fix forward — no rollback needed"));
+               Catch::EndsWith("worst failing severity P2: Rollback within 24 hours — team "
+                               "discussion"));
     CHECK(read_text(subject) == "rollcheck verify-phase1-3: FAIL");
     REQUIRE(json["notices"].size() == 1);
     CHECK(json["notices"][0]["channel"] == "command");
@@ -207,7 +210,8 @@ TEST_CASE("a webhook nobody answers and a command that hangs are cut at --notify
     CHECK_THAT(everything_shown(run, reports), !Catch::Contains("SECRET"));
 }
 
-TEST_CASE("--wait shows the waiting check on a terminal, and nothing on a pipe or with --quiet",
+TEST_CASE("a suite run with --wait shows the waiting check on a terminal, and nothing on a pipe or "
+          "with --quiet",
           "[suite][wait][progress]") {
     rolled_back_project project;
     const auto target = project.target(
@@ -235,9 +239,12 @@ TEST_CASE("--wait shows the waiting check on a terminal, and nothing on a pipe o
     const auto shown = suite("pty", false);
     INFO(shown.dump());
     CHECK(shown["exit"] == 1);
-    CHECK_THAT(shown["stderr"].get<std::string>(),
-               Catch::Contains("\rwait: the marker is back — attempt 1: FAIL: ") &&
-                   Catch::Contains(" left [1") && Catch::EndsWith("\r\x1b[K"));
+    CHECK_THAT(
+        shown["stderr"].get<std::string>(),
+        Catch::Contains("\rwait: the marker is back — attempt ") &&
+            Catch::Contains(": FAIL: `/bin/test -e /nonexistent/marker` exited with status 1 "
+                            "(expected status 0); next look in ") &&
+            Catch::Contains(" left [1") && Catch::EndsWith("\r\x1b[K"));
     const auto piped = suite("pipe", false);
     CHECK(piped["exit"] == 1);
     CHECK(piped["stderr"] == "");

@@ -6,12 +6,15 @@ prints what it wrote as JSON: {"exit": N, "stdout": "...", "stderr": "..."}.
 pty-run.py [--stderr pty|pipe] [--stdin-file F --chunks N --interval S] -- PROGRAM ARGS...
 """
 import argparse
+import fcntl
 import json
 import os
 import pty
 import selectors
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 
@@ -29,6 +32,8 @@ def main():
 
     if args.stderr == "pty":
         reader, writer = pty.openpty()
+        # A wide terminal: the line is cut at its width, and the tests read it whole.
+        fcntl.ioctl(writer, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 250, 0, 0))
     else:
         reader, writer = os.pipe()
     child = subprocess.Popen(

@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "../../baseline.hpp"
+#include "../../progress.hpp"
 #include "../../wording.hpp"
 #include "baseline_file.hpp"
 #include "baseline_sql.hpp"
@@ -19,6 +20,9 @@ inline void write_keys(pqxx::transaction_base& tx, const baseline_sql& sql, tabl
                        unsigned buckets, atomic_file& keys) {
     t.key_offsets.assign(buckets + 1, 0);
     std::vector<std::uint64_t> written(buckets, 0);
+    progress_meter progress("db.baseline", t.table.display() + ": keys", progress_unit::rows,
+                            t.rows);
+    std::uint64_t rows = 0;
     unsigned next = 0; // the first bucket whose start is not yet recorded
     const auto start_through = [&](unsigned b) {
         for (; next <= b; ++next)
@@ -31,6 +35,7 @@ inline void write_keys(pqxx::transaction_base& tx, const baseline_sql& sql, tabl
             start_through(b);
             keys.stream() << encode_key(row, 1) << '\n';
             ++written.at(b);
+            progress.update(++rows);
         });
     start_through(buckets);
     if (written != t.counts)
@@ -232,7 +237,8 @@ private:
 /// Fetches the keys of the `changed` buckets (sorted) and settles each bucket.
 inline void compare_keys(pqxx::transaction_base& tx, const baseline_sql& sql,
                          const std::vector<unsigned>& changed, key_comparison& keys,
-                         table_delta& delta) {
+                         table_delta& delta, progress_meter& progress) {
+    std::uint64_t rows = 0;
     std::string list = "{";
     for (const auto b : changed)
         list += (list.size() > 1 ? "," : "") + std::to_string(b);
@@ -252,6 +258,7 @@ inline void compare_keys(pqxx::transaction_base& tx, const baseline_sql& sql,
                  {list}, [&](const pqxx::row& row) {
                      settle_before(row[0].as<unsigned>());
                      now.push_back(encode_key(row, 1));
+                     progress.update(++rows);
                  });
     settle_before(static_cast<unsigned>(-1));
     keys.finish();
@@ -328,7 +335,13 @@ private:
         return delta;
     }
     key_comparison comparison(t, keys.get(), evidence);
-    compare_keys(tx, sql, changed, comparison, delta);
+    // The keys of the buckets that changed are read: their rows now are the work.
+    std::uint64_t to_read = 0;
+    for (const auto bucket : changed)
+        to_read += counts[bucket];
+    progress_meter progress("db.compare", t.table.display() + ": keys of changed buckets",
+                            progress_unit::rows, to_read);
+    compare_keys(tx, sql, changed, comparison, delta, progress);
     return delta;
 }
 
