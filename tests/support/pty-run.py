@@ -33,7 +33,7 @@ def main():
     if args.stderr == "pty":
         reader, writer = pty.openpty()
         # A wide terminal: the line is cut at its width, and the tests read it whole.
-        fcntl.ioctl(writer, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 250, 0, 0))
+        fcntl.ioctl(writer, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 1000, 0, 0))
     else:
         reader, writer = os.pipe()
     child = subprocess.Popen(
