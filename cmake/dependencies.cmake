@@ -93,4 +93,6 @@ rollcheck_dependency(PACKAGE Boost VERSION 1.74 COMPONENTS filesystem
 # header-only under the same package and target name.
 rollcheck_dependency(PACKAGE tomlplusplus VERSION 3 TARGETS tomlplusplus::tomlplusplus
   DEBIAN libtomlplusplus-dev)
+# Notices to webhooks (notify.hpp): HTTPS with the system's certificates, proxies.
+rollcheck_dependency(PKG_CONFIG libcurl PREFIX ROLLCHECK_CURL DEBIAN libcurl4-openssl-dev)
 rollcheck_dependency(PACKAGE Threads TARGETS Threads::Threads DEBIAN libc6-dev)

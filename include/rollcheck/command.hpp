@@ -67,6 +67,9 @@ struct command_spec {
     std::chrono::milliseconds kill_grace{std::chrono::milliseconds(500)};
     /// Bytes kept per stream: the first and the last half of this many.
     std::size_t output_limit = 64 * 1024;
+    /// What the program reads on stdin (from an unlinked temporary file, so
+    /// a program that never reads it cannot block the run); empty: /dev/null.
+    std::string input;
 
     /// `/bin/sh -c script`: for when a pipeline or redirection is the point.
     [[nodiscard]] static command_spec shell(std::string script) {
@@ -148,7 +151,8 @@ struct command_outcome {
 /// Runs `spec` to completion or to its deadline. Never throws for the
 /// command's own failures: those are in the outcome.
 ///
-/// The program runs in a process group of its own with stdin from /dev/null.
+/// The program runs in a process group of its own with stdin from
+/// `spec.input`, or /dev/null.
 /// When it exits, or at the deadline, whatever it left running (its group,
 /// its descendants, orphans handed back to this process as child subreaper)
 /// is terminated, so a run leaves no process behind.

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "detail/inline.hpp"
 #include "result.hpp"
@@ -36,6 +37,9 @@ struct retry_policy {
     /// The wait after the first attempt; it doubles after each, up to `max_delay`.
     std::chrono::milliseconds first_delay{std::chrono::seconds(1)};
     std::chrono::milliseconds max_delay{std::chrono::seconds(30)};
+    /// What is re-run, as progress names it while it waits (a test case's
+    /// name); empty: the check's name.
+    std::string label;
 };
 
 /// What re-running a check gave.
@@ -48,7 +52,9 @@ struct convergence {
 /// Runs `check` until its result is verified (pass, warn or skip) or
 /// `policy.deadline` has passed; at least once, and once more at the
 /// deadline when the last wait reaches it. Sleeps
-/// between attempts, never spins. An error is retried like a fail, but the
+/// between attempts, never spins; while a progress sink is installed
+/// (progress.hpp), it reports what it waits on, the last verdict and the
+/// time left, a few times a second. An error is retried like a fail, but the
 /// last result is returned as it is: an error never counts as converged.
 [[nodiscard]] ROLLCHECK_INLINE convergence
 retry_until_verified(const std::function<check_result()>& check, const retry_policy& policy);

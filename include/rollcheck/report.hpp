@@ -81,6 +81,19 @@ struct case_record {
     [[nodiscard]] std::string standing() const;
 };
 
+/// One notice of a run's verdict to the team (notify.hpp sends them).
+struct notice_record {
+    std::string channel;     ///< "webhook" or "command"
+    std::string destination; ///< "https://hooks.example.com" (never a path or query) or "mail"
+    bool sent = false;       ///< the webhook answered 2xx, the command exited 0
+    time_point at;           ///< when the attempt ended
+    std::string outcome;     ///< "HTTP 200", "exited with status 1", "timed out after 10 s"
+};
+
+/// "webhook https://hooks.example.com: sent at 2026-11-28T09:14:03Z (HTTP 200)",
+/// "command mail: NOT sent at …: exited with status 1": a notice in one line.
+[[nodiscard]] ROLLCHECK_INLINE std::string describe_notice(const notice_record& n);
+
 /// One run of a phase suite.
 struct run_record {
     std::string suite;  ///< "verify-phase11"
@@ -99,6 +112,8 @@ struct run_record {
     /// counted from `since` (from `started` without it).
     std::map<std::string, std::chrono::milliseconds> recovery_targets;
     bool waited = false; ///< failing checks were re-run until verified or their phase's deadline
+    /// The notices of the verdict sent to the team; none when none was asked for.
+    std::vector<notice_record> notices;
 
     /// The worst verdict of the cases, a waived case counting as `warn`;
     /// `error` when there is none.

@@ -39,6 +39,7 @@
 #include "detail/files/files_impl.hpp"
 #include "detail/logs/log_scan_impl.hpp"
 #include "detail/net/net_impl.hpp"
+#include "detail/notify/notify_impl.hpp"
 #include "detail/process/command_impl.hpp"
 #include "detail/process/processes_impl.hpp"
 #include "detail/python/imports_impl.hpp"

@@ -6,6 +6,7 @@
 
 #include "../../backup.hpp"
 #include "../../duplicates.hpp"
+#include "../../progress.hpp"
 #include "../../wording.hpp"
 #include "backup_impl.hpp"
 #include "duplicates_impl.hpp"
@@ -228,12 +229,19 @@ inline check_result restore_and_judge(const backup_restore_spec& spec,
         bindir.empty() ? std::string("pg_restore") : (bindir / "pg_restore").string();
     totals["bindir"] = bindir.string();
 
+    // Its stages, for a person watching: each step blocks until it is done.
+    progress_meter progress(restore_check_name, "", progress_unit::none);
+    const auto stage = [&](std::string text) {
+        progress.subject(std::move(text));
+        progress.flush();
+    };
     std::optional<scratch_cluster> cluster;
     connection_spec into;
     into.statement_timeout = spec.query_timeout;
     into.deadline = spec.query_timeout + std::chrono::minutes(1);
     std::string where;
     if (throwaway) {
+        stage("making a throwaway cluster (initdb, postgres)");
         cluster.emplace(bindir, spec.cluster_timeout);
         const auto why = cluster->start();
         if (!cluster->directory().empty()) totals["cluster_dir"] = cluster->directory().string();
@@ -250,6 +258,7 @@ inline check_result restore_and_judge(const backup_restore_spec& spec,
     }
     totals["restored_into"] = where;
 
+    stage(fmt::format("pg_restore into {}", where));
     auto cmd = restore_command(spec, pg_restore, into.dsn);
     const auto run = run_command(cmd);
     const double seconds = static_cast<double>(run.elapsed.count()) / 1000.0;
@@ -272,6 +281,7 @@ inline check_result restore_and_judge(const backup_restore_spec& spec,
         restore_findings found(spec.show);
         std::string could_not;
         for (const auto& t : tables) {
+            stage(fmt::format("counting {} in {}", t.table.display(), where));
             restored_facts facts;
             if (auto counted = count_restored(into, t.table, facts);
                 counted.status == verdict::error) {

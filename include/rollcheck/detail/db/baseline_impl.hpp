@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 
 #include "../../baseline.hpp"
+#include "../../progress.hpp"
 #include "../../wording.hpp"
 #include "baseline_file.hpp"
 #include "baseline_sql.hpp"
@@ -38,20 +39,24 @@ __extension__ typedef __int128 bucket_sum; ///< a bucket's sum of 64-bit hashes,
 }
 
 /// Counts and sums per bucket of every key, read once through key_stream;
-/// `keep(bucket, line)` sees each key as the key file holds it.
+/// `keep(bucket, line)` sees each key as the key file holds it. `task` names
+/// the check in progress reports.
 template <typename Keep>
 void stream_buckets(pqxx::transaction_base& tx, const baseline_sql& sql, const table_ref& table,
                     const std::vector<std::string>& key, unsigned buckets,
                     std::vector<std::uint64_t>& counts, std::vector<std::string>& sums,
-                    Keep&& keep) {
+                    const char* task, Keep&& keep) {
     std::vector<bucket_sum> exact(buckets, 0);
     counts.assign(buckets, 0);
+    progress_meter progress(task, table.display() + ": keys", progress_unit::rows);
+    std::uint64_t rows = 0;
     key_stream stream(tx, sql, table, key);
     stream.for_each([&](std::int64_t hash, const std::string& line) {
         const auto bucket = static_cast<unsigned>(static_cast<std::uint64_t>(hash) & (buckets - 1));
         ++counts[bucket];
         exact[bucket] += hash;
         keep(bucket, line);
+        progress.update(++rows);
     });
     sums.clear();
     for (const auto sum : exact)
@@ -129,12 +134,12 @@ inline void record_buckets(pqxx::transaction_base& tx, const baseline_sql& sql, 
                            unsigned buckets, atomic_file* keys,
                            const std::filesystem::path& keys_path) {
     if (keys == nullptr) {
-        stream_buckets(tx, sql, t.table, t.key, buckets, t.counts, t.sums,
+        stream_buckets(tx, sql, t.table, t.key, buckets, t.counts, t.sums, "db.baseline",
                        [](unsigned, const std::string&) {});
         return;
     }
     key_spill spill(keys_path.string(), buckets);
-    stream_buckets(tx, sql, t.table, t.key, buckets, t.counts, t.sums,
+    stream_buckets(tx, sql, t.table, t.key, buckets, t.counts, t.sums, "db.baseline",
                    [&](unsigned bucket, const std::string& line) { spill.add(bucket, line); });
     t.key_offsets.assign(buckets + 1, 0);
     spill.for_each_bucket([&](unsigned bucket, const std::string& lines) {
@@ -348,6 +353,7 @@ inline void compare_keys(pqxx::transaction_base& tx, const baseline_sql& sql,
                          const table_baseline& t, unsigned buckets,
                          const std::vector<unsigned>& changed, key_comparison& keys,
                          table_delta& delta) {
+    const std::uint64_t rows_now = delta.rows_now;
     std::vector<bool> wanted(buckets, false);
     for (const auto b : changed)
         wanted[b] = true;
@@ -365,11 +371,15 @@ inline void compare_keys(pqxx::transaction_base& tx, const baseline_sql& sql,
     } cleanup{dir};
     {
         key_spill spill(dir + "/keys", buckets);
+        progress_meter progress("db.compare", t.table.display() + ": keys of changed buckets",
+                                progress_unit::rows, rows_now);
+        std::uint64_t rows = 0;
         key_stream stream(tx, sql, t.table, t.key);
         stream.for_each([&](std::int64_t hash, const std::string& line) {
             const auto bucket =
                 static_cast<unsigned>(static_cast<std::uint64_t>(hash) & (buckets - 1));
             if (wanted[bucket]) spill.add(bucket, line);
+            progress.update(++rows);
         });
         std::vector<std::string> now;
         spill.for_each_bucket([&](unsigned bucket, const std::string& lines) {
@@ -445,7 +455,7 @@ private:
     guard_scan(tx, connection, "the comparison of " + t.table.display(), sql.aggregate_query());
     std::vector<std::uint64_t> counts;
     std::vector<std::string> sums;
-    stream_buckets(tx, sql, t.table, t.key, b.buckets, counts, sums,
+    stream_buckets(tx, sql, t.table, t.key, b.buckets, counts, sums, "db.compare",
                    [](unsigned, const std::string&) {});
     std::vector<unsigned> changed;
     for (unsigned i = 0; i < b.buckets; ++i) {

@@ -193,6 +193,20 @@ private:
     std::vector<log_state_entry> state_;
 };
 
+/// What a scan of `inputs` will read, for its progress: 0 (not known) when
+/// one is stdin or compressed, whose size shows only once read.
+[[nodiscard]] inline std::uint64_t expected_bytes(const std::vector<log_input>& inputs) {
+    std::uint64_t total = 0;
+    for (const auto& input : inputs) {
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(input.name, ec);
+        const bool gz = input.name.size() > 3 && input.name.rfind(".gz") == input.name.size() - 3;
+        if (input.from_stdin || gz || ec) return 0;
+        total += size;
+    }
+    return total;
+}
+
 /// check_log_scan with times without an offset read by `clock`.
 [[nodiscard]] inline check_result scan_logs(const log_scan_spec& spec,
                                             const timestamp_reader& clock) {
@@ -214,18 +228,27 @@ private:
         if (auto why = load_log_state(spec.state_file, previous); !why.empty())
             return check_result::error(check, why);
 
-    const scan_context ctx{patterns, clock, to_millis(spec.since), spec.stop_when_met};
+    scan_progress progress;
+    const scan_context ctx{patterns, clock, to_millis(spec.since), spec.stop_when_met, &progress};
     scan_tally tally(spec.show, patterns.patterns().size());
     log_scan_run run(spec, ctx, tally);
     std::vector<std::string> names;
     std::uint64_t total_size = 0;
-    for (const auto& input : inputs) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
         open_log log;
-        if (auto why = open_input(input, log); !why.empty()) return check_result::error(check, why);
+        if (auto why = open_input(inputs[i], log); !why.empty())
+            return check_result::error(check, why);
+        // Started once the first file is open: copying stdin is progress of its own.
+        if (!progress.meter) progress.meter.emplace(check, "", progress_unit::bytes);
+        if (progress.meter->active() && i == 0) progress.meter->total(expected_bytes(inputs));
+        progress.meter->subject(inputs.size() == 1
+                                    ? log.name
+                                    : fmt::format("{} ({} of {})", log.name, i + 1, inputs.size()));
         if (auto why = run.scan(log, previous); !why.empty())
             return check_result::error(check, why);
         names.push_back(log.name);
         total_size += log.size;
+        progress.base += log.size;
         if (tally.stopped_early) break;
     }
     if (tally.bytes == 0) {

@@ -20,6 +20,7 @@
 #include <hs/hs.h>
 #include <nlohmann/json.hpp>
 
+#include "../../progress.hpp"
 #include "../../result.hpp"
 #include "patterns.hpp"
 #include "source.hpp"
@@ -92,12 +93,23 @@ struct log_cursor {
     std::optional<std::uint64_t> last_error_event;
 };
 
+/// A scan's progress over all its files: bytes before the current file's
+/// region (`base`) plus the offset reached in it.
+struct scan_progress {
+    std::optional<progress_meter> meter; ///< made once the first file is open
+    std::uint64_t base = 0;
+    void at(std::uint64_t offset) {
+        if (meter) meter->update(base + offset);
+    }
+};
+
 /// Everything a region scan needs besides the file.
 struct scan_context {
     const pattern_set& patterns;
     const timestamp_reader& clock;
     std::optional<log_millis> since;
     bool stop_when_met = false;
+    scan_progress* progress = nullptr; ///< reported once a block, not once a line
 };
 
 /// A line some pattern matched, with the patterns (by index).
@@ -134,6 +146,7 @@ public:
             }
             if (ctx_.patterns.has_line_patterns()) match_lines_with_re2(false);
             settle(reader_.block_offset() + block.size());
+            if (ctx_.progress != nullptr) ctx_.progress->at(reader_.block_offset() + block.size());
             if (ctx_.stop_when_met && tally_.requirements_met(ctx_.patterns))
                 return stop_at(reader_.block_offset() + block.size());
         }

@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include "../../progress.hpp"
 #include "text.hpp"
 
 namespace rollcheck::detail {
@@ -173,6 +174,7 @@ inline unique_fd gunzip_to_temp(const std::string& name, std::string& why) {
     unique_fd out = anonymous_temp_file();
     std::vector<char> buffer(1 << 20);
     std::uint64_t total = 0;
+    progress_meter meter("logs.scan", name + ": unpacking", progress_unit::bytes);
     for (;;) {
         const int n = ::gzread(gz, buffer.data(), static_cast<unsigned>(buffer.size()));
         if (n < 0 || (n == 0 && !::gzeof(gz))) {
@@ -185,6 +187,7 @@ inline unique_fd gunzip_to_temp(const std::string& name, std::string& why) {
         if (n == 0) break;
         write_all(out.get(), buffer.data(), static_cast<std::size_t>(n));
         total += static_cast<std::uint64_t>(n);
+        meter.update(total);
     }
     // zlib treats a stream cut short as "maybe still being written": only
     // the final state says the data ended inside a gzip member.
@@ -201,6 +204,7 @@ inline unique_fd gunzip_to_temp(const std::string& name, std::string& why) {
 inline unique_fd stdin_to_temp() {
     unique_fd out = anonymous_temp_file();
     std::vector<char> buffer(1 << 20);
+    progress_meter meter("logs.scan", "(stdin): reading", progress_unit::bytes);
     for (;;) {
         const ssize_t n = ::read(0, buffer.data(), buffer.size());
         if (n < 0 && errno == EINTR) continue;
@@ -208,6 +212,7 @@ inline unique_fd stdin_to_temp() {
             throw std::runtime_error(fmt::format("cannot read stdin: {}", std::strerror(errno)));
         if (n == 0) break;
         write_all(out.get(), buffer.data(), static_cast<std::size_t>(n));
+        meter.add(static_cast<std::uint64_t>(n));
     }
     return out;
 }

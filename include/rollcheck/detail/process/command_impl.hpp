@@ -2,7 +2,11 @@
 /// Definitions of command.hpp, included at its end.
 #pragma once
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <initializer_list>
+#include <memory>
 
 #include <fcntl.h>
 
@@ -192,7 +196,18 @@ ROLLCHECK_INLINE command_outcome run_command(const command_spec& spec) {
     detail::close_on_exec({out_pipe.native_source(), out_pipe.native_sink(),
                            err_pipe.native_source(), err_pipe.native_sink()});
     const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
-    bp::child child(bp::exe = program.string(), bp::args = args, (bp::std_in < bp::null),
+    // stdin: /dev/null, or the input in a temporary file read from its start.
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> input(
+        spec.input.empty() ? std::fopen("/dev/null", "rbe") : std::tmpfile(), &std::fclose);
+    if (!input ||
+        (!spec.input.empty() &&
+         (std::fwrite(spec.input.data(), 1, spec.input.size(), input.get()) != spec.input.size() ||
+          std::fflush(input.get()) != 0 || std::fseek(input.get(), 0, SEEK_SET) != 0))) {
+        outcome.error = fmt::format("cannot prepare stdin: {}", std::strerror(errno));
+        return finish();
+    }
+    detail::close_on_exec({::fileno(input.get())});
+    bp::child child(bp::exe = program.string(), bp::args = args, (bp::std_in < input.get()),
                     (bp::std_out > out_pipe), (bp::std_err > err_pipe),
                     bp::start_dir = cwd.string(),
                     bp::extend::on_setup([&env](auto& exec) { exec.env = env.envp(); }),

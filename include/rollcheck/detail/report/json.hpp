@@ -74,6 +74,18 @@ namespace rollcheck::detail {
     return phases;
 }
 
+/// Each notice sent to the team: whether and when it went out.
+[[nodiscard]] inline nlohmann::ordered_json notices_json(const run_record& run) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& n : run.notices)
+        out.push_back({{"channel", n.channel},
+                       {"destination", n.destination},
+                       {"sent", n.sent},
+                       {"at", format_utc(n.at)},
+                       {"outcome", n.outcome}});
+    return out;
+}
+
 [[nodiscard]] inline nlohmann::ordered_json run_json(const run_record& run) {
     auto cases = nlohmann::ordered_json::array();
     const time_point origin = run.since ? *run.since : run.started;
@@ -95,6 +107,7 @@ namespace rollcheck::detail {
             {"version", run.version},
             {"notes", run.notes},
             {"waited", run.waited},
+            {"notices", notices_json(run)},
             {"recovery", recovery_json(run)},
             {"cases", std::move(cases)}};
 }

@@ -113,6 +113,8 @@ inline void append_properties(std::string& out, const run_record& run, const std
     for (const auto& p : recovery_of(run))
         if (p.phase == phase) property("time_to_green", describe_recovery(p));
     property("waited", run.waited ? "yes" : "no");
+    for (const auto& n : run.notices)
+        property("notice", describe_notice(n));
     for (const auto& note : run.notes)
         property("note", note);
     out += "    </properties>\n";

@@ -66,7 +66,7 @@ struct checklist_item {
     std::string_view text;
     std::optional<verdict_counts> counts; ///< none: not for rollcheck to prove
     bool done = false;                    ///< ticked although no verdict proves it
-    std::string_view note;                ///< for an item without counts
+    std::string note;                     ///< for an item without counts
 
     /// Ticked: proved when something was verified and nothing failed.
     [[nodiscard]] bool ticked() const noexcept {
@@ -76,23 +76,37 @@ struct checklist_item {
     }
 };
 
+/// "Team notified", ticked when a notice went out, with what each notice did.
+[[nodiscard]] inline checklist_item team_notified(const run_record& run) {
+    const bool any = std::any_of(run.notices.begin(), run.notices.end(),
+                                 [](const notice_record& n) { return n.sent; });
+    std::string text;
+    for (const auto& n : run.notices)
+        text += (text.empty() ? "" : "; ") + describe_notice(n);
+    return {"Team notified", std::nullopt, any, std::move(text)};
+}
+
 /// The plan's "After rollback" checklist as this run answers it; every
 /// report that shows the checklist shows these items.
 [[nodiscard]] inline std::vector<checklist_item> after_rollback_checklist(const run_record& run) {
     const auto t = tally_checklist(run);
-    return {{"System functionality verified", t.system, false, {}},
-            {"No data loss confirmed", t.data, false, {}},
-            {"Incident documented", std::nullopt, true, "this report"},
-            {"Root cause identified", std::nullopt, false, "for people to fill in"},
-            {"Remediation plan created", std::nullopt, false, "for people to fill in"},
-            {"Stakeholders updated", std::nullopt, false, "for people to fill in"}};
+    std::vector<checklist_item> items{
+        {"System functionality verified", t.system, false, {}},
+        {"No data loss confirmed", t.data, false, {}},
+        {"Incident documented", std::nullopt, true, "this report"},
+        {"Root cause identified", std::nullopt, false, "for people to fill in"},
+        {"Remediation plan created", std::nullopt, false, "for people to fill in"},
+        {"Stakeholders updated", std::nullopt, false, "for people to fill in"}};
+    if (!run.notices.empty()) items.push_back(team_notified(run));
+    return items;
 }
 
 /// "- [x] No data loss confirmed — PASS (2 verdicts: 2 passed)": ticked
 /// only when something was verified and nothing failed.
 [[nodiscard]] inline std::string checklist_line(const checklist_item& item) {
     const char tick = item.ticked() ? 'x' : ' ';
-    if (!item.counts) return fmt::format("- [{}] {} — {}\n", tick, item.text, item.note);
+    if (!item.counts)
+        return fmt::format("- [{}] {} — {}\n", tick, item.text, markdown_inline(item.note));
     const auto& counts = *item.counts;
     if (counts.total == 0) return fmt::format("- [ ] {} — not checked by this run\n", item.text);
     return fmt::format("- [{}] {} — {} ({}: {})\n", tick, item.text,
@@ -215,6 +229,9 @@ struct checklist_item {
     if (!run.notes.empty()) out += "\n## Notes\n\n";
     for (const auto& note : run.notes)
         out += "- " + markdown_inline(note) + "\n";
+    if (!run.notices.empty()) out += "\n## Notices\n\n";
+    for (const auto& n : run.notices)
+        out += "- " + markdown_inline(describe_notice(n)) + "\n";
     return out;
 }
 

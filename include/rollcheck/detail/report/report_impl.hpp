@@ -88,6 +88,13 @@ ROLLCHECK_INLINE std::string closing_line(const run_record& run) {
                            : fmt::format("worst failing severity {}", detail::matrix_action(rank)));
 }
 
+ROLLCHECK_INLINE std::string describe_notice(const notice_record& n) {
+    return n.sent ? fmt::format("{} {}: sent at {} ({})", n.channel, n.destination,
+                                format_utc(n.at), n.outcome)
+                  : fmt::format("{} {}: NOT sent (at {}): {}", n.channel, n.destination,
+                                format_utc(n.at), n.outcome);
+}
+
 ROLLCHECK_INLINE int run_exit_status(const run_record& run) {
     return exit_status(run.worst());
 }

@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 
 #include "../../commands.hpp"
+#include "../../notify.hpp"
+#include "../../progress.hpp"
 #include "../../suite.hpp"
 
 namespace rollcheck {
@@ -101,13 +103,30 @@ inline void record_setup_error(const std::string& check, const std::string& why)
     state().record.cases.push_back(std::move(c));
 }
 
-/// Prints the closing line and writes the reports; returns the exit status.
+/// Where the run's verdict is sent (--notify, --notify-command).
+inline notify_spec& run_notify() {
+    static notify_spec spec;
+    return spec;
+}
+
+/// Sends the notices asked for and says how each went; a notice that did
+/// not go out is reported, and changes nothing of the verdict.
+inline void notify_team(run_record& record) {
+    record.notices = send_notices(run_notify(), record);
+    for (const auto& n : record.notices)
+        (n.sent ? std::cout : std::cerr)
+            << (n.sent ? "notice: " : "warning: notice: ") << describe_notice(n) << '\n';
+}
+
+/// Prints the closing line, sends the notices and writes the reports;
+/// returns the exit status.
 inline int finish_run(const std::string& report_dir) {
     auto& record = state().record;
     record.finished = std::chrono::system_clock::now();
     apply_waivers(record, state().waivers, record.finished);
     int status = run_exit_status(record);
     std::cout << closing_line(record) << '\n';
+    notify_team(record);
     if (report_dir.empty()) return status;
     const auto failed = write_reports(record, report_dir);
     if (!failed.empty()) {
@@ -226,7 +245,9 @@ namespace suite {
 inline int run(int argc, char* argv[], const std::string& name) {
     Catch::Session session;
     std::string target_file, since_text, report_dir, waiver_file;
-    bool wait = false;
+    bool wait = false, quiet = false;
+    auto& notify = detail::run_notify();
+    std::string notify_timeout = "10s";
     using Catch::clara::Opt;
     session.cli(session.cli() |
                 Opt(target_file, "file")["--target"]("the system to verify (a TOML target file)") |
@@ -235,13 +256,35 @@ inline int run(int argc, char* argv[], const std::string& name) {
                                                    "rollcheck.prom here") |
                 Opt(wait)["--wait"]("re-run failing checks until verified or the phase's recovery "
                                     "deadline") |
-                Opt(waiver_file, "file")["--waivers"]("waivers of known P2/P3 failures (TOML)"));
+                Opt(waiver_file, "file")["--waivers"]("waivers of known P2/P3 failures (TOML)") |
+                Opt(quiet)["--quiet"]("no progress on stderr (shown only when it is a terminal)") |
+                Opt(notify.url, "url")["--notify"]("post the verdict to this incoming webhook "
+                                                   "(Slack, Mattermost)") |
+                Opt(notify.command, "command")["--notify-command"](
+                    "pipe the verdict to this shell command (mail -s ...)") |
+                Opt(notify_timeout,
+                    "duration")["--notify-timeout"]("deadline of each notice (default 10s)"));
     if (const int rc = session.applyCommandLine(argc, argv); rc != 0) return 2;
+    {
+        std::string why;
+        const auto timeout = parse_duration(notify_timeout, why);
+        if (!timeout) {
+            std::cerr << "error: --notify-timeout " << why << '\n';
+            return 2;
+        }
+        notify.timeout = *timeout;
+    }
     auto& config = session.configData();
     if (config.showHelp || config.listTests || config.listTestNamesOnly || config.listTags ||
         config.listReporters)
         return session.run();
 
+    // Long work shows its progress to a person watching stderr, never in a log.
+    std::optional<progress_scope> shown;
+    if (!quiet && terminal_progress::is_terminal(2)) {
+        auto terminal = std::make_shared<terminal_progress>(2);
+        shown.emplace([terminal](const progress_event& e) { (*terminal)(e); });
+    }
     auto& record = detail::state().record;
     record.suite = name;
     record.target = target_file;

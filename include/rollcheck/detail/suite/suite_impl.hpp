@@ -83,6 +83,7 @@ inline void retry_until_deadline() {
         if (!deadline) return compute();
         retry_policy policy;
         policy.deadline = *deadline;
+        if (const auto& current = state().current) policy.label = current->name;
         auto outcome = retry_until_verified(compute, policy);
         if (auto& current = state().current) current->attempts += outcome.attempts - 1;
         return std::move(outcome.last);
