@@ -37,7 +37,7 @@ if(ROLLCHECK_HELP2MAN AND ROLLCHECK_GZIP)
   rollcheck_man(rollcheck_cli rollcheck "prove that a rollback or a deploy left a system healthy")
   foreach(suite verify-phase1-3 verify-phase4-5 verify-phase6 verify-phase7 verify-phase8
                 verify-phase9-10 verify-phase11 verify-rollback)
-    string(REPLACE "verify-" "" what ${suite})
+    string(REPLACE "verify-phase" "phase " what ${suite})
     if(suite STREQUAL "verify-rollback")
       set(what "every phase")
     endif()
@@ -59,6 +59,14 @@ install(DIRECTORY examples/consumer examples/custom-suite examples/targets examp
                   examples/ansible
         DESTINATION ${ROLLCHECK_DOC_DIR}/examples)
 install(FILES packaging/copyright DESTINATION ${ROLLCHECK_DOC_DIR})
+# What lintian says that does not apply to a package outside Debian's archive.
+install(FILES packaging/lintian-overrides DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides
+        RENAME rollcheck)
+
+# The package's Maintainer and the changelog's signature: a release sets the
+# address that answers for it.
+set(ROLLCHECK_PACKAGE_CONTACT "rollcheck maintainers <rollcheck@example.org>"
+    CACHE STRING "Maintainer of the Debian package: Name <address>")
 
 # Debian's changelog, gzipped without name or time stamp (lintian checks both).
 set(changelog ${PROJECT_BINARY_DIR}/packaging/changelog.Debian)
@@ -73,7 +81,7 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME rollcheck)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "prove that a rollback or a deploy left a system healthy")
-set(CPACK_PACKAGE_CONTACT "rollcheck maintainers <rollcheck@localhost.localdomain>")
+set(CPACK_PACKAGE_CONTACT "${ROLLCHECK_PACKAGE_CONTACT}")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
@@ -81,17 +89,18 @@ set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://localhost.localdomain/rollcheck")
+# The synopsis is the summary above; CPack indents these lines and turns the
+# empty one into Debian's " ." paragraph break.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "prove that a rollback or a deploy left a system healthy
- rollcheck verifies a system after a rollback: a PostgreSQL table without
- duplicates and with recent writes, a backup and a baseline, the crontab and
- the job's log, processes, files, ports and HTTP endpoints. Each check exits
- 0 (pass), 1 (fail) or 2 (could not verify).
- .
- This package holds the rollcheck command, the phase suites of the rollback
- plan under /usr/lib/rollcheck/bin (they write JUnit, JSON, Markdown and
- Prometheus reports for CI gates), and the header-only C++17 library with
- its CMake package, to build suites of one's own.")
+    "rollcheck verifies a system after a rollback: a PostgreSQL table without
+duplicates and with recent writes, a backup and a baseline, the crontab and
+the job's log, processes, files, ports and HTTP endpoints. Each check exits
+0 (pass), 1 (fail) or 2 (could not verify).
+
+This package holds the rollcheck command, the phase suites of the rollback
+plan under /usr/lib/rollcheck/bin (they write JUnit, JSON, Markdown and
+Prometheus reports for CI gates), and the header-only C++17 library with
+its CMake package, to build suites of one's own.")
 # The programs' shared libraries, found by dpkg-shlibdeps.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Recommended, not required (the command and the suites need none of them,

@@ -52,9 +52,10 @@ struct run_reading {
 /// their text when the file holds text, their JSON otherwise.
 [[nodiscard]] ROLLCHECK_INLINE run_reading read_results_json(const std::filesystem::path& file);
 
-/// The run of a host whose report is missing or unreadable: one case,
-/// "HOST: the host's report was read", in error with `why`. A host that
-/// left no report must not drop out of a fleet's verdict.
+/// The run of a host whose report is missing or unreadable: one case, "the
+/// host's report was read", in error with `why`, and no times (they do not
+/// count in the fleet's). A host that left no report must not drop out of
+/// a fleet's verdict.
 [[nodiscard]] ROLLCHECK_INLINE host_run unreadable_host_run(const std::string& host,
                                                             const std::string& why);
 

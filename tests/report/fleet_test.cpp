@@ -122,6 +122,9 @@ TEST_CASE("a host without a report is an error of the fleet, not a missing line"
     CHECK(fleet.cases[1].name == "web3: the host's report was read");
     CHECK(fleet.cases[1].worst() == verdict::error);
     CHECK(run_exit_status(fleet) == 2);
+    // Its run has no times: the fleet's are web2's.
+    CHECK(fleet.started == clean_run().started);
+    CHECK(fleet.finished == clean_run().finished);
 }
 
 TEST_CASE("rollcheck report merge writes one JUnit file and one summary for the fleet") {
@@ -163,7 +166,7 @@ TEST_CASE("rollcheck report merge writes one JUnit file and one summary for the 
     CHECK(missing.exit_code == 2);
     CHECK_THAT(missing.err.text(), Catch::Contains("rollcheck report merge: web3: cannot read"));
     CHECK_THAT(read_text(dir / "missing" / "junit.xml"),
-               Catch::Contains("name=\"web3: the host&apos;s report was read\""));
+               Catch::Contains("name=\"web3: the host's report was read\""));
 
     auto usage = rollcheck_test::run_program(
         ROLLCHECK_CLI, {"report", "merge", "--out", (dir / "x").string(), "web1"});

@@ -187,7 +187,6 @@ ROLLCHECK_INLINE run_reading read_results_json(const std::filesystem::path& file
 ROLLCHECK_INLINE host_run unreadable_host_run(const std::string& host, const std::string& why) {
     host_run out;
     out.host = host;
-    out.run.started = out.run.finished = std::chrono::system_clock::now();
     case_record c;
     c.name = "the host's report was read";
     c.failure = why;
@@ -207,10 +206,14 @@ ROLLCHECK_INLINE run_record merge_host_runs(const std::vector<host_run>& runs) {
         versions.push_back(run.version);
         if (!run.target_summary.empty())
             summaries.push_back(fmt::format("{}: {}", host, run.target_summary));
-        if (first || run.started < fleet.started) fleet.started = run.started;
-        if (first || run.finished > fleet.finished) fleet.finished = run.finished;
+        // A run without times (a host whose report was unreadable) does not
+        // stretch the fleet's.
+        if (run.started != time_point{}) {
+            if (first || run.started < fleet.started) fleet.started = run.started;
+            if (first || run.finished > fleet.finished) fleet.finished = run.finished;
+            first = false;
+        }
         if (run.since && (!fleet.since || *run.since < *fleet.since)) fleet.since = run.since;
-        first = false;
         fleet.waited = fleet.waited || run.waited;
         for (const auto& [phase, target] : run.recovery_targets)
             fleet.recovery_targets.emplace(phase, target);
