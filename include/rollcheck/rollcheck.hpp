@@ -17,6 +17,7 @@
 #include "crontab.hpp"
 #include "duplicates.hpp"
 #include "files.hpp"
+#include "fleet.hpp"
 #include "freshness.hpp"
 #include "imports.hpp"
 #include "log_scan.hpp"

@@ -43,6 +43,7 @@
 #include "detail/process/command_impl.hpp"
 #include "detail/process/processes_impl.hpp"
 #include "detail/python/imports_impl.hpp"
+#include "detail/report/fleet_impl.hpp"
 #include "detail/report/report_impl.hpp"
 #include "detail/suite/waiver_impl.hpp"
 #include "detail/target/target_impl.hpp"

@@ -139,7 +139,8 @@ TEST_CASE("phase 7 restores the backup only when the target asks, and otherwise 
         INFO(run.out.text() << run.err.text());
         const auto json = results(reports);
         REQUIRE(json["cases"].size() == 1);
-        CHECK(json["cases"][0]["tags"] == nlohmann::json::array({"[P1]", "[before]", "[phase7]"}));
+        CHECK(json["cases"][0]["tags"] ==
+              nlohmann::json::array({"[P1]", "[before]", "[db]", "[phase7]"}));
         return std::make_pair(run.exit_code, json["cases"][0]);
     };
 

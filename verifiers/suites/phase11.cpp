@@ -157,7 +157,7 @@ TEST_CASE("job log without error since the rollback (rotated files included), sh
     REQUIRE_VERIFIED(check_log_scan(spec));
 }
 
-TEST_CASE("rows written to opportunities_unified in the last hour", "[phase11][P0]") {
+TEST_CASE("rows written to opportunities_unified in the last hour", "[phase11][P0][db]") {
     recent_writes_spec spec;
     spec.connection = system().connection;
     spec.table = system().table;
@@ -167,11 +167,11 @@ TEST_CASE("rows written to opportunities_unified in the last hour", "[phase11][P
 }
 
 TEST_CASE("no duplicated submission_id in opportunities_unified (after phase 11)",
-          "[phase11][P0]") {
+          "[phase11][P0][db]") {
     REQUIRE_VERIFIED(check_duplicates(unique_key()));
 }
 
 TEST_CASE("no row of opportunities_unified lost against the baseline (after phase 11)",
-          "[phase11][P0]") {
+          "[phase11][P0][db]") {
     REQUIRE_VERIFIED(compare_baseline(nothing_lost()));
 }

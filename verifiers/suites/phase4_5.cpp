@@ -25,6 +25,6 @@ TEST_CASE("batch_opportunity_scoring.py --limit 10 succeeds", "[phase4-5][P1]") 
 }
 
 TEST_CASE("no duplicated submission_id in opportunities_unified (after phase 4-5)",
-          "[phase4-5][P0]") {
+          "[phase4-5][P0][db]") {
     REQUIRE_VERIFIED(check_duplicates(unique_key()));
 }

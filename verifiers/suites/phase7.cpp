@@ -23,7 +23,7 @@ TEST_CASE("backup verified: holds opportunities_unified's data, taken before the
 // recovery time.
 TEST_CASE("backup restores: opportunities_unified comes back with rows and no duplicated "
           "submission_id",
-          "[phase7][P1][before]") {
+          "[phase7][P1][before][db]") {
     if (!system().restore_check) {
         REQUIRE_VERIFIED(check_result::skip("db.backup-restore",
                                             "the target does not ask for a restore of the backup: "
@@ -55,11 +55,12 @@ TEST_CASE("scripts/ identical to HEAD", "[phase7][P1]") {
     REQUIRE_VERIFIED(check_restored(as_in_head({"scripts"})));
 }
 
-TEST_CASE("no duplicated submission_id in opportunities_unified (after phase 7)", "[phase7][P0]") {
+TEST_CASE("no duplicated submission_id in opportunities_unified (after phase 7)",
+          "[phase7][P0][db]") {
     REQUIRE_VERIFIED(check_duplicates(unique_key()));
 }
 
 TEST_CASE("no row of opportunities_unified lost against the baseline (after phase 7)",
-          "[phase7][P0]") {
+          "[phase7][P0][db]") {
     REQUIRE_VERIFIED(compare_baseline(nothing_lost()));
 }
