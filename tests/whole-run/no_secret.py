@@ -25,7 +25,7 @@ import pathlib
 import sys
 import urllib.parse
 
-from support import PHASES, Sandbox, check, finish, run
+from support import PHASES, check, prove_on_one_sandbox, run
 
 PASSWORD = "Rc-s3cret/Pw+7Zq=Kx"
 WRONG = "Wr0ng-Pw/9Yx+Qe=Lm"
@@ -212,15 +212,5 @@ def prove(bin_dir, sandbox):
           + (f"; found: {found[:20]}" if found else ""))
 
 
-def main():
-    bin_dir = pathlib.Path(sys.argv[1])
-    sandbox = Sandbox(bin_dir / "rollcheck")
-    try:
-        prove(bin_dir, sandbox)
-    finally:
-        sandbox.destroy()
-    return finish()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(prove_on_one_sandbox(prove))

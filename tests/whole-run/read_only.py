@@ -22,12 +22,11 @@ the counters of the verified server can only move by rollcheck's doing.
 """
 import json
 import os
-import pathlib
 import subprocess
 import sys
 import time
 
-from support import Cluster, Sandbox, check, finish, run
+from support import Cluster, check, prove_on_one_sandbox, run
 
 # What the system's own jobs write when a suite runs them: their log.
 WRITTEN_BY_THE_JOBS = ("reddit_harbor/logs/",)
@@ -148,15 +147,5 @@ def prove(bin_dir, sandbox):
             side.remove()
 
 
-def main():
-    bin_dir = pathlib.Path(sys.argv[1])
-    sandbox = Sandbox(bin_dir / "rollcheck")
-    try:
-        prove(bin_dir, sandbox)
-    finally:
-        sandbox.destroy()
-    return finish()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(prove_on_one_sandbox(prove))

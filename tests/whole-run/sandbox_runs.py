@@ -8,24 +8,11 @@ proof costs, so both run on one: read-only first (read_only.py), then no
 secret shown (no_secret.py), which gives the read-only role a password.
 Each script also runs alone, on a sandbox of its own.
 """
-import pathlib
 import sys
 
 import no_secret
 import read_only
-from support import Sandbox, finish
-
-
-def main():
-    bin_dir = pathlib.Path(sys.argv[1])
-    sandbox = Sandbox(bin_dir / "rollcheck")
-    try:
-        read_only.prove(bin_dir, sandbox)
-        no_secret.prove(bin_dir, sandbox)
-    finally:
-        sandbox.destroy()
-    return finish()
-
+from support import prove_on_one_sandbox
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(prove_on_one_sandbox(read_only.prove, no_secret.prove))

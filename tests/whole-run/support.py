@@ -122,3 +122,18 @@ def run(argv, env=None, timeout=120, cwd=None):
     proc = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, timeout=timeout, start_new_session=True)
     return proc.returncode, proc.stdout.decode("utf-8", "replace"), time.monotonic() - started
+
+
+def prove_on_one_sandbox(*proofs):
+    """Builds one sandbox, runs each `proof(bin_dir, sandbox)` on it in turn
+    (sys.argv[1]: the directory of rollcheck's programs), removes it, and
+    returns the exit status."""
+    bin_dir = pathlib.Path(sys.argv[1])
+    sandbox = Sandbox(bin_dir / "rollcheck")
+    try:
+        for proof in proofs:
+            proof(bin_dir, sandbox)
+    finally:
+        sandbox.destroy()
+    return finish()
+

@@ -194,6 +194,12 @@ private:
 /// The column values of a key-file line (nullopt for NULL).
 [[nodiscard]] inline std::vector<std::optional<std::string>> decode_key(const std::string& line) {
     std::vector<std::optional<std::string>> values(1, std::string());
+    // COPY writes NULL as a whole field; text after it (a damaged file) is
+    // kept as text, "\N" included, rather than written into no string.
+    const auto append = [&](char c) {
+        if (!values.back()) values.back() = std::string("\\N");
+        *values.back() += c;
+    };
     for (std::size_t i = 0; i < line.size(); ++i) {
         const char c = line[i];
         if (c == '\t') {
@@ -203,9 +209,9 @@ private:
             if (e == 'N')
                 values.back() = std::nullopt;
             else
-                *values.back() += e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : e;
+                append(e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : e);
         } else {
-            *values.back() += c;
+            append(c);
         }
     }
     return values;
