@@ -73,7 +73,8 @@ ROLLCHECK_INLINE std::optional<time_point> parse_time(std::string_view text, std
         constexpr auto limit =
             std::chrono::duration_cast<std::chrono::milliseconds>(time_point::duration::max())
                 .count();
-        if (*ms < limit && *ms > -limit) return time_point(std::chrono::milliseconds(*ms));
+        const auto millis = *ms;
+        if (millis < limit && millis > -limit) return time_point(std::chrono::milliseconds(millis));
         why = fmt::format("'{}' is out of range: a time must lie between the years 1678 and 2261",
                           text);
         return std::nullopt;
