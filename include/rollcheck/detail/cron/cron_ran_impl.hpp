@@ -242,8 +242,8 @@ ROLLCHECK_INLINE check_result check_cron_ran(const cron_ran_spec& spec) {
         }
         if (!spec.cron_logs.empty()) {
             seen.push_back({true, 0, nullptr, std::nullopt});
-            if (auto e = detail::sight(detail::record_scan_of(spec), clock, seen.back()))
-                unreadable = unreadable ? unreadable : e;
+            auto e = detail::sight(detail::record_scan_of(spec), clock, seen.back());
+            if (!unreadable) unreadable = std::move(e);
         }
         check_result r = detail::judge_ran(spec, seen, *due, *zone);
         // A source that could not be read may have held the run: only
