@@ -110,6 +110,8 @@ SETUPS = {
     "crontab_nul": lambda d, ctx: write(
         d / "nul.crontab", b"0 2 * * * /bin/true\n0 3 * * *\0 /bin/true\n"),
     "crontab_1gb": lambda d, ctx: crontab_1gb(d),
+    "crontab_zone_directory": lambda d, ctx: write(
+        d / "zone.crontab", "CRON_TZ=Europe/\n0 2 * * * /bin/true\n"),
     "crontab_unreadable": lambda d, ctx: unreadable(write(d / "locked.crontab",
                                                           "0 2 * * * /bin/true\n")),
     "empty_directory": lambda d, ctx: mkdir(d / "a-directory"),

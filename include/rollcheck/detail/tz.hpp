@@ -11,8 +11,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +19,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "read_file.hpp"
 
 namespace rollcheck::detail {
 
@@ -297,14 +298,19 @@ public:
         const char* dir = std::getenv("TZDIR");
         const std::string path = fmt::format(
             "{}/{}", dir != nullptr && *dir != '\0' ? dir : "/usr/share/zoneinfo", name);
-        std::ifstream in(path, std::ios::binary);
-        if (!in) {
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec)) {
             error = fmt::format("unknown time zone '{}' (no file {})", name, path);
             return std::nullopt;
         }
-        const std::string data((std::istreambuf_iterator<char>(in)), {});
+        // A name such as "Europe/" reaches a directory: an error, not a throw.
         std::string why;
-        auto offsets = parse_tzif(data, why);
+        const auto data = read_whole_file(path, why, 1u << 20);
+        if (!data) {
+            error = fmt::format("time zone '{}': {}", name, why);
+            return std::nullopt;
+        }
+        auto offsets = parse_tzif(*data, why);
         if (!why.empty()) {
             error = fmt::format("time zone '{}': {}: {}", name, path, why);
             return std::nullopt;

@@ -123,6 +123,10 @@ private:
 /// Reads and validates a baseline JSON file; throws std::runtime_error
 /// naming the file and what is wrong with it.
 [[nodiscard]] inline baseline read_baseline_file(const std::filesystem::path& path) {
+    // Reading a directory through a stream throws, with no file named.
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw std::runtime_error(fmt::format("baseline {}: is a directory", path.string()));
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw std::runtime_error(

@@ -43,6 +43,9 @@ struct log_state_entry {
                                                 std::vector<log_state_entry>& out) {
     std::error_code ec;
     if (!std::filesystem::exists(file, ec)) return {};
+    // Reading a directory through a stream throws, with no file named.
+    if (std::filesystem::is_directory(file, ec))
+        return fmt::format("state file {}: is a directory", file.string());
     std::ifstream in(file);
     if (!in)
         return fmt::format("state file {}: cannot read: {}", file.string(), std::strerror(errno));
