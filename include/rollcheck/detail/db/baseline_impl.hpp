@@ -4,16 +4,19 @@
 
 #include <charconv>
 #include <cstring>
-#include <fstream>
 #include <string_view>
+#include <utility>
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <fmt/ranges.h>
 
 #include "../../baseline.hpp"
 #include "../../progress.hpp"
 #include "../../wording.hpp"
+#include "../read_file.hpp"
 #include "baseline_file.hpp"
 #include "baseline_sql.hpp"
 #include "key_stream.hpp"
@@ -66,6 +69,11 @@ void stream_buckets(pqxx::transaction_base& tx, const baseline_sql& sql, const t
 /// Keys spilled to temporary files by bucket range (one file per 1/256 of
 /// the buckets), then read back bucket by bucket, one file in memory at a
 /// time. The files are removed with the object.
+///
+/// A spilled key is one byte, its bucket within its file (a file holds at
+/// most 256 buckets), then the key's line. Each file is written through a
+/// buffer of its own: formatting the bucket in decimal through an ofstream
+/// per key cost more than reading the keys from the server.
 class key_spill {
 public:
     key_spill(const std::string& prefix, unsigned buckets)
@@ -74,13 +82,16 @@ public:
             ++shift_;
         for (unsigned p = 0; p < parts_; ++p) {
             paths_.push_back(prefix + fmt::format(".part{}", p));
-            files_.emplace_back(paths_.back(), std::ios::binary | std::ios::trunc);
-            if (!files_.back())
-                throw std::runtime_error(fmt::format("cannot write {}: {}", paths_.back().string(),
-                                                     std::strerror(errno)));
+            const int fd =
+                ::open(paths_.back().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            if (fd < 0) fail("cannot write", paths_.back());
+            fds_.push_back(fd);
         }
+        buffers_.resize(parts_);
     }
     ~key_spill() {
+        for (const int fd : fds_)
+            if (fd >= 0) ::close(fd);
         for (const auto& path : paths_)
             std::remove(path.c_str());
     }
@@ -88,8 +99,12 @@ public:
     key_spill& operator=(const key_spill&) = delete;
 
     void add(unsigned bucket, const std::string& line) {
-        auto& out = files_[bucket >> shift_];
-        out << bucket << '\t' << line << '\n';
+        const unsigned part = bucket >> shift_;
+        auto& buffer = buffers_[part];
+        buffer += static_cast<char>(bucket & ((1U << shift_) - 1));
+        buffer += line;
+        buffer += '\n';
+        if (buffer.size() >= flush_bytes) flush(part);
     }
 
     /// Calls `each(bucket, keys)` for every bucket in order, `keys` one per line.
@@ -97,36 +112,54 @@ public:
     void for_each_bucket(Each&& each) {
         const unsigned per_part = 1U << shift_;
         std::vector<std::string> grouped(per_part);
-        std::string line;
         for (unsigned p = 0; p < parts_; ++p) {
-            files_[p].close();
-            if (!files_[p])
-                throw std::runtime_error(
-                    fmt::format("writing {} failed: {}", paths_[p].string(), std::strerror(errno)));
-            std::ifstream in(paths_[p], std::ios::binary);
+            flush(p);
+            ::close(std::exchange(fds_[p], -1));
+            std::string why;
+            const auto data = read_whole_file(paths_[p], why, std::uintmax_t(-1));
+            if (!data) throw std::runtime_error(why);
+            std::remove(paths_[p].c_str());
             for (auto& g : grouped)
                 g.clear();
-            while (std::getline(in, line)) {
-                const auto tab = line.find('\t');
-                unsigned bucket = 0;
-                std::from_chars(line.data(), line.data() + tab, bucket);
-                auto& g = grouped[bucket & (per_part - 1)];
-                g.append(line, tab + 1, std::string::npos);
-                g += '\n';
+            for (std::size_t at = 0; at < data->size();) {
+                const auto end = data->find('\n', at + 1);
+                if (end == std::string::npos)
+                    throw std::runtime_error(fmt::format(
+                        "{}: cut short (removed or truncated while in use?)", paths_[p].string()));
+                auto& g = grouped[static_cast<unsigned char>((*data)[at])];
+                g.append(*data, at + 1, end - at);
+                at = end + 1;
             }
-            in.close();
-            std::remove(paths_[p].c_str());
             for (unsigned i = 0; i < per_part && p * per_part + i < buckets_; ++i)
                 each(p * per_part + i, grouped[i]);
         }
     }
 
 private:
+    static constexpr std::size_t flush_bytes = 16 * 1024;
+
+    [[noreturn]] static void fail(const char* what, const std::filesystem::path& path) {
+        throw std::runtime_error(
+            fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
+    }
+
+    void flush(unsigned part) {
+        auto& buffer = buffers_[part];
+        for (std::size_t done = 0; done < buffer.size();) {
+            const auto n = ::write(fds_[part], buffer.data() + done, buffer.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) fail("writing failed:", paths_[part]);
+            done += static_cast<std::size_t>(n);
+        }
+        buffer.clear();
+    }
+
     unsigned buckets_;
     unsigned parts_;
     unsigned shift_ = 0; ///< a bucket's part: bucket >> shift_
     std::vector<std::filesystem::path> paths_;
-    std::vector<std::ofstream> files_;
+    std::vector<int> fds_;
+    std::vector<std::string> buffers_;
 };
 
 /// Counts, sums and (with `keys`) the key file of one table, in one pass.

@@ -32,25 +32,14 @@ namespace rollcheck::detail {
 [[nodiscard]] inline std::string html_escape(std::string_view text) {
     std::string out;
     for (const char c : clean_text(text)) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
+        if (const char* entity = markup_entity(c))
+            out += entity;
+        else if (c == '"')
             out += "&quot;";
-            break;
-        case '\'':
+        else if (c == '\'')
             out += "&#39;";
-            break;
-        default:
+        else
             out += c;
-        }
     }
     return out;
 }

@@ -61,37 +61,38 @@ inline constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
     return out;
 }
 
+/// The entity every markup context needs for `c` ("&amp;", "&lt;", "&gt;"), or null.
+[[nodiscard]] inline const char* markup_entity(char c) noexcept {
+    switch (c) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    default:
+        return nullptr;
+    }
+}
+
 /// `text` cleaned and escaped for XML character data or an attribute value
 /// in double quotes. Tab, newline and carriage return become references in
 /// attributes, where a parser would otherwise turn them into spaces.
 [[nodiscard]] inline std::string xml_escape(std::string_view text, bool attribute = false) {
     std::string out;
     for (const char c : clean_text(text)) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += attribute ? "&quot;" : "\"";
-            break;
-        case '\t':
-            out += attribute ? "&#9;" : "\t";
-            break;
-        case '\n':
-            out += attribute ? "&#10;" : "\n";
-            break;
-        case '\r':
+        if (const char* entity = markup_entity(c))
+            out += entity;
+        else if (c == '"' && attribute)
+            out += "&quot;";
+        else if (c == '\t' && attribute)
+            out += "&#9;";
+        else if (c == '\n' && attribute)
+            out += "&#10;";
+        else if (c == '\r')
             out += "&#13;"; // kept: a parser turns a literal one into a newline
-            break;
-        default:
+        else
             out += c;
-        }
     }
     return out;
 }
