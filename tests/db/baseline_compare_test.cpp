@@ -110,6 +110,37 @@ TEST_CASE("a key swapped for another in the same bucket is a lost row and a gain
     CHECK(bounded.evidence.total() == 0);
 }
 
+TEST_CASE("with 65,536 buckets every lost key is named, whatever byte its bucket spills as") {
+    const auto table = make_keyed_table(1000);
+    temp_dir dir;
+    auto base = baseline_of(table, dir);
+    base.buckets = 65536;
+    REQUIRE_VERDICT(take_baseline(base), verdict::pass);
+    // A spilled key starts with its bucket within a file of 256 buckets as one
+    // byte: take the keys whose byte is 0 or 10, a newline.
+    std::set<std::string> expected;
+    {
+        pqxx::connection c(postgres().conninfo());
+        pqxx::read_transaction tx(c);
+        for (const auto& row : tx.exec(fmt::format(
+                 "SELECT id FROM {} WHERE (hashtextextended(ROW(id)::text, 0) & 255) IN (0, 10)",
+                 table)))
+            expected.insert(fmt::format("{}: lost key id={}", table, row[0].as<int>()));
+    }
+    REQUIRE(expected.size() >= 2);
+    admin_exec(fmt::format("DELETE FROM {} WHERE (hashtextextended(ROW(id)::text, 0) & 255) IN "
+                           "(0, 10)",
+                           table));
+    auto spec = compare_to(dir);
+    spec.show = show_all;
+    const auto r = compare_baseline(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    std::set<std::string> named;
+    for (const auto& item : r.evidence.items())
+        named.insert(item.text);
+    CHECK(named == expected);
+}
+
 TEST_CASE("a newest timestamp older than the baseline's fails") {
     const auto table = make_keyed_table(100);
     temp_dir dir;

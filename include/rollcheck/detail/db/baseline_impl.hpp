@@ -16,7 +16,6 @@
 #include "../../baseline.hpp"
 #include "../../progress.hpp"
 #include "../../wording.hpp"
-#include "../read_file.hpp"
 #include "baseline_file.hpp"
 #include "baseline_sql.hpp"
 #include "key_stream.hpp"
@@ -68,12 +67,12 @@ void stream_buckets(pqxx::transaction_base& tx, const baseline_sql& sql, const t
 
 /// Keys spilled to temporary files by bucket range (one file per 1/256 of
 /// the buckets), then read back bucket by bucket, one file in memory at a
-/// time. The files are removed with the object.
+/// time. Each file is unlinked as soon as it is open, so a run that is
+/// killed leaves none behind.
 ///
 /// A spilled key is one byte, its bucket within its file (a file holds at
 /// most 256 buckets), then the key's line. Each file is written through a
-/// buffer of its own: formatting the bucket in decimal through an ofstream
-/// per key cost more than reading the keys from the server.
+/// buffer of its own.
 class key_spill {
 public:
     key_spill(const std::string& prefix, unsigned buckets)
@@ -83,17 +82,16 @@ public:
         for (unsigned p = 0; p < parts_; ++p) {
             paths_.push_back(prefix + fmt::format(".part{}", p));
             const int fd =
-                ::open(paths_.back().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-            if (fd < 0) fail("cannot write", paths_.back());
+                ::open(paths_.back().c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            if (fd < 0) fail("cannot write", p);
             fds_.push_back(fd);
+            ::unlink(paths_.back().c_str());
         }
         buffers_.resize(parts_);
     }
     ~key_spill() {
         for (const int fd : fds_)
             if (fd >= 0) ::close(fd);
-        for (const auto& path : paths_)
-            std::remove(path.c_str());
     }
     key_spill(const key_spill&) = delete;
     key_spill& operator=(const key_spill&) = delete;
@@ -112,22 +110,16 @@ public:
     void for_each_bucket(Each&& each) {
         const unsigned per_part = 1U << shift_;
         std::vector<std::string> grouped(per_part);
+        std::string data;
         for (unsigned p = 0; p < parts_; ++p) {
-            flush(p);
-            ::close(std::exchange(fds_[p], -1));
-            std::string why;
-            const auto data = read_whole_file(paths_[p], why, std::uintmax_t(-1));
-            if (!data) throw std::runtime_error(why);
-            std::remove(paths_[p].c_str());
+            read_back(p, data);
             for (auto& g : grouped)
                 g.clear();
-            for (std::size_t at = 0; at < data->size();) {
-                const auto end = data->find('\n', at + 1);
+            for (std::size_t at = 0; at < data.size();) {
+                const auto end = data.find('\n', at + 1);
                 if (end == std::string::npos)
-                    throw std::runtime_error(fmt::format(
-                        "{}: cut short (removed or truncated while in use?)", paths_[p].string()));
-                auto& g = grouped[static_cast<unsigned char>((*data)[at])];
-                g.append(*data, at + 1, end - at);
+                    throw std::runtime_error(fmt::format("{}: cut short", paths_[p].string()));
+                grouped[static_cast<unsigned char>(data[at])].append(data, at + 1, end - at);
                 at = end + 1;
             }
             for (unsigned i = 0; i < per_part && p * per_part + i < buckets_; ++i)
@@ -138,9 +130,9 @@ public:
 private:
     static constexpr std::size_t flush_bytes = 16 * 1024;
 
-    [[noreturn]] static void fail(const char* what, const std::filesystem::path& path) {
+    [[noreturn]] void fail(const char* what, unsigned part) const {
         throw std::runtime_error(
-            fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
+            fmt::format("{} {}: {}", what, paths_[part].string(), std::strerror(errno)));
     }
 
     void flush(unsigned part) {
@@ -148,16 +140,32 @@ private:
         for (std::size_t done = 0; done < buffer.size();) {
             const auto n = ::write(fds_[part], buffer.data() + done, buffer.size() - done);
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) fail("writing failed:", paths_[part]);
+            if (n <= 0) fail("writing", part);
             done += static_cast<std::size_t>(n);
         }
         buffer.clear();
     }
 
+    /// The whole of part `part`, which is then closed.
+    void read_back(unsigned part, std::string& data) {
+        flush(part);
+        data.clear();
+        if (::lseek(fds_[part], 0, SEEK_SET) != 0) fail("reading", part);
+        char block[64 * 1024];
+        for (;;) {
+            const auto n = ::read(fds_[part], block, sizeof block);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) fail("reading", part);
+            if (n == 0) break;
+            data.append(block, static_cast<std::size_t>(n));
+        }
+        ::close(std::exchange(fds_[part], -1));
+    }
+
     unsigned buckets_;
     unsigned parts_;
-    unsigned shift_ = 0; ///< a bucket's part: bucket >> shift_
-    std::vector<std::filesystem::path> paths_;
+    unsigned shift_ = 0;                       ///< a bucket's part: bucket >> shift_
+    std::vector<std::filesystem::path> paths_; ///< as they were named, for messages
     std::vector<int> fds_;
     std::vector<std::string> buffers_;
 };
