@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -41,14 +42,24 @@ inline rollcheck::compare_spec compare_to(const temp_dir& dir,
     return spec;
 }
 
-/// Takes the default baseline of `table` into `dir`, then runs `change`
-/// (`{}` stands for the table) as the superuser: the data loss under test.
+/// Takes the default baseline of `table` (with `buckets`) into `dir`, then runs
+/// `change` (`{}` stands for the table) as the superuser: the data loss under test.
 inline void baseline_then_change(const std::string& table, const temp_dir& dir,
-                                 const std::string& change) {
-    const auto taken = rollcheck::take_baseline(baseline_of(table, dir));
+                                 const std::string& change, unsigned buckets = 4096) {
+    auto spec = baseline_of(table, dir);
+    spec.buckets = buckets;
+    const auto taken = rollcheck::take_baseline(spec);
     if (taken.status != rollcheck::verdict::pass)
         throw std::runtime_error(fmt::format("baseline not taken: {}", taken));
     admin_exec(fmt::format(change, table));
+}
+
+/// The texts of a result's kept evidence, as a set (buckets come in hash order).
+inline std::set<std::string> evidence_set(const rollcheck::check_result& r) {
+    std::set<std::string> texts;
+    for (const auto& item : r.evidence.items())
+        texts.insert(item.text);
+    return texts;
 }
 
 /// The texts of a result's kept evidence, one per line.
