@@ -2,7 +2,6 @@
 /// Definitions of baseline.hpp, included at its end.
 #pragma once
 
-#include <charconv>
 #include <cstring>
 #include <string_view>
 #include <utility>
@@ -16,6 +15,7 @@
 #include "../../baseline.hpp"
 #include "../../progress.hpp"
 #include "../../wording.hpp"
+#include "../unique_fd.hpp"
 #include "baseline_file.hpp"
 #include "baseline_sql.hpp"
 #include "key_stream.hpp"
@@ -81,20 +81,13 @@ public:
             ++shift_;
         for (unsigned p = 0; p < parts_; ++p) {
             paths_.push_back(prefix + fmt::format(".part{}", p));
-            const int fd =
-                ::open(paths_.back().c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-            if (fd < 0) fail("cannot write", p);
-            fds_.push_back(fd);
+            fds_.emplace_back(
+                ::open(paths_.back().c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+            if (fds_.back().get() < 0) fail("cannot write", p);
             ::unlink(paths_.back().c_str());
         }
         buffers_.resize(parts_);
     }
-    ~key_spill() {
-        for (const int fd : fds_)
-            if (fd >= 0) ::close(fd);
-    }
-    key_spill(const key_spill&) = delete;
-    key_spill& operator=(const key_spill&) = delete;
 
     void add(unsigned bucket, const std::string& line) {
         const unsigned part = bucket >> shift_;
@@ -131,14 +124,15 @@ private:
     static constexpr std::size_t flush_bytes = 16 * 1024;
 
     [[noreturn]] void fail(const char* what, unsigned part) const {
+        const int error = errno;
         throw std::runtime_error(
-            fmt::format("{} {}: {}", what, paths_[part].string(), std::strerror(errno)));
+            fmt::format("{} {}: {}", what, paths_[part].string(), std::strerror(error)));
     }
 
     void flush(unsigned part) {
         auto& buffer = buffers_[part];
         for (std::size_t done = 0; done < buffer.size();) {
-            const auto n = ::write(fds_[part], buffer.data() + done, buffer.size() - done);
+            const auto n = ::write(fds_[part].get(), buffer.data() + done, buffer.size() - done);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) fail("writing", part);
             done += static_cast<std::size_t>(n);
@@ -150,23 +144,23 @@ private:
     void read_back(unsigned part, std::string& data) {
         flush(part);
         data.clear();
-        if (::lseek(fds_[part], 0, SEEK_SET) != 0) fail("reading", part);
+        if (::lseek(fds_[part].get(), 0, SEEK_SET) != 0) fail("reading", part);
         char block[64 * 1024];
         for (;;) {
-            const auto n = ::read(fds_[part], block, sizeof block);
+            const auto n = ::read(fds_[part].get(), block, sizeof block);
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) fail("reading", part);
             if (n == 0) break;
             data.append(block, static_cast<std::size_t>(n));
         }
-        ::close(std::exchange(fds_[part], -1));
+        fds_[part].reset();
     }
 
     unsigned buckets_;
     unsigned parts_;
     unsigned shift_ = 0;                       ///< a bucket's part: bucket >> shift_
     std::vector<std::filesystem::path> paths_; ///< as they were named, for messages
-    std::vector<int> fds_;
+    std::vector<unique_fd> fds_;
     std::vector<std::string> buffers_;
 };
 
