@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include <catch2/catch.hpp>
 #include <rollcheck/baseline.hpp>
@@ -80,6 +81,15 @@ const char* const recent_ddl = "CREATE TABLE {0} (submission_id text, created_at
                                " FROM generate_series(1, 20) k;"
                                "INSERT INTO {0} VALUES ('t3_7', now())";
 
+/// The duplicates check of public.`table`'s submission_id, read through `connection`.
+duplicates_spec submission_duplicates(const std::string& table, connection_spec connection = {}) {
+    duplicates_spec spec;
+    spec.connection = std::move(connection);
+    spec.table = table_ref{"public", table};
+    spec.key = {"submission_id"};
+    return spec;
+}
+
 } // namespace
 
 TEST_CASE("a standby is recognised, and duplicates and compare state the replay LSN they read") {
@@ -93,10 +103,7 @@ TEST_CASE("a standby is recognised, and duplicates and compare state the replay 
     wait_for_replay();
     const std::string lsn = standby_value("SELECT pg_last_wal_replay_lsn()::text");
 
-    duplicates_spec dups;
-    dups.connection = standby_spec();
-    dups.table = table_ref{"public", table};
-    dups.key = {"submission_id"};
+    auto dups = submission_duplicates(table, standby_spec());
     const auto r = check_duplicates(dups);
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK_THAT(r.summary, Catch::Contains("; read on a standby at replay LSN "));
@@ -163,10 +170,7 @@ TEST_CASE("on a standby whose replay is paused, a window shorter than its lag is
                                   "its replay lags ",
                                   table)));
 
-    duplicates_spec dups;
-    dups.connection = standby_spec();
-    dups.table = table_ref{"public", table};
-    dups.key = {"submission_id"};
+    auto dups = submission_duplicates(table, standby_spec());
     dups.scope_column = "created_at";
     dups.within = 1s;
     const auto windowed = check_duplicates(dups);
@@ -200,11 +204,8 @@ TEST_CASE("a scan over the row budget is refused before it starts, saying what i
                                   "INSERT INTO {0} SELECT 't3_' || k, now() - k * interval '1 s',"
                                   " point(k, k) FROM generate_series(1, 20000) k;"
                                   "CREATE INDEX ON {0} (created_at); ANALYZE {0}");
-    duplicates_spec dups;
-    dups.connection = rollcheck_test::socket_spec();
+    auto dups = submission_duplicates(table, rollcheck_test::socket_spec());
     dups.connection.max_scan_rows = 5000;
-    dups.table = table_ref{"public", table};
-    dups.key = {"submission_id"};
     const auto refused = check_duplicates(dups);
     REQUIRE_VERDICT(refused, verdict::error);
     CHECK_THAT(refused.summary,
@@ -277,10 +278,7 @@ TEST_CASE("a check names itself, keeps its timeouts, takes ACCESS SHARE locks on
         CHECK(std::string(tx.exec1("SHOW application_name")[0].c_str()) == "rollcheck");
         CHECK(std::string(tx.exec1("SHOW lock_timeout")[0].c_str()) == "300ms");
         CHECK(std::string(tx.exec1("SHOW statement_timeout")[0].c_str()) == "7s");
-        duplicates_spec dups;
-        dups.table = table_ref{"public", table};
-        dups.key = {"submission_id"};
-        tx.exec(duplicates_statement(dups, tx));
+        tx.exec(duplicates_statement(submission_duplicates(table), tx));
         const auto modes = tx.exec("SELECT DISTINCT mode FROM pg_locks WHERE pid = "
                                    "pg_backend_pid() AND locktype = 'relation'");
         REQUIRE(modes.size() == 1);
@@ -291,11 +289,7 @@ TEST_CASE("a check names itself, keeps its timeouts, takes ACCESS SHARE locks on
     pqxx::connection holder(rollcheck_test::postgres().conninfo());
     pqxx::work lock(holder);
     lock.exec("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
-    duplicates_spec dups;
-    dups.connection = spec;
-    dups.table = table_ref{"public", table};
-    dups.key = {"submission_id"};
-    const auto blocked = check_duplicates(dups);
+    const auto blocked = check_duplicates(submission_duplicates(table, spec));
     REQUIRE_VERDICT(blocked, verdict::error);
     CHECK_THAT(blocked.summary,
                Catch::StartsWith(fmt::format(

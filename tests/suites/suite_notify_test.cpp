@@ -29,10 +29,12 @@ std::string read_text(const std::filesystem::path& file) {
     return text.str();
 }
 
-/// webhook-server.py answering one POST with `status`, on a thread of its own.
+/// webhook-server.py answering one POST with `status`, on a thread of its own,
+/// its files in `dir` (made here).
 class webhook {
 public:
     webhook(const std::filesystem::path& dir, int status) : dir_(dir) {
+        std::filesystem::create_directories(dir_);
         server_ = std::async(std::launch::async, [this, status] {
             return rollcheck_test::run_program(
                 "/usr/bin/python3",
@@ -74,13 +76,11 @@ std::string everything_shown(const rollcheck::command_outcome& run,
 } // namespace
 
 TEST_CASE("a suite run with --notify posts the verdict to a webhook as Slack and Mattermost read "
-          "it, and the "
-          "reports record it without the URL's secret",
+          "it, and the reports record it without the URL's secret",
           "[suite][notify]") {
     rolled_back_project project;
     const auto target = project.target();
     const auto reports = project.dir / "reports";
-    std::filesystem::create_directories(project.dir / "hook");
     webhook hook(project.dir / "hook", 200);
     const auto run = phase1_3(
         {"--target", target.string(), "--report", reports.string(), "--notify", hook.url()});
@@ -159,7 +159,6 @@ TEST_CASE("a notice that fails (HTTP 500, exit 1) is reported, and the verdict s
     rolled_back_project project;
     const auto target = project.target();
     const auto reports = project.dir / "reports";
-    std::filesystem::create_directories(project.dir / "hook");
     webhook hook(project.dir / "hook", 500);
     const auto run =
         phase1_3({"--target", target.string(), "--report", reports.string(), "--notify", hook.url(),
