@@ -33,6 +33,12 @@ struct recent_writes_spec {
     table_ref table;
     std::string column; ///< a timestamp (or timestamptz) column
     std::chrono::milliseconds within{std::chrono::hours(1)};
+    /// Instead of `within`: the rows since this instant of the host's clock.
+    /// The window is measured inside the check's transaction, after the
+    /// server fixed its now(), so a slow connection cannot narrow it past
+    /// `since`; it reaches back at most the few milliseconds of the query's
+    /// own start.
+    std::optional<std::chrono::system_clock::time_point> since;
     std::uint64_t min = 1;            ///< at least this many rows in the window
     std::optional<std::uint64_t> max; ///< at most this many, when given
     /// Server-versus-host clock difference worth reporting.

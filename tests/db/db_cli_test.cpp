@@ -114,6 +114,14 @@ TEST_CASE("exit status: 0 pass, 1 fail, 2 error and bad arguments, each with a m
                                      "created_at", "--within", "1h"});
     CHECK(pass.status == 0);
     CHECK(pass.out.rfind("PASS db.recent: 1003 rows in " + table, 0) == 0);
+    const auto since = rollcheck_cli({"db", "recent", "--dsn", dsn, "--table", table, "--column",
+                                      "created_at", "--since", "1h", "--json"});
+    CHECK(since.status == 0);
+    CHECK(nlohmann::json::parse(since.out).at("totals").at("count") == 1003);
+    const auto both = rollcheck_cli({"db", "recent", "--table", table, "--column", "created_at",
+                                     "--since", "1h", "--within", "1h"});
+    CHECK(both.status == 2);
+    CHECK_THAT(both.err, Catch::Contains("--within excludes --since"));
     const auto fail = rollcheck_cli({"db", "freshness", "--dsn", dsn, "--table", table, "--column",
                                      "created_at", "--error-after", "0s"});
     CHECK(fail.status == 1);

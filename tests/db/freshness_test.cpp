@@ -1,5 +1,7 @@
 // Recent writes and freshness against real tables, on the server's clock,
 // run as a role that may only read.
+#include <thread>
+
 #include <catch2/catch.hpp>
 #include <rollcheck/catch.hpp>
 #include <rollcheck/freshness.hpp>
@@ -74,6 +76,33 @@ TEST_CASE("recent writes fail below min or above max") {
     CHECK_THAT(r.summary, Catch::EndsWith("(1 to 11 expected)"));
     spec.max = 12;
     CHECK_VERDICT(check_recent_writes(spec), verdict::pass);
+}
+
+TEST_CASE("recent writes since an instant count back to it, measured when the check runs") {
+    // Rows 2 s and 20 s old on the server's clock; the window opens 10 s
+    // back on the host's (the same clock here: one machine).
+    const auto table = make_table("CREATE TABLE {0} (created_at timestamptz);"
+                                  "INSERT INTO {0} VALUES (now() - interval '2 seconds'),"
+                                  " (now() - interval '20 seconds')");
+    auto spec = recent_on(table);
+    spec.within = 1s; // ignored once since is given
+    spec.since = std::chrono::system_clock::now() - 10s;
+    auto r = check_recent_writes(spec);
+    REQUIRE_VERDICT(r, verdict::pass);
+    CHECK(r.totals.at("count") == 1);
+    CHECK(r.totals.at("within_s").get<double>() >= 10);
+
+    // The same instant 1.5 s later still reaches back to it: the window
+    // grows with the wait, its start does not move.
+    std::this_thread::sleep_for(1500ms);
+    r = check_recent_writes(spec);
+    CHECK(r.totals.at("count") == 1);
+    CHECK(r.totals.at("within_s").get<double>() >= 11.5);
+
+    spec.since = std::chrono::system_clock::now() + 1h; // in the future: a 1 ms window
+    r = check_recent_writes(spec);
+    CHECK_VERDICT(r, verdict::fail);
+    CHECK(r.totals.at("within_s").get<double>() == 0.001);
 }
 
 TEST_CASE("an empty window names the newest row outside it, and an empty table says so") {

@@ -172,15 +172,20 @@ inline CLI::App* add_recent_command(CLI::App& group) {
         "recent", "Pass when enough rows have a timestamp within a window of the server's now()");
     struct options {
         timestamp_column_options target;
-        std::string within = "1h";
+        std::string within = "1h", since;
         std::uint64_t min = 1;
         std::uint64_t max = 0;
     };
     auto o = std::make_shared<options>();
     o->target.add_to(*cmd);
-    cmd->add_option("--within", o->within, "window before the server's now()")
-        ->check(duration_validator())
-        ->capture_default_str();
+    auto* within = cmd->add_option("--within", o->within, "window before the server's now()")
+                       ->check(duration_validator())
+                       ->capture_default_str();
+    cmd->add_option("--since", o->since,
+                    "instead of --within: the rows since this time (a duration ago, or an "
+                    "ISO 8601 time), however long the check takes to connect")
+        ->check(since_validator())
+        ->excludes(within);
     cmd->add_option("--min", o->min, "at least this many rows in the window")
         ->capture_default_str();
     cmd->add_option("--max", o->max, "at most this many rows in the window (default: no limit)");
@@ -190,6 +195,7 @@ inline CLI::App* add_recent_command(CLI::App& group) {
         spec.table = o->target.table.ref();
         spec.column = o->target.column;
         spec.within = parse_duration(o->within);
+        if (!o->since.empty()) spec.since = parse_since(o->since);
         spec.min = o->min;
         if (cmd->count("--max") > 0) spec.max = o->max;
         return check_recent_writes(spec);

@@ -70,6 +70,7 @@ inline std::optional<std::string> invalid_table_column(const table_ref& table,
 }
 
 struct window_counts {
+    std::chrono::milliseconds within{0}; ///< the window counted
     std::uint64_t in_window = 0;
     std::uint64_t future = 0; ///< rows dated after the server's now()
     std::optional<newest_row> newest;
@@ -88,17 +89,28 @@ inline std::string recent_writes_sql(const recent_writes_spec& spec,
                        tx.quote_name(spec.column), spec.table.sql(tx));
 }
 
+/// The window of `spec`: `within`, or the time from `since` to now (at
+/// least 1 ms). Called inside the transaction, after the server's now() is
+/// fixed, so that now() minus the window is no later than `since`.
+inline std::chrono::milliseconds recent_window(const recent_writes_spec& spec) {
+    if (!spec.since) return spec.within;
+    return std::max(std::chrono::milliseconds(1),
+                    std::chrono::ceil<std::chrono::milliseconds>(std::chrono::system_clock::now() -
+                                                                 *spec.since));
+}
+
 /// The counts in the window; the newest value outside it is looked up only
 /// when the window is empty.
 inline window_counts count_window(const recent_writes_spec& spec, pqxx::read_transaction& tx) {
     window_counts w;
-    const std::string what = fmt::format("the rows of {} written within {}", spec.table.display(),
-                                         describe_span(spec.within));
     w.at = read_server_position(tx);
-    guard_window(w.at, spec.within, what);
+    w.within = recent_window(spec);
+    const std::string what = fmt::format("the rows of {} written within {}", spec.table.display(),
+                                         describe_span(w.within));
+    guard_window(w.at, w.within, what);
     const auto sql = recent_writes_sql(spec, tx);
-    guard_scan(tx, spec.connection, "counting " + what, sql, interval_parameter(spec.within));
-    const auto row = tx.exec_params1(sql, interval_parameter(spec.within));
+    guard_scan(tx, spec.connection, "counting " + what, sql, interval_parameter(w.within));
+    const auto row = tx.exec_params1(sql, interval_parameter(w.within));
     w.in_window = row[0].as<std::uint64_t>();
     w.future = row[1].as<std::uint64_t>();
     if (!row[2].is_null())
@@ -116,7 +128,7 @@ inline check_result recent_writes_result(const recent_writes_spec& spec, const w
     const std::string what =
         fmt::format("{} in {} with {} within {} of the server's now() ({})",
                     counted(static_cast<std::size_t>(w.in_window), "row"), spec.table.display(),
-                    spec.column, describe_span(spec.within), expected);
+                    spec.column, describe_span(w.within), expected);
     const bool ok = w.in_window >= spec.min && (!spec.max || w.in_window <= *spec.max);
     check_result r =
         ok ? check_result::pass("db.recent", what) : check_result::fail("db.recent", what);
@@ -132,7 +144,7 @@ inline check_result recent_writes_result(const recent_writes_spec& spec, const w
     r.totals = {{"table", spec.table.display()},
                 {"column", spec.column},
                 {"count", w.in_window},
-                {"within_s", spec.within.count() / 1000.0},
+                {"within_s", w.within.count() / 1000.0},
                 {"future_rows", w.future},
                 {"newest", w.newest ? nlohmann::json(w.newest->timestamp) : nlohmann::json()}};
     report_skew(r, w.skew, spec.skew_tolerance);
@@ -197,7 +209,7 @@ inline check_result no_rows_result(const freshness_spec& spec, bool has_rows) {
 ROLLCHECK_INLINE check_result check_recent_writes(const recent_writes_spec& spec) {
     if (auto problem = detail::invalid_table_column(spec.table, spec.column))
         return check_result::error("db.recent", "invalid recent-writes check: " + *problem);
-    if (spec.within.count() <= 0)
+    if (!spec.since && spec.within.count() <= 0)
         return check_result::error("db.recent",
                                    "invalid recent-writes check: the window must be positive");
     if (spec.max && *spec.max < spec.min)
@@ -243,7 +255,8 @@ ROLLCHECK_INLINE check_result check_freshness(const freshness_spec& spec) {
 
 ROLLCHECK_INLINE std::string recent_writes_statement(const recent_writes_spec& spec,
                                                      const pqxx::transaction_base& tx) {
-    return detail::with_interval(detail::recent_writes_sql(spec, tx), spec.within, tx);
+    return detail::with_interval(detail::recent_writes_sql(spec, tx), detail::recent_window(spec),
+                                 tx);
 }
 
 } // namespace rollcheck
