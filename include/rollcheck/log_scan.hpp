@@ -51,6 +51,23 @@ struct log_rules {
     std::size_t max_errors = 0; ///< error events allowed (a traceback is one event)
 };
 
+/// How a log's lines are read.
+enum class log_format {
+    automatic, ///< JSON lines when the first line is a record with a time and a message, else text
+    text,      ///< lines of text, each starting with its timestamp or belonging to the one above
+    json,      ///< JSON lines: Docker's json-file driver, or a structured logger's records
+};
+
+/// The fields of a JSON-lines record. An empty name tries the usual ones:
+/// time, timestamp, ts, @timestamp; log, msg, message; level, levelname,
+/// severity. A time is ISO 8601 (or Python logging's) text, or epoch seconds.
+struct json_log_fields {
+    std::string time;
+    std::string message;
+    std::string level;
+    bool match_level = false; ///< a pattern also matches a record by its level
+};
+
 /// `check_log_scan`: the lines of some logs, once.
 struct log_scan_spec {
     std::vector<std::string> files; ///< paths or globs; "-" is stdin
@@ -58,6 +75,8 @@ struct log_scan_spec {
     /// Only lines at or after this time (lines without a timestamp belong
     /// to the event above them).
     std::optional<std::chrono::system_clock::time_point> since;
+    log_format format = log_format::automatic;
+    json_log_fields json;             ///< with JSON lines: the record's fields
     bool rotated = false;             ///< also read FILE.N and FILE.N.gz, oldest first
     std::filesystem::path state_file; ///< resume where the last run stopped (empty: off)
     std::size_t show = 10;            ///< error lines kept as evidence (show_all: every one)

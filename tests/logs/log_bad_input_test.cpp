@@ -26,7 +26,8 @@ std::string scan_open_log(detail::open_log& log) {
     patterns.add("ERROR", detail::pattern_role::error);
     REQUIRE(patterns.compile(false).empty());
     const detail::timestamp_reader clock;
-    const detail::scan_context ctx{patterns, clock, std::nullopt, false};
+    const detail::line_clock text_clock(clock);
+    const detail::scan_context ctx{patterns, text_clock, std::nullopt, false};
     detail::scan_tally tally(10, 1);
     detail::log_cursor cursor;
     cursor.name = log.name;

@@ -58,6 +58,36 @@ struct rules_options {
     }
 };
 
+/// How scan reads its files: text or JSON lines, and a record's fields.
+struct format_options {
+    std::string format = "auto";
+    json_log_fields json;
+
+    void add_to(CLI::App& cmd) {
+        cmd.add_option("--format", format,
+                       "auto: JSON lines when the first line is a record with a time and a "
+                       "message (Docker's json-file logs, structured logs), else text")
+            ->check(CLI::IsMember({"auto", "text", "json"}))
+            ->capture_default_str();
+        cmd.add_option("--time-field", json.time,
+                       "JSON lines: the record's time (default: time, timestamp, ts, @timestamp)");
+        cmd.add_option("--message-field", json.message,
+                       "JSON lines: the record's message (default: log, msg, message)");
+        cmd.add_option("--level-field", json.level,
+                       "JSON lines: the record's level (default: level, levelname, severity)");
+        cmd.add_flag("--match-level", json.match_level,
+                     "JSON lines: a pattern also matches a record by its level "
+                     "(-e '^(ERROR|CRITICAL)$' --match-level)");
+    }
+
+    void apply(log_scan_spec& spec) const {
+        spec.format = format == "text"   ? log_format::text
+                      : format == "json" ? log_format::json
+                                         : log_format::automatic;
+        spec.json = json;
+    }
+};
+
 inline void add_scan(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "scan", "scan logs once: error lines since a time, required lines present");
@@ -66,7 +96,9 @@ inline void add_scan(CLI::App& group) {
     auto rotated = std::make_shared<bool>(false);
     auto state = std::make_shared<std::string>();
     auto until_met = std::make_shared<bool>(false);
+    auto format = std::make_shared<format_options>();
     rules->add_to(*cmd);
+    format->add_to(*cmd);
     cmd->add_option("--since", *since, "only lines at or after TIME (or DURATION ago)")
         ->check(since_validator());
     cmd->add_flag("--rotated", *rotated,
@@ -83,6 +115,7 @@ inline void add_scan(CLI::App& group) {
         spec.state_file = *state;
         spec.stop_when_met = *until_met;
         spec.show = out.evidence_limit();
+        format->apply(spec);
         return check_log_scan(spec);
     });
 }

@@ -16,8 +16,10 @@ namespace rollcheck {
 
 namespace detail {
 
-/// The rules as one pattern set; returns what is wrong, or "".
-[[nodiscard]] inline std::string compile_rules(const log_rules& rules, pattern_set& patterns) {
+/// The rules as one pattern set (a prefilter of JSON records' raw lines
+/// when `records`); returns what is wrong, or "".
+[[nodiscard]] inline std::string compile_rules(const log_rules& rules, pattern_set& patterns,
+                                               bool records = false) {
     if (rules.errors.empty() && rules.required.empty())
         return "nothing to look for: give an error pattern or a required pattern";
     for (const auto& p : rules.errors)
@@ -26,7 +28,7 @@ namespace detail {
         patterns.add(p, pattern_role::exclude);
     for (const auto& r : rules.required)
         patterns.add(r.pattern, pattern_role::require, r.min_count, r.locate_last);
-    return patterns.compile(rules.ignore_case);
+    return patterns.compile(rules.ignore_case, records);
 }
 
 /// Counts, patterns and the time range, as the result's totals.
@@ -90,6 +92,15 @@ namespace detail {
         failed ? check_result::fail(check, summary) : check_result::pass(check, summary);
     r.evidence = std::move(tally.evidence);
     r.totals = scan_totals(patterns, tally, rules);
+    if (tally.malformed_records > 0) {
+        r.totals["malformed_records"] = {{"count", tally.malformed_records},
+                                         {"first", *tally.first_malformed}};
+        const auto& first = *tally.first_malformed;
+        r.summary += fmt::format(
+            "; {} not JSON, matched as text (first: {}:{}: {})",
+            counted(tally.malformed_records, "record"), first["file"].get<std::string>(),
+            first["line"].get<std::uint64_t>(), first["why"].get<std::string>());
+    }
     // A binary file (or a hole a copytruncate left) has no lines to speak
     // of: finding no error line in it proves nothing, so it is never a pass.
     if (tally.first_nul) {
@@ -122,18 +133,46 @@ to_millis(const std::optional<std::chrono::system_clock::time_point>& t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
 }
 
+/// True when the first line of `reader` is a JSON record with a time and a
+/// message: how a Docker json-file log or a structured log is recognised.
+[[nodiscard]] inline bool looks_like_json_lines(block_reader& reader,
+                                                const json_record_reader& records) {
+    const auto head = reader.from(0, 1);
+    if (head.empty() || head[0] != '{') return false;
+    const auto end = reader.line_end(0);
+    std::string why;
+    const auto record = records.read(
+        reader.span(0, static_cast<std::size_t>(std::min<std::uint64_t>(end, record_read_limit))),
+        why);
+    return record && record->time && record->message;
+}
+
+/// The ways a scan reads its files: as text, and as JSON records (null
+/// when the spec reads text only).
+struct scan_contexts {
+    const scan_context& text;
+    const scan_context* records;
+    log_format format;
+};
+
 /// One log of a scan: where it starts (resume, since), scanned, its state entry.
 class log_scan_run {
 public:
-    log_scan_run(const log_scan_spec& spec, const scan_context& ctx, scan_tally& tally)
-        : spec_(spec), ctx_(ctx), tally_(tally) {}
+    log_scan_run(const log_scan_spec& spec, const scan_contexts& contexts, scan_tally& tally)
+        : spec_(spec), contexts_(contexts), tally_(tally) {}
 
     /// Scans `log`; returns what is wrong, or "".
     std::string scan(open_log& log, const std::vector<log_state_entry>& previous) {
+        block_reader reader(log.fd.get(), log.name, 0, log.size);
+        const bool records = contexts_.format == log_format::json ||
+                             (contexts_.format == log_format::automatic &&
+                              looks_like_json_lines(reader, *contexts_.records->clock.records()));
+        const scan_context& ctx = records ? *contexts_.records : contexts_.text;
         log_cursor cursor;
         cursor.name = log.name;
         cursor.fd = log.fd.get();
-        nlohmann::json file = {{"file", log.name}, {"bytes", log.size}};
+        nlohmann::json file = {
+            {"file", log.name}, {"bytes", log.size}, {"format", records ? "json" : "text"}};
         std::uint64_t begin = 0;
         if (!spec_.state_file.empty()) {
             const auto resume = resume_from(previous, log);
@@ -142,26 +181,21 @@ public:
             cursor.lines_before = resume.lines_before;
             file["resume"] = resume.note;
         }
-        block_reader reader(log.fd.get(), log.name, 0, log.size);
-        if (ctx_.since && begin < log.size) {
-            if (!next_timestamp(reader, ctx_.clock, begin))
-                return fmt::format(
-                    "{}: no timestamp in the {} lines from byte {} that this scanner "
-                    "knows (ISO 8601, Python logging, syslog, epoch seconds): "
-                    "cannot tell which lines are since {}",
-                    log.name, timestamp_search_lines, begin, format_log_time(*ctx_.since));
-            begin = since_offset(reader, ctx_.clock, begin, log.size, *ctx_.since);
+        if (ctx.since && begin < log.size) {
+            if (!next_timestamp(reader, ctx.clock, begin))
+                return no_timestamp(log.name, records, begin, *ctx.since);
+            begin = since_offset(reader, ctx.clock, begin, log.size, *ctx.since);
         }
-        region_scan(ctx_, cursor, tally_, begin, log.size).run();
+        region_scan(ctx, cursor, tally_, begin, log.size).run();
         file["from_byte"] = begin;
-        if (const auto first = next_timestamp(reader, ctx_.clock, begin);
+        if (const auto first = next_timestamp(reader, ctx.clock, begin);
             first && begin < log.size) {
             file["time_from"] = format_log_time(first->time);
             tally_.saw_time(first->time);
         }
         if (const auto last = tally_.stopped_early
                                   ? std::nullopt
-                                  : last_timestamp(reader, ctx_.clock, begin, log.size)) {
+                                  : last_timestamp(reader, ctx.clock, begin, log.size)) {
             file["time_to"] = format_log_time(*last);
             tally_.saw_time(*last);
         }
@@ -174,6 +208,20 @@ public:
     [[nodiscard]] const std::vector<log_state_entry>& state() const noexcept { return state_; }
 
 private:
+    [[nodiscard]] std::string no_timestamp(const std::string& name, bool records,
+                                           std::uint64_t begin, log_millis since) const {
+        const std::string known =
+            records ? fmt::format("no record with a time (field '{}') in the {} lines from byte {}",
+                                  spec_.json.time.empty() ? "time, timestamp, ts or @timestamp"
+                                                          : spec_.json.time,
+                                  timestamp_search_lines, begin)
+                    : fmt::format("no timestamp in the {} lines from byte {} that this scanner "
+                                  "knows (ISO 8601, Python logging, syslog, epoch seconds)",
+                                  timestamp_search_lines, begin);
+        return fmt::format("{}: {}: cannot tell which lines are since {}", name, known,
+                           format_log_time(since));
+    }
+
     void remember(const open_log& log, block_reader& reader, const log_cursor& cursor) {
         log_state_entry e;
         e.path = log.name;
@@ -187,7 +235,7 @@ private:
     }
 
     const log_scan_spec& spec_;
-    const scan_context& ctx_;
+    const scan_contexts& contexts_;
     scan_tally& tally_;
     nlohmann::json files_ = nlohmann::json::array();
     std::vector<log_state_entry> state_;
@@ -228,10 +276,23 @@ private:
         if (auto why = load_log_state(spec.state_file, previous); !why.empty())
             return check_result::error(check, why);
 
+    pattern_set record_patterns;
+    if (spec.format != log_format::text)
+        if (auto why = compile_rules(spec.rules, record_patterns, true); !why.empty())
+            return check_result::error(check, why);
+
     scan_progress progress;
-    const scan_context ctx{patterns, clock, to_millis(spec.since), spec.stop_when_met, &progress};
+    const line_clock text_clock(clock);
+    const json_record_reader records(spec.json);
+    const line_clock record_clock(clock, &records);
+    const scan_context ctx{patterns, text_clock, to_millis(spec.since), spec.stop_when_met,
+                           &progress};
+    const scan_context record_ctx{record_patterns, record_clock, ctx.since, spec.stop_when_met,
+                                  &progress};
+    const scan_contexts contexts{ctx, spec.format == log_format::text ? nullptr : &record_ctx,
+                                 spec.format};
     scan_tally tally(spec.show, patterns.patterns().size());
-    log_scan_run run(spec, ctx, tally);
+    log_scan_run run(spec, contexts, tally);
     std::vector<std::string> names;
     std::uint64_t total_size = 0;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -296,7 +357,8 @@ ROLLCHECK_INLINE check_result check_log_follow(const log_follow_spec& spec) {
             return check_result::error(check, why);
 
         const detail::timestamp_reader clock;
-        const detail::scan_context ctx{patterns, clock, std::nullopt, false};
+        const detail::line_clock text_clock(clock);
+        const detail::scan_context ctx{patterns, text_clock, std::nullopt, false};
         detail::scan_tally tally(spec.show, patterns.patterns().size());
         detail::log_follower follower(ctx, tally);
         std::vector<std::string> names;

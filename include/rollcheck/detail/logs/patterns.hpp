@@ -5,6 +5,7 @@
 /// matched line by line with RE2 instead. Both engines run in linear time.
 #pragma once
 
+#include <algorithm>
 #include <cctype>
 #include <cstddef>
 #include <cstdlib>
@@ -67,6 +68,75 @@ struct log_pattern {
     return false;
 }
 
+/// `p` with its anchors (`^`, `$`, `\\A`, `\\z`) dropped: a pattern that
+/// matches a JSON record's message matches, so stripped, the record's raw
+/// line, where the message stands between quotes. Classes and `\\Q…\\E`
+/// are copied as they are.
+[[nodiscard]] inline std::string without_anchors(std::string_view p) {
+    std::string out;
+    bool in_class = false;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        const char c = p[i];
+        const char next = i + 1 < p.size() ? p[i + 1] : '\0';
+        if (c == '\\' && next == 'Q' && !in_class) {
+            const auto end = p.find("\\E", i + 2);
+            const auto stop = end == std::string_view::npos ? p.size() : end + 2;
+            out.append(p.substr(i, stop - i));
+            i = stop - 1;
+        } else if (c == '\\' && (next == 'A' || next == 'z') && !in_class) {
+            ++i;
+        } else if (c == '\\' && next != '\0') {
+            out += {c, next};
+            ++i;
+        } else if (in_class && c == '[' && next == ':') {
+            const auto end = p.find(":]", i + 2);
+            const auto stop = end == std::string_view::npos ? p.size() : end + 2;
+            out.append(p.substr(i, stop - i));
+            i = stop - 1;
+        } else if (in_class) {
+            out += c;
+            in_class = c != ']';
+        } else if (c == '[') {
+            in_class = true;
+            out += c;
+            for (const char lead : {'^', ']'})
+                if (i + 1 < p.size() && p[i + 1] == lead) out += p[++i];
+        } else if (c != '^' && c != '$') {
+            out += c;
+        }
+    }
+    return out;
+}
+
+/// Marks the raw JSON lines whose text differs from the decoded one: any
+/// escape but the `\\n` that ends a message. Such a record is decoded even
+/// when no pattern matched its raw bytes.
+inline constexpr const char* json_escape_pattern = R"(\\([^n]|n[^"]))";
+/// The same, but for Docker's `\\u003c`, `\\u003e` and `\\u0026` (it writes
+/// `<`, `>` and `&` so): used when no pattern can match those characters.
+inline constexpr const char* json_escape_but_markup_pattern =
+    R"(\\([^nu]|n[^"]|u([^0]|0[^0]|00[^23]|002[^6]|003[^ce])))";
+
+/// Conservative: true unless the pattern plainly cannot match `<`, `>` or
+/// `&`: none of them, no `.`, no escape, no inline flags, and only classes
+/// that are not negated and whose ranges leave them out.
+[[nodiscard]] inline bool may_match_markup(std::string_view p) {
+    if (p.find_first_of("<>&.\\") != std::string_view::npos ||
+        p.find("(?") != std::string_view::npos)
+        return true;
+    for (auto open = p.find('['); open != std::string_view::npos; open = p.find('[', open + 1)) {
+        const auto close = p.find(']', open + 2);
+        if (close == std::string_view::npos || p[open + 1] == '^') return true;
+        const auto body = p.substr(open + 1, close - open - 1);
+        for (std::size_t i = 1; i + 1 < body.size(); ++i)
+            if (body[i] == '-' && ((body[i - 1] <= '&' && body[i + 1] >= '&') ||
+                                   (body[i - 1] <= '>' && body[i + 1] >= '<')))
+                return true;
+        open = close;
+    }
+    return false;
+}
+
 struct hs_database_deleter {
     void operator()(hs_database_t* db) const noexcept { hs_free_database(db); }
 };
@@ -88,7 +158,11 @@ public:
     }
 
     /// Compiles everything; returns what is wrong (naming the pattern), or "".
-    [[nodiscard]] std::string compile(bool ignore_case) {
+    /// For JSON lines (`records`), the database matches raw lines as a
+    /// prefilter: each pattern without its anchors, and one more pattern,
+    /// id `escape_id()`, for the lines that must be decoded anyway.
+    [[nodiscard]] std::string compile(bool ignore_case, bool records = false) {
+        records_ = records;
         RE2::Options options;
         options.set_encoding(RE2::Options::EncodingLatin1); // bytes, as grep in the C locale
         options.set_case_sensitive(!ignore_case);
@@ -105,6 +179,10 @@ public:
 
     [[nodiscard]] const std::vector<log_pattern>& patterns() const noexcept { return patterns_; }
     [[nodiscard]] const hs_database_t* database() const noexcept { return database_.get(); }
+    [[nodiscard]] bool for_records() const noexcept { return records_; }
+    [[nodiscard]] unsigned escape_id() const noexcept {
+        return static_cast<unsigned>(patterns_.size());
+    }
     [[nodiscard]] bool has_line_patterns() const noexcept {
         for (const auto& p : patterns_)
             if (!p.in_database) return true;
@@ -118,15 +196,26 @@ private:
         for (auto& p : patterns_)
             route_empty_matches(p, ignore_case);
         for (;;) {
-            std::vector<const char*> expressions;
+            std::vector<std::string> texts;
             std::vector<unsigned> flags, ids;
             for (std::size_t i = 0; i < patterns_.size(); ++i) {
                 if (!patterns_[i].in_database) continue;
-                expressions.push_back(patterns_[i].text.c_str());
+                texts.push_back(records_ ? without_anchors(patterns_[i].text) : patterns_[i].text);
                 flags.push_back(HS_FLAG_MULTILINE | (ignore_case ? HS_FLAG_CASELESS : 0U));
                 ids.push_back(static_cast<unsigned>(i));
             }
-            if (expressions.empty()) return {};
+            if (texts.empty() && !records_) return {};
+            if (records_) {
+                const bool markup =
+                    std::any_of(patterns_.begin(), patterns_.end(),
+                                [](const log_pattern& p) { return may_match_markup(p.text); });
+                texts.emplace_back(markup ? json_escape_pattern : json_escape_but_markup_pattern);
+                flags.push_back(0U);
+                ids.push_back(escape_id());
+            }
+            std::vector<const char*> expressions;
+            for (const auto& t : texts)
+                expressions.push_back(t.c_str());
             hs_database_t* db = nullptr;
             hs_compile_error_t* error = nullptr;
             const auto rc = hs_compile_multi(expressions.data(), flags.data(), ids.data(),
@@ -139,7 +228,7 @@ private:
             const std::string message = error->message;
             const int index = error->expression;
             hs_free_compile_error(error);
-            if (index < 0)
+            if (index < 0 || ids[static_cast<std::size_t>(index)] == escape_id())
                 return fmt::format("Vectorscan could not compile the patterns: {}", message);
             auto& refused = patterns_[ids[static_cast<std::size_t>(index)]];
             refused.in_database = false;
@@ -150,12 +239,13 @@ private:
     /// Vectorscan reports a match by its end offset alone; an empty match
     /// (`^$`, `$`) would place a line start at the end of the line before,
     /// so patterns that can match empty go line by line.
-    static void route_empty_matches(log_pattern& p, bool ignore_case) {
+    void route_empty_matches(log_pattern& p, bool ignore_case) const {
         hs_expr_info_t* info = nullptr;
         hs_compile_error_t* error = nullptr;
         const unsigned flags =
             HS_FLAG_MULTILINE | HS_FLAG_ALLOWEMPTY | (ignore_case ? HS_FLAG_CASELESS : 0U);
-        if (hs_expression_info(p.text.c_str(), flags, &info, &error) != HS_SUCCESS) {
+        const std::string text = records_ ? without_anchors(p.text) : p.text;
+        if (hs_expression_info(text.c_str(), flags, &info, &error) != HS_SUCCESS) {
             hs_free_compile_error(error);
             return; // compiling says why, below
         }
@@ -168,6 +258,7 @@ private:
 
     std::vector<log_pattern> patterns_;
     std::unique_ptr<hs_database_t, hs_database_deleter> database_;
+    bool records_ = false;
 };
 
 } // namespace rollcheck::detail

@@ -22,6 +22,8 @@
 
 #include "../../progress.hpp"
 #include "../../result.hpp"
+#include "json_record.hpp"
+#include "line_clock.hpp"
 #include "patterns.hpp"
 #include "source.hpp"
 #include "text.hpp"
@@ -58,6 +60,10 @@ struct scan_tally {
     /// The first NUL byte read, file and offset: what is not text cannot
     /// vouch for having no error line (judge_scan makes that pass an error).
     std::optional<std::pair<std::string, std::uint64_t>> first_nul;
+    /// JSON lines that are not a record (matched as text instead), and where
+    /// the first one is: file, line, what is wrong.
+    std::uint64_t malformed_records = 0;
+    std::optional<nlohmann::json> first_malformed;
 
     [[nodiscard]] bool requirements_met(const pattern_set& patterns) const {
         const auto& list = patterns.patterns();
@@ -105,8 +111,8 @@ struct scan_progress {
 
 /// Everything a region scan needs besides the file.
 struct scan_context {
-    const pattern_set& patterns;
-    const timestamp_reader& clock;
+    const pattern_set& patterns; ///< compiled for records when `clock` reads records
+    const line_clock& clock;
     std::optional<log_millis> since;
     bool stop_when_met = false;
     scan_progress* progress = nullptr; ///< reported once a block, not once a line
@@ -123,7 +129,7 @@ public:
     region_scan(const scan_context& ctx, log_cursor& cursor, scan_tally& tally, std::uint64_t begin,
                 std::uint64_t end)
         : ctx_(ctx), cursor_(cursor), tally_(tally), reader_(cursor.fd, cursor.name, begin, end),
-          begin_(begin), covered_(ctx.patterns.patterns().size(), 0), line_begin_(begin) {}
+          begin_(begin), covered_(ctx.patterns.patterns().size() + 1, 0), line_begin_(begin) {}
 
     void run() {
         stream s(ctx_.patterns.database());
@@ -235,6 +241,12 @@ private:
     }
 
     void match_line_with_re2(std::uint64_t start, std::uint64_t end) {
+        if (ctx_.clock.records() != nullptr) { // no prefilter: every record is decoded
+            auto& hit = hits_[start];
+            hit.end = end;
+            hit.ids.push_back(ctx_.patterns.escape_id());
+            return;
+        }
         const auto text = reader_.span(start, static_cast<std::size_t>(std::min<std::uint64_t>(
                                                   end - start, line_decision_limit)));
         const auto& patterns = ctx_.patterns.patterns();
@@ -259,6 +271,7 @@ private:
     }
 
     void decide(line_hit& hit) {
+        if (ctx_.clock.records() != nullptr) return decide_record(hit);
         const auto& patterns = ctx_.patterns.patterns();
         const auto length = static_cast<std::size_t>(
             std::min<std::uint64_t>(hit.end - hit.start, line_decision_limit));
@@ -273,7 +286,59 @@ private:
                                      }),
                       hit.ids.end());
         if (hit.ids.empty()) return;
-        const log_event event = event_of(hit.start, line);
+        count_line(hit, event_of(hit.start, line), line, hit.end - hit.start);
+    }
+
+    /// A record the prefilter let through: decoded, and each pattern tried
+    /// on its message (line by line) and, when asked, its level. A line
+    /// that is no record is counted as malformed and matched as text.
+    void decide_record(line_hit& hit) {
+        const std::string line = record_at(hit.start, hit.end);
+        std::string why;
+        auto record = ctx_.clock.records()->read(line, why);
+        if (!record) {
+            note_malformed(hit.start, why);
+            record = json_record{line, std::nullopt, std::nullopt};
+        }
+        const std::string message = record->message.value_or("");
+        const bool by_level = ctx_.clock.records()->fields().match_level && record->level;
+        const auto& patterns = ctx_.patterns.patterns();
+        hit.ids.clear();
+        for (unsigned id = 0; id < patterns.size(); ++id)
+            if (matches_some_line(*patterns[id].re, message) ||
+                (by_level && RE2::PartialMatch(*record->level, *patterns[id].re)))
+                hit.ids.push_back(id);
+        if (hit.ids.empty()) return;
+        count_line(hit, record_event_of(hit.start, hit.end, *record), message, message.size(),
+                   &*record);
+    }
+
+    /// The bytes of the line [start, end), up to record_read_limit.
+    std::string record_at(std::uint64_t start, std::uint64_t end) {
+        return std::string(reader_.span(start, static_cast<std::size_t>(std::min<std::uint64_t>(
+                                                   end - start, record_read_limit))));
+    }
+
+    static bool matches_some_line(const RE2& re, std::string_view text) {
+        for (;;) {
+            const auto nl = text.find('\n');
+            if (RE2::PartialMatch(text.substr(0, nl), re)) return true;
+            if (nl == std::string_view::npos || nl + 1 == text.size()) return false;
+            text.remove_prefix(nl + 1);
+        }
+    }
+
+    void note_malformed(std::uint64_t start, const std::string& why) {
+        if (tally_.malformed_records++ == 0)
+            tally_.first_malformed =
+                nlohmann::json{{"file", cursor_.name}, {"line", line_number(start)}, {"why", why}};
+    }
+
+    /// Tallies a line some pattern matched: `shown` is its text for the
+    /// evidence (`full_size` bytes long in all), `record` its record if any.
+    void count_line(const line_hit& hit, const log_event& event, std::string_view shown,
+                    std::uint64_t full_size, const json_record* record = nullptr) {
+        const auto& patterns = ctx_.patterns.patterns();
         cursor_.last_line = hit.start;
         cursor_.last_event = event;
         if (ctx_.since && event.time && *event.time < *ctx_.since) return;
@@ -299,24 +364,31 @@ private:
             ++tally_.error_events;
             cursor_.last_error_event = event.head;
         }
-        add_evidence(hit, line, event, *first_error);
+        add_evidence(hit, shown, full_size, event, *first_error, record);
     }
 
-    void add_evidence(const line_hit& hit, std::string_view line, const log_event& event,
-                      const log_pattern& pattern) {
+    void add_evidence(const line_hit& hit, std::string_view line, std::uint64_t full_size,
+                      const log_event& event, const log_pattern& pattern,
+                      const json_record* record) {
         auto& evidence = tally_.evidence;
         if (evidence.items().size() >= evidence.limit()) {
             evidence.count_more(1);
             return;
         }
         const std::uint64_t number = line_number(hit.start);
-        const std::string text = printable_line(line, evidence_text_limit, hit.end - hit.start);
+        while (record != nullptr && !line.empty() && line.back() == '\n')
+            line.remove_suffix(1);
+        if (record != nullptr) full_size = line.size();
+        const std::string text = printable_line(line, evidence_text_limit, full_size);
         nlohmann::json data = {
             {"file", cursor_.name}, {"line", number}, {"text", text}, {"pattern", pattern.text}};
+        if (record != nullptr && record->time) data["time"] = *record->time;
+        if (record != nullptr && record->level) data["level"] = *record->level;
         std::string shown = fmt::format("{}:{}:{}", cursor_.name, number, text);
         if (event.lines_before > 0) data["event_line"] = number - event.lines_before;
         if (line.substr(0, traceback_header.size()) == traceback_header) {
-            if (const auto exception = exception_after(hit.end, number)) {
+            if (const auto exception = record != nullptr ? record_exception_after(hit.end, number)
+                                                         : exception_after(hit.end, number)) {
                 data["exception"] = exception->first;
                 data["exception_line"] = exception->second;
                 shown += fmt::format("  ⇒ line {}: {}", exception->second, exception->first);
@@ -355,7 +427,8 @@ private:
     /// else the nearest line above with one (up to event_lookback_lines);
     /// in a log without timestamps, the traceback it is part of, or itself.
     log_event event_of(std::uint64_t start, std::string_view line) {
-        if (const auto t = ctx_.clock.at_line_start(line.substr(0, 64))) return {start, 0, t};
+        const auto& clock = ctx_.clock.text_clock();
+        if (const auto t = clock.at_line_start(line.substr(0, 64))) return {start, 0, t};
         std::optional<log_event> traceback;
         if (line.substr(0, traceback_header.size()) == traceback_header)
             traceback = log_event{start, 0, {}};
@@ -369,13 +442,78 @@ private:
             const std::uint64_t prev = reader_.line_start(pos - 1);
             const std::string head(reader_.span(
                 prev, static_cast<std::size_t>(std::min<std::uint64_t>(pos - 1 - prev, 64))));
-            if (const auto t = ctx_.clock.at_line_start(head)) return {prev, k, t};
+            if (const auto t = clock.at_line_start(head)) return {prev, k, t};
             if (!traceback && indented_run && head.rfind(traceback_header, 0) == 0)
                 traceback = log_event{prev, k, {}};
             indented_run = indented_run && !head.empty() && (head[0] == ' ' || head[0] == '\t');
             pos = prev;
         }
         return traceback ? *traceback : log_event{start, 0, {}};
+    }
+
+    /// The record of the line starting at `start`, if it is one.
+    std::optional<json_record> record_starting(std::uint64_t start) {
+        std::string why;
+        return ctx_.clock.records()->read(record_at(start, reader_.line_end(start)), why);
+    }
+
+    static bool indented(std::string_view message) {
+        return !message.empty() && (message[0] == ' ' || message[0] == '\t');
+    }
+
+    /// The event of a record: itself, or the traceback it continues. A
+    /// traceback written line by line (as Docker records a program's
+    /// stderr) is a header record, indented records (its frames) and the
+    /// first record after them (the exception). A record without a time
+    /// takes the time of the nearest record above that has one.
+    log_event record_event_of(std::uint64_t start, std::uint64_t end, const json_record& record) {
+        const std::string_view message = record.message ? std::string_view(*record.message) : "";
+        log_event event{start, 0, ctx_.clock.of(record)};
+        const bool header = message.rfind(traceback_header, 0) == 0;
+        // The record above, when it was the last one decided and continues
+        // nothing, ends the walk without being decoded again.
+        const bool above_ends = last_plain_record_end_ && *last_plain_record_end_ + 1 == start;
+        last_plain_record_end_.reset();
+        if (!header && !indented(message)) last_plain_record_end_ = end;
+        if (!header && !above_ends) {
+            std::uint64_t pos = start;
+            for (std::uint64_t k = 1; k <= event_lookback_lines && pos > 0; ++k) {
+                pos = reader_.line_start(pos - 1);
+                const auto above = record_starting(pos);
+                const std::string_view text =
+                    above && above->message ? std::string_view(*above->message) : "";
+                if (text.rfind(traceback_header, 0) == 0) {
+                    event = {pos, k, ctx_.clock.of(*above)};
+                    break;
+                }
+                if (!indented(text)) break;
+            }
+        }
+        for (std::uint64_t k = 1, pos = event.head;
+             !event.time && k <= event_lookback_lines && pos > 0; ++k) {
+            pos = reader_.line_start(pos - 1);
+            if (const auto t = ctx_.clock.at(reader_, pos))
+                event = {pos, event.lines_before + k, t};
+        }
+        return event;
+    }
+
+    /// The exception of a traceback written record by record: the first
+    /// record after the header's that is not indented, with its line number.
+    std::optional<std::pair<std::string, std::uint64_t>>
+    record_exception_after(std::uint64_t header_end, std::uint64_t header_line) {
+        std::uint64_t pos = header_end + 1;
+        for (std::uint64_t k = 1; k <= 1000 && pos < reader_.end(); ++k) {
+            const auto record = record_starting(pos);
+            std::string_view text =
+                record && record->message ? std::string_view(*record->message) : "";
+            while (!text.empty() && text.back() == '\n')
+                text.remove_suffix(1);
+            if (!text.empty() && !indented(text))
+                return std::make_pair(printable_line(text, evidence_text_limit), header_line + k);
+            pos = reader_.line_end(pos) + 1;
+        }
+        return std::nullopt;
     }
 
     const scan_context& ctx_;
@@ -389,6 +527,9 @@ private:
     std::map<unsigned, std::pair<std::uint64_t, std::optional<log_millis>>> last_hits_;
     std::uint64_t line_begin_;
     std::exception_ptr failure_;
+    /// Where the last record decided ends, when it is plain (neither a
+    /// traceback's header nor indented).
+    std::optional<std::uint64_t> last_plain_record_end_;
 };
 
 } // namespace rollcheck::detail

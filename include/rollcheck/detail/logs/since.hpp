@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "line_clock.hpp"
 #include "source.hpp"
 #include "time.hpp"
 
@@ -29,10 +30,10 @@ struct timed_line {
 
 /// The first line with a timestamp among the next few lines from `pos`.
 [[nodiscard]] inline std::optional<timed_line>
-next_timestamp(block_reader& reader, const timestamp_reader& clock, std::uint64_t pos) {
+next_timestamp(block_reader& reader, const line_clock& clock, std::uint64_t pos) {
     pos = next_line_start(reader, pos);
     for (int k = 0; k < timestamp_search_lines && pos < reader.end(); ++k) {
-        if (const auto t = clock.at_line_start(reader.from(pos, 64))) return timed_line{pos, *t};
+        if (const auto t = clock.at(reader, pos)) return timed_line{pos, *t};
         pos = reader.line_end(pos) + 1;
     }
     return std::nullopt;
@@ -40,20 +41,20 @@ next_timestamp(block_reader& reader, const timestamp_reader& clock, std::uint64_
 
 /// The last line with a timestamp among the few lines before `end`.
 [[nodiscard]] inline std::optional<log_millis> last_timestamp(block_reader& reader,
-                                                              const timestamp_reader& clock,
+                                                              const line_clock& clock,
                                                               std::uint64_t begin,
                                                               std::uint64_t end) {
     std::uint64_t pos = end;
     for (int k = 0; k < timestamp_search_lines && pos > begin; ++k) {
         const std::uint64_t start = reader.line_start(pos - 1);
-        if (const auto t = clock.at_line_start(reader.from(start, 64))) return t;
+        if (const auto t = clock.at(reader, start)) return t;
         pos = start;
     }
     return std::nullopt;
 }
 
 /// True when timestamps sampled across [begin, end) never go back in time.
-[[nodiscard]] inline bool timestamps_rise(block_reader& reader, const timestamp_reader& clock,
+[[nodiscard]] inline bool timestamps_rise(block_reader& reader, const line_clock& clock,
                                           std::uint64_t begin, std::uint64_t end) {
     constexpr int samples = 32;
     std::optional<log_millis> previous;
@@ -69,7 +70,7 @@ next_timestamp(block_reader& reader, const timestamp_reader& clock, std::uint64_
 /// The offset of the first line of [begin, end) whose event is at or after
 /// `since`: by bisection when the timestamps rise, else `begin` (the scan
 /// then filters line by line).
-[[nodiscard]] inline std::uint64_t since_offset(block_reader& reader, const timestamp_reader& clock,
+[[nodiscard]] inline std::uint64_t since_offset(block_reader& reader, const line_clock& clock,
                                                 std::uint64_t begin, std::uint64_t end,
                                                 log_millis since) {
     if (!timestamps_rise(reader, clock, begin, end)) return begin;
@@ -83,7 +84,7 @@ next_timestamp(block_reader& reader, const timestamp_reader& clock, std::uint64_
             hi = mid;
     }
     for (std::uint64_t pos = next_line_start(reader, lo); pos < end; pos = reader.line_end(pos) + 1)
-        if (const auto t = clock.at_line_start(reader.from(pos, 64)); t && *t >= since) return pos;
+        if (const auto t = clock.at(reader, pos); t && *t >= since) return pos;
     return end;
 }
 
