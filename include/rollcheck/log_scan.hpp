@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "detail/inline.hpp"
+#include "log_format.hpp"
 #include "result.hpp"
 
 namespace rollcheck {
@@ -49,23 +50,6 @@ struct log_rules {
     std::vector<log_requirement> required;
     bool ignore_case = false;
     std::size_t max_errors = 0; ///< error events allowed (a traceback is one event)
-};
-
-/// How a log's lines are read.
-enum class log_format {
-    automatic, ///< JSON lines when the first line is a record with a time and a message, else text
-    text,      ///< lines of text, each starting with its timestamp or belonging to the one above
-    json,      ///< JSON lines: Docker's json-file driver, or a structured logger's records
-};
-
-/// The fields of a JSON-lines record. An empty name tries the usual ones:
-/// time, timestamp, ts, @timestamp; log, msg, message; level, levelname,
-/// severity. A time is ISO 8601 (or Python logging's) text, or epoch seconds.
-struct json_log_fields {
-    std::string time;
-    std::string message;
-    std::string level;
-    bool match_level = false; ///< a pattern also matches a record by its level
 };
 
 /// `check_log_scan`: the lines of some logs, once.

@@ -20,6 +20,7 @@
 #include "fleet.hpp"
 #include "freshness.hpp"
 #include "imports.hpp"
+#include "log_format.hpp"
 #include "log_scan.hpp"
 #include "net.hpp"
 #include "notify.hpp"

@@ -76,6 +76,25 @@ TEST_CASE("a Docker log is read by its records: the traceback since a time is on
     CHECK(r.totals["patterns"][1]["lines"] == 1);
 }
 
+TEST_CASE("a logged line and the traceback under it, record by record, are one event") {
+    rollcheck_test::temp_dir dir;
+    const std::string at = "2026-11-28T09:31:02.004Z";
+    const auto log =
+        dir.write("api-json.log",
+                  docker_record("2026-11-28 09:31:02,003 ERROR enrichment failed", at, "stderr") +
+                      docker_record("Traceback (most recent call last):", at, "stderr") +
+                      docker_record("  File \"ai.py\", line 2, in enrich", at, "stderr") +
+                      docker_record("KeyError: 'score'", at, "stderr") +
+                      docker_record("ERROR without a logged time", at))
+            .string();
+    const auto r = scan_json(log, {"ERROR|Traceback"});
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK_THAT(r.summary, Catch::StartsWith("2 error events (3 lines) in " + log));
+    CHECK(r.evidence.items()[1].data["event_line"] == 1);
+    CHECK(r.evidence.items()[1].data["exception"] == "KeyError: 'score'");
+    CHECK_FALSE(r.evidence.items()[2].data.contains("event_line"));
+}
+
 TEST_CASE("patterns match the decoded message: anchors, escapes and markup, not the record") {
     rollcheck_test::temp_dir dir;
     const auto log = dir.write("app-json.log", unified_pipeline_log()).string();

@@ -17,7 +17,7 @@
 
 #include <fmt/format.h>
 
-#include "../../log_scan.hpp"
+#include "../../log_format.hpp"
 
 namespace rollcheck::detail {
 

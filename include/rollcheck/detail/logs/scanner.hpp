@@ -489,6 +489,7 @@ private:
                 if (!indented(text)) break;
             }
         }
+        if (header || event.lines_before > 0) join_logged_line(event);
         for (std::uint64_t k = 1, pos = event.head;
              !event.time && k <= event_lookback_lines && pos > 0; ++k) {
             pos = reader_.line_start(pos - 1);
@@ -496,6 +497,20 @@ private:
                 event = {pos, event.lines_before + k, t};
         }
         return event;
+    }
+
+    /// A traceback right under a record whose message starts with a
+    /// timestamp (Python's `logger.exception`: the ERROR line, then the
+    /// traceback) belongs to that record's event, as in a text log.
+    void join_logged_line(log_event& traceback) {
+        if (traceback.head == 0) return;
+        const std::uint64_t above = reader_.line_start(traceback.head - 1);
+        const auto record = record_starting(above);
+        if (!record || !record->message ||
+            !ctx_.clock.text_clock().at_line_start(
+                std::string_view(*record->message).substr(0, 64)))
+            return;
+        traceback = {above, traceback.lines_before + 1, ctx_.clock.of(*record)};
     }
 
     /// The exception of a traceback written record by record: the first
