@@ -77,6 +77,8 @@ struct log_follow_spec {
     log_rules rules;                ///< at least one required pattern: the heartbeat
     std::chrono::milliseconds window{std::chrono::seconds(60)};
     std::chrono::milliseconds poll_interval{std::chrono::milliseconds(200)};
+    log_format format = log_format::automatic;
+    json_log_fields json; ///< with JSON lines: the record's fields
     std::size_t show = 10;
 };
 

@@ -1,7 +1,10 @@
 // JSON-lines logs: Docker's json-file records and structured loggers'
 // records, scanned by their decoded message and their time, with the raw
 // prefilter never hiding a record whose message matches.
+#include <fstream>
+#include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -224,4 +227,27 @@ TEST_CASE("the prefilter drops anchors, and leaves Docker's markup escapes alone
     CHECK_FALSE(may_match_markup("Traceback|ERROR [0-9]+"));
     for (const char* p : {"a<b", "a.b", R"(\W)", "[^a]", "[!-/]", "[;-?]", "(?i)x", "&"})
         CHECK(may_match_markup(p));
+}
+
+TEST_CASE("follow reads a Docker log by its records, as scan does") {
+    rollcheck_test::temp_dir dir;
+    const auto log = dir.write("f-json.log", docker_record("INFO started", "2026-11-28T09:00:00Z"));
+    log_follow_spec spec;
+    spec.files = {log.string()};
+    spec.rules.errors = {"^Traceback"};
+    spec.rules.required = {{"<ok>$", 1}};
+    spec.window = std::chrono::milliseconds(1500);
+    auto followed = std::async(std::launch::async, [&] { return check_log_follow(spec); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::ofstream(log, std::ios::app)
+        << docker_record("INFO processed 1 submissions <ok>", "2026-11-28T09:00:01Z")
+        << docker_record("Traceback (most recent call last):", "2026-11-28T09:00:02Z", "stderr")
+        << docker_record("KeyError: 'score'", "2026-11-28T09:00:02Z", "stderr");
+    const auto r = followed.get();
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK(evidence_texts(r) ==
+          std::vector<std::string>{log.string() +
+                                   ":3:Traceback (most recent call last):  ⇒ line 4: KeyError: "
+                                   "'score'"});
+    CHECK(r.totals["patterns"][1]["lines"] == 1);
 }

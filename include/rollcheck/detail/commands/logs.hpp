@@ -80,7 +80,9 @@ struct format_options {
                      "(-e '^(ERROR|CRITICAL)$' --match-level)");
     }
 
-    void apply(log_scan_spec& spec) const {
+    /// Into a log_scan_spec or a log_follow_spec.
+    template <class Spec>
+    void apply(Spec& spec) const {
         spec.format = format == "text"   ? log_format::text
                       : format == "json" ? log_format::json
                                          : log_format::automatic;
@@ -125,7 +127,9 @@ inline void add_follow(CLI::App& group) {
         "follow", "follow logs for a bounded window: a heartbeat required, no error line");
     auto rules = std::make_shared<rules_options>();
     auto window = std::make_shared<std::string>();
+    auto format = std::make_shared<format_options>();
     rules->add_to(*cmd);
+    format->add_to(*cmd);
     cmd->add_option("--for", *window, "how long to watch (90s, 5m, …)")
         ->required()
         ->check(duration_validator());
@@ -135,6 +139,7 @@ inline void add_follow(CLI::App& group) {
         spec.rules = rules->rules();
         spec.window = parse_duration(*window);
         spec.show = out.evidence_limit();
+        format->apply(spec);
         return check_log_follow(spec);
     });
 }

@@ -30,6 +30,7 @@ struct followed_descriptor {
     std::uint64_t offset = 0; ///< next unread byte, always a line start
     std::uint64_t fingerprint = 0, fingerprint_length = 0;
     log_cursor cursor;
+    const scan_context* read_as = nullptr; ///< as text or as JSON lines, once known
 
     /// Where reading stands, to go back to when a read is undone.
     struct read_position {
@@ -49,7 +50,8 @@ struct followed_descriptor {
 
 class log_follower {
 public:
-    log_follower(const scan_context& ctx, scan_tally& tally) : ctx_(ctx), tally_(tally) {}
+    log_follower(const scan_contexts& contexts, scan_tally& tally)
+        : contexts_(contexts), tally_(tally) {}
 
     /// Opens `path` at its end (lines already there are not this window's).
     /// Returns what is wrong, or "".
@@ -113,7 +115,9 @@ private:
         block_reader reader(d.fd.get(), d.cursor.name, 0, size);
         const std::uint64_t end = reader.line_start(size); // a partial last line waits
         if (end <= d.offset) return;
-        region_scan(ctx_, d.cursor, tally_, d.offset, end).run();
+        // Text or JSON lines is decided on the file's first line, once whole.
+        if (d.read_as == nullptr) d.read_as = &contexts_.for_log(reader);
+        region_scan(*d.read_as, d.cursor, tally_, d.offset, end).run();
         d.offset = end;
         if (d.fingerprint_length < fingerprint_bytes) {
             d.fingerprint_length = std::min<std::uint64_t>(fingerprint_bytes, end);
@@ -212,7 +216,7 @@ private:
         return path + " (renamed away)";
     }
 
-    const scan_context& ctx_;
+    scan_contexts contexts_;
     scan_tally& tally_;
     std::vector<followed_file> files_;
     nlohmann::json rotations_ = nlohmann::json::array();

@@ -133,28 +133,6 @@ to_millis(const std::optional<std::chrono::system_clock::time_point>& t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
 }
 
-/// True when the first line of `reader` is a JSON record with a time and a
-/// message: how a Docker json-file log or a structured log is recognised.
-[[nodiscard]] inline bool looks_like_json_lines(block_reader& reader,
-                                                const json_record_reader& records) {
-    const auto head = reader.from(0, 1);
-    if (head.empty() || head[0] != '{') return false;
-    const auto end = reader.line_end(0);
-    std::string why;
-    const auto record = records.read(
-        reader.span(0, static_cast<std::size_t>(std::min<std::uint64_t>(end, record_read_limit))),
-        why);
-    return record && record->time && record->message;
-}
-
-/// The ways a scan reads its files: as text, and as JSON records (null
-/// when the spec reads text only).
-struct scan_contexts {
-    const scan_context& text;
-    const scan_context* records;
-    log_format format;
-};
-
 /// One log of a scan: where it starts (resume, since), scanned, its state entry.
 class log_scan_run {
 public:
@@ -164,10 +142,8 @@ public:
     /// Scans `log`; returns what is wrong, or "".
     std::string scan(open_log& log, const std::vector<log_state_entry>& previous) {
         block_reader reader(log.fd.get(), log.name, 0, log.size);
-        const bool records = contexts_.format == log_format::json ||
-                             (contexts_.format == log_format::automatic &&
-                              looks_like_json_lines(reader, *contexts_.records->clock.records()));
-        const scan_context& ctx = records ? *contexts_.records : contexts_.text;
+        const scan_context& ctx = contexts_.for_log(reader);
+        const bool records = ctx.clock.records() != nullptr;
         log_cursor cursor;
         cursor.name = log.name;
         cursor.fd = log.fd.get();
@@ -255,13 +231,54 @@ private:
     return total;
 }
 
+/// What a scan or a follow reads logs with: the rules compiled for text and,
+/// unless the spec reads text only, for JSON records; a clock for each.
+class scan_engines {
+public:
+    scan_engines(const timestamp_reader& clock, const json_log_fields& fields, log_format format)
+        : format_(format), text_clock_(clock), records_(fields), record_clock_(clock, &records_) {}
+    scan_engines(const scan_engines&) = delete;
+    scan_engines& operator=(const scan_engines&) = delete;
+
+    /// Compiles the rules; returns what is wrong, or "".
+    [[nodiscard]] std::string compile(const log_rules& rules) {
+        if (auto why = compile_rules(rules, text_patterns_); !why.empty()) return why;
+        return format_ == log_format::text ? std::string()
+                                           : compile_rules(rules, record_patterns_, true);
+    }
+
+    /// The contexts, valid as long as this and `text`/`records` are.
+    [[nodiscard]] scan_contexts contexts(const scan_context& text,
+                                         const scan_context& records) const {
+        return {text, format_ == log_format::text ? nullptr : &records, format_};
+    }
+
+    [[nodiscard]] scan_context text_context(std::optional<log_millis> since, bool stop_when_met,
+                                            scan_progress* progress) const {
+        return {text_patterns_, text_clock_, since, stop_when_met, progress};
+    }
+    [[nodiscard]] scan_context record_context(std::optional<log_millis> since, bool stop_when_met,
+                                              scan_progress* progress) const {
+        return {record_patterns_, record_clock_, since, stop_when_met, progress};
+    }
+    [[nodiscard]] const pattern_set& patterns() const noexcept { return text_patterns_; }
+
+private:
+    log_format format_;
+    pattern_set text_patterns_, record_patterns_;
+    line_clock text_clock_;
+    json_record_reader records_;
+    line_clock record_clock_;
+};
+
 /// check_log_scan with times without an offset read by `clock`.
 [[nodiscard]] inline check_result scan_logs(const log_scan_spec& spec,
                                             const timestamp_reader& clock) {
     const std::string check = "logs.scan";
-    pattern_set patterns;
-    if (auto why = compile_rules(spec.rules, patterns); !why.empty())
+    scan_engines engines(clock, spec.json, spec.format);
+    if (auto why = engines.compile(spec.rules); !why.empty())
         return check_result::error(check, why);
+    const pattern_set& patterns = engines.patterns();
     std::vector<log_input> inputs;
     if (auto why = resolve_inputs(spec.files, spec.rotated, inputs); !why.empty())
         return check_result::error(check, why);
@@ -276,21 +293,10 @@ private:
         if (auto why = load_log_state(spec.state_file, previous); !why.empty())
             return check_result::error(check, why);
 
-    pattern_set record_patterns;
-    if (spec.format != log_format::text)
-        if (auto why = compile_rules(spec.rules, record_patterns, true); !why.empty())
-            return check_result::error(check, why);
-
     scan_progress progress;
-    const line_clock text_clock(clock);
-    const json_record_reader records(spec.json);
-    const line_clock record_clock(clock, &records);
-    const scan_context ctx{patterns, text_clock, to_millis(spec.since), spec.stop_when_met,
-                           &progress};
-    const scan_context record_ctx{record_patterns, record_clock, ctx.since, spec.stop_when_met,
-                                  &progress};
-    const scan_contexts contexts{ctx, spec.format == log_format::text ? nullptr : &record_ctx,
-                                 spec.format};
+    const auto ctx = engines.text_context(to_millis(spec.since), spec.stop_when_met, &progress);
+    const auto record_ctx = engines.record_context(ctx.since, spec.stop_when_met, &progress);
+    const auto contexts = engines.contexts(ctx, record_ctx);
     scan_tally tally(spec.show, patterns.patterns().size());
     log_scan_run run(spec, contexts, tally);
     std::vector<std::string> names;
@@ -349,18 +355,19 @@ ROLLCHECK_INLINE check_result check_log_follow(const log_follow_spec& spec) {
         if (spec.rules.required.empty())
             return check_result::error(check, "following needs a required pattern (a heartbeat): "
                                               "without one, a silent log would pass");
-        detail::pattern_set patterns;
-        if (auto why = detail::compile_rules(spec.rules, patterns); !why.empty())
+        const detail::timestamp_reader clock;
+        detail::scan_engines engines(clock, spec.json, spec.format);
+        if (auto why = engines.compile(spec.rules); !why.empty())
             return check_result::error(check, why);
+        const auto& patterns = engines.patterns();
         std::vector<detail::log_input> inputs;
         if (auto why = detail::resolve_inputs(spec.files, false, inputs); !why.empty())
             return check_result::error(check, why);
 
-        const detail::timestamp_reader clock;
-        const detail::line_clock text_clock(clock);
-        const detail::scan_context ctx{patterns, text_clock, std::nullopt, false};
+        const auto ctx = engines.text_context(std::nullopt, false, nullptr);
+        const auto record_ctx = engines.record_context(std::nullopt, false, nullptr);
         detail::scan_tally tally(spec.show, patterns.patterns().size());
-        detail::log_follower follower(ctx, tally);
+        detail::log_follower follower(engines.contexts(ctx, record_ctx), tally);
         std::vector<std::string> names;
         for (const auto& input : inputs) {
             if (input.from_stdin) return check_result::error(check, "stdin cannot be followed");

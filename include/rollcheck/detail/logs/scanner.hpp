@@ -547,4 +547,34 @@ private:
     std::optional<std::uint64_t> last_plain_record_end_;
 };
 
+/// True when the first line of `reader` is a JSON record with a time and a
+/// message: how a Docker json-file log or a structured log is recognised.
+[[nodiscard]] inline bool looks_like_json_lines(block_reader& reader,
+                                                const json_record_reader& records) {
+    const auto head = reader.from(0, 1);
+    if (head.empty() || head[0] != '{') return false;
+    const auto end = reader.line_end(0);
+    std::string why;
+    const auto record = records.read(
+        reader.span(0, static_cast<std::size_t>(std::min<std::uint64_t>(end, record_read_limit))),
+        why);
+    return record && record->time && record->message;
+}
+
+/// The ways a scan reads its files: as text, and as JSON records (null
+/// when the spec reads text only).
+struct scan_contexts {
+    const scan_context& text;
+    const scan_context* records;
+    log_format format;
+
+    /// The way to read the log `reader` reads: the spec's, or by its first line.
+    [[nodiscard]] const scan_context& for_log(block_reader& reader) const {
+        const bool json = format == log_format::json ||
+                          (format == log_format::automatic &&
+                           looks_like_json_lines(reader, *records->clock.records()));
+        return json ? *records : text;
+    }
+};
+
 } // namespace rollcheck::detail
