@@ -54,6 +54,11 @@ struct cron_ran_spec {
 [[nodiscard]] ROLLCHECK_INLINE std::string cron_record_pattern(std::string_view command,
                                                                std::string_view user = {});
 
+/// The same record as the journal keeps it: the MESSAGE `(user) CMD
+/// (command)` of an entry with SYSLOG_IDENTIFIER CRON, anchored at its start.
+[[nodiscard]] ROLLCHECK_INLINE std::string cron_journal_record_pattern(std::string_view command,
+                                                                       std::string_view user = {});
+
 } // namespace rollcheck
 
 // The definitions, apart so that this file reads as the API; compiled once,

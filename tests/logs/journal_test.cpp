@@ -303,4 +303,17 @@ TEST_CASE("rollcheck logs scan --journal-file prints journal findings and exits 
         ROLLCHECK_CLI,
         {"logs", "scan", "--journal-directory", (dir / "nothing").string(), "--error", "ERROR"});
     CHECK(run.exit_code == 2);
+    CHECK_THAT(run.out.text(), Catch::StartsWith("ERROR logs.scan: journal directory " +
+                                                 (dir / "nothing").string() + ": "));
+
+    // The journal's cron record is from 2026-11-28: a run due since is missing.
+    run = rollcheck_test::run_program(
+        ROLLCHECK_CLI, {"cron", "ran", "--schedule", "*/15 * * * *", "--cron-journal-file", file,
+                        "--command", "/opt/app/run_batch.sh --all", "--user", "app"});
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(
+        run.out.text(),
+        Catch::Contains("in journal file " + file +
+                        " of identifier CRON since the run of '*/15 * * * *' due at") &&
+            Catch::Contains("the last one is from 2026-11-28T09:00 (journal file " + file + ")"));
 }

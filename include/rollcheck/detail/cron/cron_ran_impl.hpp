@@ -101,7 +101,7 @@ inline log_scan_spec journal_record_scan_of(const cron_ran_spec& spec) {
     scan.journal = spec.cron_journal;
     scan.journal.enabled = true;
     if (scan.journal.identifier.empty()) scan.journal.identifier = "CRON";
-    scan.rules.required = {{"^" + cron_message_pattern(spec.command, spec.user), 1, true}};
+    scan.rules.required = {{cron_journal_record_pattern(spec.command, spec.user), 1, true}};
     scan.show = 0;
     return scan;
 }
@@ -248,6 +248,11 @@ inline void add_sighting_totals(nlohmann::json& totals, const ran_sighting& s) {
 
 ROLLCHECK_INLINE std::string cron_record_pattern(std::string_view command, std::string_view user) {
     return "CRON\\[[0-9]+\\]: " + detail::cron_message_pattern(command, user);
+}
+
+ROLLCHECK_INLINE std::string cron_journal_record_pattern(std::string_view command,
+                                                         std::string_view user) {
+    return "^" + detail::cron_message_pattern(command, user);
 }
 
 ROLLCHECK_INLINE check_result check_cron_ran(const cron_ran_spec& spec) {

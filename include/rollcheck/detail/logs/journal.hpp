@@ -244,7 +244,7 @@ private:
             if (!RE2::PartialMatch(line, *patterns[id].re)) continue;
             ++tally_.pattern_lines[id];
             if (patterns[id].locate_last)
-                tally_.last_matches[id] = last_match{source_name(), entries_, entry_.time};
+                tally_.last_matches[id] = last_match{where_, entries_, entry_.time};
             excluded |= patterns[id].role == pattern_role::exclude;
             if (patterns[id].role == pattern_role::error && !error) {
                 error = true;
@@ -323,7 +323,6 @@ private:
     }
 
     [[nodiscard]] std::string time_text() const { return format_log_time(entry_.time); }
-    [[nodiscard]] std::string source_name() const { return "journal"; }
 
     const scan_context& ctx_;
     scan_tally& tally_;
