@@ -27,11 +27,11 @@ constexpr std::int64_t base_seconds = 1795856400;
 /// One entry in journal export format, `second` seconds after 09:00:00.
 std::string entry(int second, const std::string& unit, const std::string& identifier,
                   const std::string& message, int priority = 6) {
-    std::string text =
-        fmt::format("__REALTIME_TIMESTAMP={}\n__MONOTONIC_TIMESTAMP={}\n"
-                    "_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=app1\n"
-                    "PRIORITY={}\nMESSAGE={}\n",
-                    (base_seconds + second) * 1000000, (second + 1) * 1000000, priority, message);
+    std::string text = fmt::format("__REALTIME_TIMESTAMP={}\n__MONOTONIC_TIMESTAMP={}\n"
+                                   "_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=app1\n"
+                                   "PRIORITY={}\nMESSAGE={}\n",
+                                   (base_seconds + second) * 1000000,
+                                   (std::int64_t{second} + 1) * 1000000, priority, message);
     if (!unit.empty()) text += "_SYSTEMD_UNIT=" + unit + "\n";
     if (!identifier.empty()) text += "SYSLOG_IDENTIFIER=" + identifier + "\n";
     return text + "\n";
@@ -177,6 +177,28 @@ TEST_CASE("a Python traceback over several journal entries is one error event") 
               "ValueError(\"empty batch\")",
               "journal:batch.service:2026-11-28T09:00:02.000Z: ValueError: empty batch",
               "journal:batch.service:2026-11-28T09:00:03.000Z: ERROR retry failed"});
+}
+
+TEST_CASE("20,000 error entries: every one counted, ten kept, --until-met stops at the first") {
+    rollcheck_test::temp_dir dir;
+    std::string entries;
+    for (int i = 0; i < 20000; ++i)
+        entries += entry(i, "batch.service", "batch", fmt::format("ERROR item {} failed", i), 3);
+    const auto file = write_journal(dir, "many.journal", entries);
+    auto spec = journal_scan(file, {"ERROR"}, "batch");
+    spec.show = 10;
+    const auto r = check_log_scan(spec);
+    CHECK(r.status == verdict::fail);
+    CHECK(r.totals["error_events"] == 20000);
+    CHECK(r.evidence.items().size() == 10);
+    CHECK(r.evidence.total() == 20000);
+
+    auto heartbeat = journal_scan(file, {}, "batch");
+    heartbeat.rules.required = {{"item [0-9]+", 1}};
+    heartbeat.stop_when_met = true;
+    const auto met = check_log_scan(heartbeat);
+    CHECK(met.status == verdict::pass);
+    CHECK(met.totals["journal"]["entries"] == 1);
 }
 
 TEST_CASE("a corrupt or truncated journal file is an error naming the file") {
