@@ -199,6 +199,9 @@ TEST_CASE("20,000 error entries: every one counted, ten kept, --until-met stops 
     const auto met = check_log_scan(heartbeat);
     CHECK(met.status == verdict::pass);
     CHECK(met.totals["journal"]["entries"] == 1);
+    heartbeat.rules.errors = {"ERROR"}; // an error could come after the stop
+    CHECK_THAT(check_log_scan(heartbeat).summary,
+               Catch::StartsWith("cannot stop once the requirements are met"));
 }
 
 TEST_CASE("a corrupt or truncated journal file is an error naming the file") {

@@ -260,6 +260,9 @@ private:
     pattern_set patterns;
     if (auto why = compile_rules(spec.rules, patterns); !why.empty())
         return check_result::error(check, why);
+    if (spec.stop_when_met && !spec.rules.errors.empty())
+        return check_result::error(check, "cannot stop once the requirements are met while "
+                                          "looking for errors: an error could come after");
     if (spec.journal.enabled || !spec.journal.files.empty() || !spec.journal.directory.empty())
         return scan_journal(spec, patterns, clock);
     if (!spec.journal.unit.empty() || !spec.journal.identifier.empty())
@@ -268,9 +271,6 @@ private:
     std::vector<log_input> inputs;
     if (auto why = resolve_inputs(spec.files, spec.rotated, inputs); !why.empty())
         return check_result::error(check, why);
-    if (spec.stop_when_met && !spec.rules.errors.empty())
-        return check_result::error(check, "cannot stop once the requirements are met while "
-                                          "looking for errors: an error could come after");
     if (spec.stop_when_met && !spec.state_file.empty())
         return check_result::error(check, "cannot stop once the requirements are met with a "
                                           "state file: the unread rest would count as read");
