@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <string>
 #include <vector>
@@ -227,6 +228,33 @@ TEST_CASE("a corrupt or truncated journal file is an error naming the file") {
         const auto r = check_log_scan(spec);
         CHECK(r.status == verdict::error);
         CHECK_THAT(r.summary, Catch::StartsWith("journal file " + file + ": cannot read it"));
+    }
+    SECTION("a damaged MESSAGE inside a readable file: the entry cannot vouch for itself") {
+        const auto file = write_journal(
+            dir, "damaged.journal",
+            batch_day() + entry(40, "batch.service", "batch", "ERROR the only error", 3) +
+                entry(50, "batch.service", "batch", "processed 14 submissions"));
+        CHECK(check_log_scan(journal_scan(file, {"ERROR"}, "batch")).status == verdict::fail);
+        std::string bytes;
+        {
+            std::ifstream in(file, std::ios::binary);
+            bytes.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        const auto at = bytes.find("MESSAGE=ERROR the only error");
+        REQUIRE(at != std::string::npos);
+        for (std::size_t i = at - 16; i < at + 48; ++i)
+            bytes[i] = static_cast<char>(i * 37 + 1);
+        std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+        // sd-journal skips the damaged entry (and, through the unit's
+        // index, the one after it) without a word: the gap it leaves in
+        // the entries' numbers is what tells.
+        const auto r = check_log_scan(journal_scan(file, {"ERROR"}, "batch"));
+        CHECK(r.status == verdict::error);
+        CHECK(r.summary ==
+              "journal file " + file +
+                  " of batch.service: 1 entry is missing before the entry at "
+                  "2026-11-28T09:00:50.000Z: damaged (journalctl --verify names the file), or "
+                  "in a file this user may not read; what it held cannot be checked");
     }
     SECTION("an empty file and a missing one") {
         const auto empty = dir.write("empty.journal", "").string();

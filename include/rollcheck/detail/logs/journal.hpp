@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -138,6 +139,59 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
     return {};
 }
 
+/// The current entry's place in its writer's sequence, from its cursor
+/// (`s=ID;i=SEQNUM;…`, SEQNUM in hex); false when the cursor has none.
+[[nodiscard]] inline bool journal_sequence(sd_journal* j, std::string& id, std::uint64_t& seqnum) {
+    char* cursor = nullptr;
+    if (sd_journal_get_cursor(j, &cursor) < 0) return false;
+    const std::string text(cursor);
+    std::free(cursor);
+    const auto s = text.find("s="), i = text.find(";i=");
+    if (s != 0 || i == std::string::npos) return false;
+    id = text.substr(2, i - 2);
+    char* end = nullptr;
+    seqnum = std::strtoull(text.c_str() + i + 3, &end, 16);
+    return end != text.c_str() + i + 3;
+}
+
+/// What is missing from the journal from `since` on, or "": sd-journal
+/// skips an entry it finds damaged (and, through a unit's index, the
+/// entries after it) without a word, but journald numbers the entries it
+/// writes one by one, so a skipped entry leaves a gap in the numbers of the
+/// unfiltered journal. A damaged last entry leaves none.
+[[nodiscard]] inline std::string journal_sequence_gap(log_journal journal,
+                                                      std::optional<log_millis> since,
+                                                      const std::string& where) {
+    journal.unit.clear();
+    journal.identifier.clear();
+    journal_handle all;
+    if (auto why = open_journal(journal, all); !why.empty()) return why;
+    const int seek =
+        since ? sd_journal_seek_realtime_usec(all.get(), static_cast<std::uint64_t>(*since) * 1000)
+              : sd_journal_seek_head(all.get());
+    if (seek < 0) return fmt::format("{}: cannot seek ({})", where, std::strerror(-seek));
+    std::map<std::string, std::uint64_t> last; // per writer's sequence
+    std::string id;
+    std::uint64_t seqnum = 0;
+    for (int r; (r = sd_journal_next(all.get())) != 0;) {
+        if (r < 0) return fmt::format("{}: cannot read on ({})", where, std::strerror(-r));
+        if (!journal_sequence(all.get(), id, seqnum)) continue;
+        const auto [it, first] = last.emplace(id, seqnum);
+        if (!first && seqnum > it->second + 1) {
+            std::uint64_t usec = 0;
+            (void)sd_journal_get_realtime_usec(all.get(), &usec);
+            return fmt::format("{}: {} missing before the entry at {}: damaged (journalctl "
+                               "--verify names the file), or in a file this user may not read; "
+                               "what {} cannot be checked",
+                               where, counted(seqnum - it->second - 1, "entry is", "entries are"),
+                               format_log_time(static_cast<log_millis>(usec / 1000)),
+                               agreeing(seqnum - it->second - 1, "it held", "they held"));
+        }
+        it->second = std::max(it->second, seqnum);
+    }
+    return {};
+}
+
 /// A field of the current entry without its "NAME=", or nullopt when the
 /// entry has none; `failure` gets the error of a field that cannot be read.
 [[nodiscard]] inline std::optional<std::string_view> journal_field(sd_journal* j, const char* name,
@@ -188,7 +242,11 @@ public:
                 return fmt::format("{}: entry {} at {}: cannot read its MESSAGE ({})", where_,
                                    entries_, format_log_time(time), std::strerror(-failure));
             tally_.saw_time(time);
-            if (!message) continue;
+            if (!message) {
+                if (!first_without_message_) first_without_message_ = time;
+                ++without_message_;
+                continue;
+            }
             tally_.bytes += message->size() + 1;
             entry_ = {j, time};
             for (std::size_t begin = 0;;) {
@@ -207,6 +265,12 @@ public:
     }
 
     [[nodiscard]] std::uint64_t entries() const noexcept { return entries_; }
+    /// Entries without a readable MESSAGE: none in a sound journal (every
+    /// writer gives one), so a damaged field that sd-journal skipped.
+    [[nodiscard]] std::uint64_t without_message() const noexcept { return without_message_; }
+    [[nodiscard]] std::optional<log_millis> first_without_message() const noexcept {
+        return first_without_message_;
+    }
 
 private:
     struct current_entry {
@@ -328,10 +392,24 @@ private:
     scan_tally& tally_;
     std::string where_;
     current_entry entry_;
-    std::uint64_t entries_ = 0, lines_ = 0;
+    std::uint64_t entries_ = 0, lines_ = 0, without_message_ = 0;
+    std::optional<log_millis> first_without_message_;
     std::optional<std::uint64_t> traceback_event_, last_error_event_;
     std::vector<evidence_item> held_; ///< a traceback's evidence, header first
     std::size_t held_beyond_limit_ = 0;
 };
+
+/// Why some entries of the window went unread (`gap`: what
+/// journal_sequence_gap found), or "".
+[[nodiscard]] inline std::string unread_entries(const journal_scan& scan, const std::string& gap,
+                                                const std::string& where) {
+    if (!gap.empty()) return gap;
+    if (scan.without_message() == 0) return {};
+    return fmt::format("{}: {} without a readable MESSAGE, the first at {}: damaged "
+                       "(journalctl --verify names the file); what {} cannot be checked",
+                       where, counted(scan.without_message(), "entry", "entries"),
+                       format_log_time(*scan.first_without_message()),
+                       agreeing(scan.without_message(), "it held", "they held"));
+}
 
 } // namespace rollcheck::detail

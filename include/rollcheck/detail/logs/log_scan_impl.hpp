@@ -226,6 +226,7 @@ private:
     scan_tally tally(spec.show, patterns.patterns().size());
     journal_scan scan(ctx, tally, name);
     if (auto why = scan.run(journal.get()); !why.empty()) return check_result::error(check, why);
+    const std::string gap = journal_sequence_gap(spec.journal, ctx.since, name);
     const nlohmann::json source = {
         {"journal", journal_name(spec.journal)},
         {"unit", spec.journal.unit.empty() ? nlohmann::json()
@@ -249,7 +250,14 @@ private:
                              format_log_time(*tally.last_time));
     auto r = judge_scan(check, patterns, tally, spec.rules, where + ")");
     r.totals["journal"] = source;
+    r.totals["journal"]["without_message"] = scan.without_message();
     if (ctx.since) r.totals["since"] = format_log_time(*ctx.since);
+    // Entries that could not be read may hold an error line: only a
+    // failure found in the others outweighs them.
+    if (auto doubt = unread_entries(scan, gap, name); !doubt.empty() && r.passed()) {
+        r.status = verdict::error;
+        r.summary = doubt;
+    }
     return r;
 }
 
