@@ -80,6 +80,8 @@ rollcheck_dependency(PKG_CONFIG re2 PREFIX ROLLCHECK_RE2 DEBIAN libre2-dev)
 # The log scanner: Vectorscan for its hot path, zlib for rotated .gz logs.
 rollcheck_dependency(PKG_CONFIG libhs PREFIX ROLLCHECK_HS DEBIAN libvectorscan-dev)
 rollcheck_dependency(PKG_CONFIG zlib PREFIX ROLLCHECK_ZLIB DEBIAN zlib1g-dev)
+# The systemd journal as a log source (sd-journal), for the log scanner and cron's record.
+rollcheck_dependency(PKG_CONFIG libsystemd PREFIX ROLLCHECK_SYSTEMD DEBIAN libsystemd-dev)
 # 9: the oldest fmt the code is built and tested with (Debian 12 ships 9.1).
 rollcheck_dependency(PACKAGE fmt VERSION 9 TARGETS fmt::fmt DEBIAN libfmt-dev)
 rollcheck_dependency(PACKAGE nlohmann_json VERSION 3.10 TARGETS nlohmann_json::nlohmann_json

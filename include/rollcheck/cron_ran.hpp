@@ -21,7 +21,8 @@ namespace rollcheck {
 
 /// `cron.ran`: the job left a line in its log after its last scheduled time,
 /// or cron's own record shows it started it then. Give the job's log, cron's
-/// record, or both: either source proves a run.
+/// record (syslog files, the journal), or several: any source proves a run,
+/// and the result says which one did.
 struct cron_ran_spec {
     std::string schedule;      ///< the entry's schedule
     std::string zone = "UTC";  ///< its zone (CRON_TZ, or the host's)
@@ -34,8 +35,14 @@ struct cron_ran_spec {
     /// (command)`: syslog files (Debian: /var/log/syslog, or /var/log/cron.log
     /// under rsyslog's `cron.*` rule) or globs, rotated siblings included.
     std::vector<std::string> cron_logs;
-    std::string command; ///< the entry's command as the crontab writes it (with cron_logs)
-    std::string user;    ///< the crontab's owner in cron's record; empty: any
+    /// Cron's record in the systemd journal: entries with SYSLOG_IDENTIFIER
+    /// CRON (unless another identifier is given) whose MESSAGE is `(user) CMD
+    /// (command)`. Read when enabled, or when journal files or a directory
+    /// are given; the machine's journal otherwise.
+    log_journal cron_journal;
+    /// The entry's command as the crontab writes it (with cron_logs or cron_journal).
+    std::string command;
+    std::string user; ///< the crontab's owner in cron's record; empty: any
 };
 
 [[nodiscard]] ROLLCHECK_INLINE check_result check_cron_ran(const cron_ran_spec& spec);
@@ -46,6 +53,11 @@ struct cron_ran_spec {
 /// blanks match any run of blanks.
 [[nodiscard]] ROLLCHECK_INLINE std::string cron_record_pattern(std::string_view command,
                                                                std::string_view user = {});
+
+/// The same record as the journal keeps it: the MESSAGE `(user) CMD
+/// (command)` of an entry with SYSLOG_IDENTIFIER CRON, anchored at its start.
+[[nodiscard]] ROLLCHECK_INLINE std::string cron_journal_record_pattern(std::string_view command,
+                                                                       std::string_view user = {});
 
 } // namespace rollcheck
 

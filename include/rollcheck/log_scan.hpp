@@ -52,9 +52,24 @@ struct log_rules {
     std::size_t max_errors = 0; ///< error events allowed (a traceback is one event)
 };
 
+/// The systemd journal as a log source, read through libsystemd's
+/// sd-journal: each entry's MESSAGE gives the lines, the entry's time places
+/// them. A machine without a journal is an error, never a pass.
+struct log_journal {
+    bool enabled = false; ///< read the journal (implied by `files` or `directory`)
+    /// Journal files to read, as `journalctl --file`; empty: `directory`.
+    std::vector<std::string> files;
+    /// A journal directory, as `journalctl --directory`; empty: the
+    /// machine's (/var/log/journal, /run/log/journal).
+    std::string directory;
+    std::string unit;       ///< only this systemd unit's entries ("app" is app.service)
+    std::string identifier; ///< only entries with this SYSLOG_IDENTIFIER
+};
+
 /// `check_log_scan`: the lines of some logs, once.
 struct log_scan_spec {
     std::vector<std::string> files; ///< paths or globs; "-" is stdin
+    log_journal journal;            ///< the journal instead of `files`, when enabled
     log_rules rules;
     /// Only lines at or after this time (lines without a timestamp belong
     /// to the event above them).
@@ -84,7 +99,8 @@ struct log_follow_spec {
 
 /// Scans logs once: error lines (minus exclusions) against `max_errors`,
 /// required patterns against their minimum, only since `since` if given.
-/// Check name "logs.scan". Evidence: `FILE:LINE:TEXT` per error line.
+/// Check name "logs.scan". Evidence: `FILE:LINE:TEXT` per error line;
+/// from the journal, `journal:UNIT:TIME: MESSAGE`.
 [[nodiscard]] ROLLCHECK_INLINE check_result check_log_scan(const log_scan_spec& spec);
 
 /// Follows logs for `window` from their current end: fails when an error

@@ -87,6 +87,8 @@ struct target {
     std::string job_command = "python scripts/core/batch_opportunity_scoring.py";
     /// `[cron] syslog`: where cron records the runs it starts (resolved)
     std::vector<std::string> cron_logs;
+    /// `[cron] journal`: cron's record is also in this machine's systemd journal
+    bool cron_journal = false;
     std::vector<std::string> log_files{"logs/batch_opportunity_scoring.log"};   ///< resolved
     std::vector<std::string> error_patterns{"ERROR|CRITICAL|Traceback"};        ///< RE2
     std::vector<std::string> progress_patterns{"processed [0-9]+ submissions"}; ///< RE2

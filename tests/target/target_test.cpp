@@ -95,6 +95,7 @@ baseline = "/var/lib/rollcheck/baseline.json"
 crontab = "../spool/app"
 snapshot = "crontab.snapshot"
 syslog = ["/var/log/syslog", "logs/cron.log"]
+journal = true
 [logs]
 files = ["logs/a.log", "/var/log/b.log", "logs/../logs/c-*.log"]
 [pipeline]
@@ -109,6 +110,7 @@ archive = "scripts/archive/monoliths_20261128"
     CHECK(t.crontab_snapshot == dir / "crontab.snapshot");
     CHECK(t.cron_logs ==
           std::vector<std::string>{"/var/log/syslog", (dir / "logs/cron.log").string()});
+    CHECK(t.cron_journal);
     CHECK(t.log_files == std::vector<std::string>{(root / "logs/a.log").string(), "/var/log/b.log",
                                                   (root / "logs/c-*.log").string()});
     CHECK(t.archive_dir == root / "scripts/archive/monoliths_20261128");
@@ -260,6 +262,8 @@ TEST_CASE("each fault of a target is named with its key and line:column") {
          {"target.toml:2:17: [database] max_scan_rows: expected an integer, found a string"}},
         {"[database]\nmax_scan_rows = -1\n",
          {"target.toml:2:17: [database] max_scan_rows: -1 is negative"}},
+        {"[cron]\njournal = \"yes\"\n",
+         {"target.toml:2:11: [cron] journal: expected a boolean, found a string"}},
         {"[backup]\nrestore_check = \"yes\"\n",
          {"target.toml:2:17: [backup] restore_check: expected a boolean, found a string"}},
         {"[backup]\nrestore_check = true\n",

@@ -73,15 +73,32 @@ check_result batch_job_ran() {
     spec.since = suite::window_start("the batch job's run", std::chrono::hours(1));
     spec.stop_when_met = true;
     auto by_log = check_log_scan(spec);
-    if (by_log.acceptable() || system().cron_logs.empty()) return by_log;
-    spec.files = system().cron_logs;
-    spec.rules.required = {{cron_record_pattern(system().job_command, system().crontab_user), 1}};
-    auto by_record = check_log_scan(spec);
-    by_record.summary = fmt::format("cron's record: {}", by_record.summary);
-    if (by_record.acceptable()) return by_record;
-    // Neither source shows the run; one that could not be read might have.
-    by_log.status = worst({by_log, by_record});
-    by_log.summary += fmt::format("; {}", by_record.summary);
+    if (by_log.acceptable()) return by_log;
+    std::vector<check_result> records;
+    const auto& command = system().job_command;
+    if (!system().cron_logs.empty()) {
+        spec.files = system().cron_logs;
+        spec.rules.required = {{cron_record_pattern(command, system().crontab_user), 1}};
+        records.push_back(check_log_scan(spec));
+        records.back().summary = fmt::format("cron's record: {}", records.back().summary);
+    }
+    if (system().cron_journal) {
+        spec.files.clear();
+        spec.rotated = false;
+        spec.journal.enabled = true;
+        spec.journal.identifier = "CRON";
+        spec.rules.required = {{cron_journal_record_pattern(command, system().crontab_user), 1}};
+        records.push_back(check_log_scan(spec));
+        records.back().summary =
+            fmt::format("cron's record in the journal: {}", records.back().summary);
+    }
+    for (const auto& record : records)
+        if (record.acceptable()) return record;
+    // No source shows the run; one that could not be read might have.
+    records.push_back(by_log);
+    by_log.status = worst(records);
+    for (std::size_t i = 0; i + 1 < records.size(); ++i)
+        by_log.summary += fmt::format("; {}", records[i].summary);
     return by_log;
 }
 

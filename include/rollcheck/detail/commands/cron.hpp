@@ -236,7 +236,8 @@ inline void add_diff(CLI::App& group) {
 inline void add_ran(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "ran", "Check that a job ran after its last scheduled time: it left a line in its log, "
-               "or cron recorded starting it (CRON[pid]: (user) CMD (command))");
+               "or cron recorded starting it (CRON[pid]: (user) CMD (command)) in syslog or "
+               "the journal");
     struct options {
         cron_ran_spec spec;
         std::string log, grace = "15m";
@@ -248,8 +249,14 @@ inline void add_ran(CLI::App& group) {
     cmd->add_option("--cron-log", o->spec.cron_logs,
                     "a file where cron records the runs it starts (/var/log/syslog, "
                     "/var/log/cron.log; repeatable, globs and rotated files read)");
+    cmd->add_flag("--cron-journal", o->spec.cron_journal.enabled,
+                  "cron's record in the systemd journal: CRON entries '(user) CMD (command)' "
+                  "(this machine's journal, or --cron-journal-file)");
+    cmd->add_option("--cron-journal-file", o->spec.cron_journal.files,
+                    "a journal file holding cron's record; repeatable");
     cmd->add_option("--command", o->spec.command,
-                    "the entry's command as the crontab writes it (with --cron-log)");
+                    "the entry's command as the crontab writes it (with --cron-log, "
+                    "--cron-journal)");
     cmd->add_option("--user", o->spec.user, "the crontab's owner in cron's record (default: any)");
     cmd->add_option("--grace", o->grace, "how long a run has to write its line")
         ->check(duration_validator())

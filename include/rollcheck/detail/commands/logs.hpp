@@ -33,9 +33,11 @@ struct rules_options {
     bool ignore_case = false;
     std::size_t max_errors = 0;
 
-    void add_to(CLI::App& cmd) {
-        cmd.add_option("files,--files", files, "log files or globs ('-': stdin for scan)")
-            ->required();
+    /// `files_required`: false where the journal can be read instead.
+    void add_to(CLI::App& cmd, bool files_required = true) {
+        auto* option =
+            cmd.add_option("files,--files", files, "log files or globs ('-': stdin for scan)");
+        if (files_required) option->required();
         cmd.add_option("--error,-e", errors, "error pattern (RE2/ERE); repeatable");
         cmd.add_option("--exclude,-x", excludes,
                        "known benign lines: error lines matching one are not errors");
@@ -99,8 +101,17 @@ inline void add_scan(CLI::App& group) {
     auto state = std::make_shared<std::string>();
     auto until_met = std::make_shared<bool>(false);
     auto format = std::make_shared<format_options>();
-    rules->add_to(*cmd);
+    auto journal = std::make_shared<log_journal>();
+    rules->add_to(*cmd, false);
     format->add_to(*cmd);
+    cmd->add_flag("--journal", journal->enabled,
+                  "read the systemd journal instead of files (this machine's, or "
+                  "--journal-file, --journal-directory)");
+    cmd->add_option("--journal-file", journal->files, "a journal file to read; repeatable");
+    cmd->add_option("--journal-directory", journal->directory, "a journal directory to read");
+    cmd->add_option("--unit,-u", journal->unit, "only the journal entries of this systemd unit");
+    cmd->add_option("--identifier,-t", journal->identifier,
+                    "only the journal entries with this SYSLOG_IDENTIFIER");
     cmd->add_option("--since", *since, "only lines at or after TIME (or DURATION ago)")
         ->check(since_validator());
     cmd->add_flag("--rotated", *rotated,
@@ -111,6 +122,7 @@ inline void add_scan(CLI::App& group) {
     add_check(*cmd, [=](const output_options& out) {
         log_scan_spec spec;
         spec.files = rules->files;
+        spec.journal = *journal;
         spec.rules = rules->rules();
         if (!since->empty()) spec.since = parse_since(*since);
         spec.rotated = *rotated;

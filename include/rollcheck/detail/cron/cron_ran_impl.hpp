@@ -49,10 +49,21 @@ inline std::string blank_tolerant_literal(std::string_view text) {
     return pattern + RE2::QuoteMeta(word);
 }
 
+/// Cron's message on starting `command` for `user` (any when empty), as
+/// syslog and the journal both carry it: `(user) CMD (command)`.
+inline std::string cron_message_pattern(std::string_view command, std::string_view user) {
+    const std::string who = user.empty() ? std::string("[^)]*") : RE2::QuoteMeta(user);
+    return fmt::format("\\({}\\) CMD \\({}[ \\t]*\\)", who,
+                       blank_tolerant_literal(recorded_command(command)));
+}
+
+/// Where a sign of the job was looked for.
+enum class ran_source { job_log, cron_syslog, cron_journal };
+
 /// One source's last sign of the job: the lines that match, and the time of
 /// the last one (its event's time), if it has one.
 struct ran_sighting {
-    bool cron_record = false;
+    ran_source source = ran_source::job_log;
     std::uint64_t lines = 0;
     nlohmann::json last; ///< {file, line, time}, or null
     std::optional<cron_time> latest;
@@ -74,6 +85,23 @@ inline log_scan_spec record_scan_of(const cron_ran_spec& spec) {
     scan.files = spec.cron_logs;
     scan.rotated = true;
     scan.rules.required = {{cron_record_pattern(spec.command, spec.user), 1, true}};
+    scan.show = 0;
+    return scan;
+}
+
+/// True when the journal holds cron's record for this spec.
+inline bool reads_cron_journal(const cron_ran_spec& spec) {
+    const auto& j = spec.cron_journal;
+    return j.enabled || !j.files.empty() || !j.directory.empty();
+}
+
+/// Cron's record in the journal: its entries' messages for this command.
+inline log_scan_spec journal_record_scan_of(const cron_ran_spec& spec) {
+    log_scan_spec scan;
+    scan.journal = spec.cron_journal;
+    scan.journal.enabled = true;
+    if (scan.journal.identifier.empty()) scan.journal.identifier = "CRON";
+    scan.rules.required = {{cron_journal_record_pattern(spec.command, spec.user), 1, true}};
     scan.show = 0;
     return scan;
 }
@@ -106,8 +134,11 @@ inline std::optional<check_result> sight(const log_scan_spec& scan, const timest
 }
 
 /// Where the job's log or cron's record was read, for messages.
-inline std::string source_names(const cron_ran_spec& spec, bool cron_record) {
-    if (!cron_record) return fmt::format("'{}'", spec.log.string());
+inline std::string source_names(const cron_ran_spec& spec, ran_source source) {
+    if (source == ran_source::job_log) return fmt::format("'{}'", spec.log.string());
+    if (source == ran_source::cron_journal)
+        return journal_name(spec.cron_journal) +
+               journal_filter_name(journal_record_scan_of(spec).journal);
     std::string names;
     for (const auto& f : spec.cron_logs)
         names += fmt::format("{}'{}'", names.empty() ? "" : ", ", f);
@@ -115,18 +146,33 @@ inline std::string source_names(const cron_ran_spec& spec, bool cron_record) {
 }
 
 /// What a source shows of the job: "a line containing 'x'", "a record of cron starting 'y'".
-inline std::string sought(const cron_ran_spec& spec, bool cron_record) {
-    if (cron_record)
+inline std::string sought(const cron_ran_spec& spec, ran_source source) {
+    if (source != ran_source::job_log)
         return fmt::format("a record of cron starting '{}'", recorded_command(spec.command));
     return spec.match.empty() ? std::string("a line")
                               : fmt::format("a line containing '{}'", spec.match);
 }
 
-/// A matching line's place: "line N" in the job's log, "FILE:N" in cron's record.
-inline std::string place(const ran_sighting& seen) {
+/// A matching line's place: "line N" in the job's log, "FILE:N" in cron's
+/// syslog record, the journal's name for its record there.
+inline std::string place(const cron_ran_spec& spec, const ran_sighting& seen) {
     const auto line = seen.last.at("line").get<std::uint64_t>();
-    if (!seen.cron_record) return fmt::format("line {}", line);
+    if (seen.source == ran_source::job_log) return fmt::format("line {}", line);
+    if (seen.source == ran_source::cron_journal) return journal_name(spec.cron_journal);
     return fmt::format("{}:{}", seen.last.at("file").get<std::string>(), line);
+}
+
+/// Which source proved the run, in the result's totals.
+inline std::string_view proof_name(ran_source source) {
+    switch (source) {
+    case ran_source::job_log:
+        return "the job's log";
+    case ran_source::cron_syslog:
+        return "cron's record";
+    case ran_source::cron_journal:
+        return "cron's record in the journal";
+    }
+    return "";
 }
 
 /// A source whose lines match but carry no time: nothing can be decided from it.
@@ -134,28 +180,28 @@ inline check_result undated(const cron_ran_spec& spec, const ran_sighting& seen)
     return check_result::error(
         "cron.ran", fmt::format("{} of {} {}, but no time rollcheck can read is on or above {} "
                                 "({}; ISO 8601, Python logging, syslog, epoch seconds)",
-                                counted(seen.lines, "line"), source_names(spec, seen.cron_record),
+                                counted(seen.lines, "line"), source_names(spec, seen.source),
                                 agreeing(seen.lines, "matches", "match"),
-                                agreeing(seen.lines, "it", "the last"), place(seen)));
+                                agreeing(seen.lines, "it", "the last"), place(spec, seen)));
 }
 
 inline check_result ran_by(const cron_ran_spec& spec, const ran_sighting& seen,
                            const std::string& due_text, const tz_zone& zone) {
     const auto at = format_cron_time(*seen.latest, zone);
     check_result r =
-        seen.cron_record
+        seen.source != ran_source::job_log
             ? check_result::pass("cron.ran",
                                  fmt::format("'{}' ran: cron recorded starting '{}' at {} ({}), "
                                              "after the run due at {} {}",
                                              spec.schedule, recorded_command(spec.command), at,
-                                             place(seen), due_text, zone.name()))
+                                             place(spec, seen), due_text, zone.name()))
             : check_result::pass(
                   "cron.ran",
                   fmt::format("'{}' logged {} at {} ({}:{}), after the run due at "
                               "{} {}",
-                              spec.schedule, sought(spec, false), at, spec.log.string(),
+                              spec.schedule, sought(spec, seen.source), at, spec.log.string(),
                               seen.last.at("line").get<std::uint64_t>(), due_text, zone.name()));
-    r.totals["proved_by"] = seen.cron_record ? "cron's record" : "the job's log";
+    r.totals["proved_by"] = proof_name(seen.source);
     return r;
 }
 
@@ -169,15 +215,15 @@ inline check_result judge_ran(const cron_ran_spec& spec, const std::vector<ran_s
         if (s.lines > 0 && !s.latest) return undated(spec, s);
     std::string missing, last;
     for (const auto& s : seen) {
-        missing +=
-            fmt::format("{}no {} in {}", missing.empty() ? "" : " and ",
-                        sought(spec, s.cron_record).substr(2), source_names(spec, s.cron_record));
+        missing += fmt::format("{}no {} in {}", missing.empty() ? "" : " and ",
+                               sought(spec, s.source).substr(2), source_names(spec, s.source));
         const std::string of =
-            seen.size() > 1 ? (s.cron_record ? "cron's record: " : "the job's log: ") : "";
-        last += fmt::format("; {}{}", of,
-                            s.latest ? fmt::format("the last one is from {} ({})",
-                                                   format_cron_time(*s.latest, zone), place(s))
-                                     : std::string("none at all"));
+            seen.size() > 1 ? fmt::format("{}: ", proof_name(s.source)) : std::string();
+        last +=
+            fmt::format("; {}{}", of,
+                        s.latest ? fmt::format("the last one is from {} ({})",
+                                               format_cron_time(*s.latest, zone), place(spec, s))
+                                 : std::string("none at all"));
     }
     return check_result::fail("cron.ran", fmt::format("{} since the run of '{}' due at {} {} "
                                                       "(grace {}){}",
@@ -186,27 +232,38 @@ inline check_result judge_ran(const cron_ran_spec& spec, const std::vector<ran_s
 }
 
 /// A source's figures: `matching_lines` and `latest` for the job's log,
-/// `cron_records` and `latest_record` for cron's record.
+/// `cron_records` and `latest_record` for cron's record in syslog,
+/// `cron_journal_records` and `latest_journal_record` in the journal.
 inline void add_sighting_totals(nlohmann::json& totals, const ran_sighting& s) {
-    totals[s.cron_record ? "cron_records" : "matching_lines"] = s.lines;
-    totals[s.cron_record ? "latest_record" : "latest"] =
-        s.last.is_null() ? nlohmann::json() : s.last;
+    static constexpr std::pair<const char*, const char*> names[] = {
+        {"matching_lines", "latest"},
+        {"cron_records", "latest_record"},
+        {"cron_journal_records", "latest_journal_record"}};
+    const auto& [count, latest] = names[static_cast<int>(s.source)];
+    totals[count] = s.lines;
+    totals[latest] = s.last.is_null() ? nlohmann::json() : s.last;
 }
 
 } // namespace detail
 
 ROLLCHECK_INLINE std::string cron_record_pattern(std::string_view command, std::string_view user) {
-    const std::string who = user.empty() ? std::string("[^)]*") : RE2::QuoteMeta(user);
-    return fmt::format("CRON\\[[0-9]+\\]: \\({}\\) CMD \\({}[ \\t]*\\)", who,
-                       detail::blank_tolerant_literal(detail::recorded_command(command)));
+    return "CRON\\[[0-9]+\\]: " + detail::cron_message_pattern(command, user);
+}
+
+ROLLCHECK_INLINE std::string cron_journal_record_pattern(std::string_view command,
+                                                         std::string_view user) {
+    return "^" + detail::cron_message_pattern(command, user);
 }
 
 ROLLCHECK_INLINE check_result check_cron_ran(const cron_ran_spec& spec) {
     return timed_check("cron.ran", [&]() -> check_result {
-        if (spec.log.empty() && spec.cron_logs.empty())
+        const bool cron_journal = detail::reads_cron_journal(spec);
+        if (spec.log.empty() && spec.cron_logs.empty() && !cron_journal)
             return check_result::error("cron.ran", "no source to read: name the job's log, "
-                                                   "cron's record (cron_logs), or both");
-        if (!spec.cron_logs.empty() && detail::recorded_command(spec.command).empty())
+                                                   "cron's record (cron_logs, cron_journal), "
+                                                   "or several");
+        if ((!spec.cron_logs.empty() || cron_journal) &&
+            detail::recorded_command(spec.command).empty())
             return check_result::error("cron.ran", "cron's record is read by the entry's command, "
                                                    "and none is given");
         std::string why;
@@ -241,8 +298,13 @@ ROLLCHECK_INLINE check_result check_cron_ran(const cron_ran_spec& spec) {
                 unreadable = detail::sight(detail::ran_scan_of(spec), clock, seen.back());
         }
         if (!spec.cron_logs.empty()) {
-            seen.push_back({true, 0, nullptr, std::nullopt});
+            seen.push_back({detail::ran_source::cron_syslog, 0, nullptr, std::nullopt});
             auto e = detail::sight(detail::record_scan_of(spec), clock, seen.back());
+            if (!unreadable) unreadable = std::move(e);
+        }
+        if (cron_journal) {
+            seen.push_back({detail::ran_source::cron_journal, 0, nullptr, std::nullopt});
+            auto e = detail::sight(detail::journal_record_scan_of(spec), clock, seen.back());
             if (!unreadable) unreadable = std::move(e);
         }
         check_result r = detail::judge_ran(spec, seen, *due, *zone);

@@ -5,6 +5,7 @@
 #include "../../log_scan.hpp"
 #include "../../wording.hpp"
 #include "follow.hpp"
+#include "journal.hpp"
 #include "patterns.hpp"
 #include "scanner.hpp"
 #include "since.hpp"
@@ -271,6 +272,60 @@ private:
     line_clock record_clock_;
 };
 
+/// check_log_scan of the journal: its entries since `since`, matched line by line.
+[[nodiscard]] inline check_result scan_journal(const log_scan_spec& spec,
+                                               const pattern_set& patterns,
+                                               const timestamp_reader& clock) {
+    const std::string check = "logs.scan";
+    if (!spec.files.empty())
+        return check_result::error(check, "give log files or the journal, not both");
+    if (!spec.state_file.empty() || spec.rotated)
+        return check_result::error(check, "the journal is read since a time: a state file "
+                                          "and rotated files are for log files");
+    journal_handle journal;
+    if (auto why = open_journal(spec.journal, journal); !why.empty())
+        return check_result::error(check, why);
+    const std::string name = journal_name(spec.journal) + journal_filter_name(spec.journal);
+    const line_clock text_clock(clock);
+    const scan_context ctx{patterns, text_clock, to_millis(spec.since), spec.stop_when_met};
+    scan_tally tally(spec.show, patterns.patterns().size());
+    journal_scan scan(ctx, tally, name);
+    if (auto why = scan.run(journal.get()); !why.empty()) return check_result::error(check, why);
+    const std::string gap = journal_sequence_gap(spec.journal, ctx.since, name);
+    const nlohmann::json source = {
+        {"journal", journal_name(spec.journal)},
+        {"unit", spec.journal.unit.empty() ? nlohmann::json()
+                                           : nlohmann::json(journal_unit_name(spec.journal.unit))},
+        {"identifier", spec.journal.identifier.empty() ? nlohmann::json()
+                                                       : nlohmann::json(spec.journal.identifier)},
+        {"entries", scan.entries()}};
+    if (tally.bytes == 0) {
+        const std::string why =
+            ctx.since ? fmt::format("no entry at or after {}", format_log_time(*ctx.since))
+                      : std::string("no entry");
+        auto r =
+            check_result::error(check, fmt::format("no log lines to check in {}: {}{}", name, why,
+                                                   scan.entries() > 0 ? " with a MESSAGE" : ""));
+        r.totals = {{"journal", source}};
+        return r;
+    }
+    std::string where = fmt::format("{} ({}", name, counted(scan.entries(), "entry", "entries"));
+    if (tally.first_time)
+        where += fmt::format(", {} to {}", format_log_time(*tally.first_time),
+                             format_log_time(*tally.last_time));
+    auto r = judge_scan(check, patterns, tally, spec.rules, where + ")");
+    r.totals["journal"] = source;
+    r.totals["journal"]["without_message"] = scan.without_message();
+    if (ctx.since) r.totals["since"] = format_log_time(*ctx.since);
+    // Entries that could not be read may hold an error line: only a
+    // failure found in the others outweighs them.
+    if (auto doubt = unread_entries(scan, gap, name); !doubt.empty() && r.passed()) {
+        r.status = verdict::error;
+        r.summary = doubt;
+    }
+    return r;
+}
+
 /// check_log_scan with times without an offset read by `clock`.
 [[nodiscard]] inline check_result scan_logs(const log_scan_spec& spec,
                                             const timestamp_reader& clock) {
@@ -279,12 +334,17 @@ private:
     if (auto why = engines.compile(spec.rules); !why.empty())
         return check_result::error(check, why);
     const pattern_set& patterns = engines.patterns();
-    std::vector<log_input> inputs;
-    if (auto why = resolve_inputs(spec.files, spec.rotated, inputs); !why.empty())
-        return check_result::error(check, why);
     if (spec.stop_when_met && !spec.rules.errors.empty())
         return check_result::error(check, "cannot stop once the requirements are met while "
                                           "looking for errors: an error could come after");
+    if (spec.journal.enabled || !spec.journal.files.empty() || !spec.journal.directory.empty())
+        return scan_journal(spec, patterns, clock);
+    if (!spec.journal.unit.empty() || !spec.journal.identifier.empty())
+        return check_result::error(check, "a unit or an identifier picks journal entries: "
+                                          "read the journal to use one");
+    std::vector<log_input> inputs;
+    if (auto why = resolve_inputs(spec.files, spec.rotated, inputs); !why.empty())
+        return check_result::error(check, why);
     if (spec.stop_when_met && !spec.state_file.empty())
         return check_result::error(check, "cannot stop once the requirements are met with a "
                                           "state file: the unread rest would count as read");

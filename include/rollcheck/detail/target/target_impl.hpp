@@ -244,8 +244,9 @@ private:
             section(root, "database",
                     {"dsn", "table", "key", "timestamp", "backup", "baseline", "max_scan_rows"}));
         read_backup(section(root, "backup", {"restore_check", "scratch_dsn", "bindir"}));
-        read_cron(section(root, "cron",
-                          {"crontab", "user", "snapshot", "schedule", "command", "syslog"}));
+        read_cron(
+            section(root, "cron",
+                    {"crontab", "user", "snapshot", "schedule", "command", "syslog", "journal"}));
         read_logs(section(root, "logs", {"files", "errors", "progress"}));
         read_api(section(root, "api", {"url", "host", "port"}));
         read_pipeline(section(root, "pipeline", {"unified", "archive"}));
@@ -443,6 +444,12 @@ private:
             for (const auto& f : *files)
                 if (const auto* file = f.as_string())
                     target_.cron_logs.push_back(resolve_path(dir_, file->get()).string());
+        if (const auto* node = t.get("journal")) {
+            if (const auto* on = node->as_boolean())
+                target_.cron_journal = on->get();
+            else
+                wrong_type("[cron]", "journal", "a boolean", *node);
+        }
     }
 
     void read_logs(const toml::table& t) {
