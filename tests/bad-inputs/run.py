@@ -124,6 +124,17 @@ SETUPS = {
     "log_truncated": lambda d, ctx: write(d / "cut.log", b"2026-11-3"),
     "log_no_time": lambda d, ctx: write(d / "plain.log", "started\nworking\nprocessed 3\n"),
     "log_long_line": lambda d, ctx: long_line(d / "long.log"),
+    "json_truncated": lambda d, ctx: write(
+        d / "cut-json.log", '{"log":"INFO ok\\n","time":"2026-11-30T10:00:00Z"}\n'
+                            '{"log":"ERROR enrichment fai'),
+    "json_untimed": lambda d, ctx: write(d / "untimed.jsonl", '{"msg": "ERROR a"}\n' * 3),
+    "json_10mb_record": lambda d, ctx: write(
+        d / "big-json.log", '{"log":"' + "x" * (10 * MIB) + ' ERROR at the end\\n",'
+                            '"time":"2026-11-30T10:00:00Z"}\n'),
+    "json_invalid_utf8": lambda d, ctx: write(
+        d / "latin1-json.log", b'{"log":"ERROR caf\xe9 \xff\\n","time":"2026-11-30T10:00:00Z"}\n'),
+    "journal_corrupt": lambda d, ctx: write(d / "broken.journal",
+                                            b"LPKSHHRH" + binary_bytes(64 * 1024)),
     "gz_corrupt": lambda d, ctx: gz_corrupt(d),
     "gz_truncated": lambda d, ctx: write(
         d / "cut.log.gz", gz_valid([f"2026-11-30 10:00:00,000 INFO line {i}\n"

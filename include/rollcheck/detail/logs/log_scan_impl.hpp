@@ -160,7 +160,7 @@ public:
         }
         if (ctx.since && begin < log.size) {
             if (!next_timestamp(reader, ctx.clock, begin))
-                return no_timestamp(log.name, records, begin, *ctx.since);
+                return no_timestamp(log.name, records, reader.from(0, 1) == "{", begin, *ctx.since);
             begin = since_offset(reader, ctx.clock, begin, log.size, *ctx.since);
         }
         region_scan(ctx, cursor, tally_, begin, log.size).run();
@@ -186,7 +186,8 @@ public:
 
 private:
     [[nodiscard]] std::string no_timestamp(const std::string& name, bool records,
-                                           std::uint64_t begin, log_millis since) const {
+                                           bool first_line_is_object, std::uint64_t begin,
+                                           log_millis since) const {
         const std::string known =
             records ? fmt::format("no record with a time (field '{}') in the {} lines from byte {}",
                                   spec_.json.time.empty() ? "time, timestamp, ts or @timestamp"
@@ -195,8 +196,11 @@ private:
                     : fmt::format("no timestamp in the {} lines from byte {} that this scanner "
                                   "knows (ISO 8601, Python logging, syslog, epoch seconds)",
                                   timestamp_search_lines, begin);
-        return fmt::format("{}: {}: cannot tell which lines are since {}", name, known,
-                           format_log_time(since));
+        return fmt::format("{}: {}: cannot tell which lines are since {}{}", name, known,
+                           format_log_time(since),
+                           records || !first_line_is_object
+                               ? ""
+                               : " (JSON records without a time field? name it: --time-field)");
     }
 
     void remember(const open_log& log, block_reader& reader, const log_cursor& cursor) {
