@@ -9,6 +9,7 @@
 #include "scanner.hpp"
 #include "since.hpp"
 #include "source.hpp"
+#include "split_scan.hpp"
 #include "state.hpp"
 #include "time.hpp"
 
@@ -152,7 +153,7 @@ public:
                     log.name, timestamp_search_lines, begin, format_log_time(*ctx_.since));
             begin = since_offset(reader, ctx_.clock, begin, log.size, *ctx_.since);
         }
-        region_scan(ctx_, cursor, tally_, begin, log.size).run();
+        scan_region(ctx_, cursor, tally_, begin, log.size);
         file["from_byte"] = begin;
         if (const auto first = next_timestamp(reader, ctx_.clock, begin);
             first && begin < log.size) {
@@ -207,9 +208,11 @@ private:
     return total;
 }
 
-/// check_log_scan with times without an offset read by `clock`.
+/// check_log_scan with times without an offset read by `clock`, regions
+/// of at least `split_from` bytes scanned in two halves.
 [[nodiscard]] inline check_result scan_logs(const log_scan_spec& spec,
-                                            const timestamp_reader& clock) {
+                                            const timestamp_reader& clock,
+                                            std::uint64_t split_from = default_split_from()) {
     const std::string check = "logs.scan";
     pattern_set patterns;
     if (auto why = compile_rules(spec.rules, patterns); !why.empty())
@@ -229,7 +232,8 @@ private:
             return check_result::error(check, why);
 
     scan_progress progress;
-    const scan_context ctx{patterns, clock, to_millis(spec.since), spec.stop_when_met, &progress};
+    const scan_context ctx{
+        patterns, clock, to_millis(spec.since), spec.stop_when_met, &progress, nullptr, split_from};
     scan_tally tally(spec.show, patterns.patterns().size());
     log_scan_run run(spec, ctx, tally);
     std::vector<std::string> names;
