@@ -1,6 +1,7 @@
 // Counting the lines of a generated 1 GB Python-logging log that match
-// ERROR|CRITICAL|Traceback: `rollcheck logs scan` beside `rg -c`, `grep -cE`
-// and a plain memmem scan of the mapped file, in alternating rounds; then
+// ERROR|CRITICAL|Traceback: `rollcheck logs scan` beside `rg -c`, `grep -cE`,
+// a plain memmem scan of the mapped file and `dd` reading it (the floor:
+// the copy out of the page cache alone), in alternating rounds; then
 // --since over the last 1% against the full scan, and peak RSS for 1 GB and
 // 10 GB. Generates its data in a temporary directory and removes it.
 //
@@ -220,6 +221,12 @@ void run(const options& opt) {
          first_line,
          {}},
         {"memmem over mmap (in process)", [&] { return memmem_scan(log); }, first_line, {}},
+        {"dd bs=256k (reading only)",
+         [&] {
+             return timed({"dd", "if=" + log, "of=/dev/null", "bs=256k"});
+         },
+         [](const std::string&) { return std::string("-"); },
+         {}},
         {"run_command(true) (process start cost)",
          [&] { return timed({"true"}); },
          [](const std::string&) { return std::string("-"); },
@@ -231,10 +238,16 @@ void run(const options& opt) {
             t.seconds.push_back(s.seconds);
             if (round == 0) fmt::print("{:<42} counts {}\n", t.name, t.count(s.output));
         }
-    fmt::print("\n{} lines, {:.3f} GB, {} rounds, median wall time:\n", lines, gb, opt.rounds);
+    const double read_floor = median(std::find_if(tools.begin(), tools.end(), [](const tool& t) {
+                                         return t.name.rfind("dd ", 0) == 0;
+                                     })->seconds);
+    fmt::print("\n{} lines, {:.3f} GB, {} rounds, median wall time (fastest–slowest), of dd's:\n",
+               lines, gb, opt.rounds);
     for (const auto& t : tools)
-        fmt::print("{:<42} {:8.3f} s  {:6.2f} GB/s\n", t.name, median(t.seconds),
-                   gb / median(t.seconds));
+        fmt::print("{:<42} {:8.3f} s ({:.3f}–{:.3f})  {:6.2f} GB/s  {:5.2f}x\n", t.name,
+                   median(t.seconds), *std::min_element(t.seconds.begin(), t.seconds.end()),
+                   *std::max_element(t.seconds.begin(), t.seconds.end()), gb / median(t.seconds),
+                   median(t.seconds) / read_floor);
 
     const auto since_quiet = log_time(lines - lines / 100);
     const auto since_errors = log_time(lines - lines * 3 / 100);
