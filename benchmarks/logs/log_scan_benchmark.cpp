@@ -5,7 +5,9 @@
 // --since over the last 1% against the full scan, and peak RSS for 1 GB and
 // 10 GB. Generates its data in a temporary directory and removes it.
 //
-//     log_scan_benchmark [--dir DIR] [--gib N] [--big-gib N] [--rounds N]
+//     log_scan_benchmark [--dir DIR] [--gib N] [--big-gib N] [--rounds N] [--before ROLLCHECK]
+//
+// --before: another build of the rollcheck command line (say, main's), in the same rounds.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -41,6 +43,7 @@ struct options {
     double gib = 1;
     double big_gib = 10;
     int rounds = 5;
+    std::string before; ///< another rollcheck binary to time beside this one
 };
 
 std::string log_time(long long line) {
@@ -231,6 +234,14 @@ void run(const options& opt) {
          [&] { return timed({"true"}); },
          [](const std::string&) { return std::string("-"); },
          {}}};
+    if (!opt.before.empty()) {
+        auto argv = rollcheck_scan;
+        argv[0] = opt.before;
+        tools.push_back({"rollcheck logs scan (--before)",
+                         [argv] { return timed(argv); },
+                         rollcheck_count,
+                         {}});
+    }
     for (int round = 0; round < opt.rounds; ++round)
         for (std::size_t k = 0; k < tools.size(); ++k) {
             auto& t = tools[(k + round) % tools.size()]; // alternate who goes first
@@ -309,6 +320,8 @@ int main(int argc, char** argv) {
             opt.big_gib = std::stod(argv[i + 1]);
         else if (flag == "--rounds")
             opt.rounds = std::stoi(argv[i + 1]);
+        else if (flag == "--before")
+            opt.before = argv[i + 1];
     }
     try {
         run(opt);
