@@ -105,6 +105,11 @@ public:
 
     [[nodiscard]] const std::vector<log_pattern>& patterns() const noexcept { return patterns_; }
     [[nodiscard]] const hs_database_t* database() const noexcept { return database_.get(); }
+    /// The id the database reports the first NUL byte of a stream with:
+    /// the scan learns that a log is not text in its one pass over it.
+    [[nodiscard]] unsigned nul_id() const noexcept {
+        return static_cast<unsigned>(patterns_.size());
+    }
     [[nodiscard]] bool has_line_patterns() const noexcept {
         for (const auto& p : patterns_)
             if (!p.in_database) return true;
@@ -127,6 +132,9 @@ private:
                 ids.push_back(static_cast<unsigned>(i));
             }
             if (expressions.empty()) return {};
+            expressions.push_back("\\x00");
+            flags.push_back(HS_FLAG_SINGLEMATCH);
+            ids.push_back(nul_id());
             hs_database_t* db = nullptr;
             hs_compile_error_t* error = nullptr;
             const auto rc = hs_compile_multi(expressions.data(), flags.data(), ids.data(),
@@ -139,7 +147,7 @@ private:
             const std::string message = error->message;
             const int index = error->expression;
             hs_free_compile_error(error);
-            if (index < 0)
+            if (index < 0 || ids[static_cast<std::size_t>(index)] == nul_id())
                 return fmt::format("Vectorscan could not compile the patterns: {}", message);
             auto& refused = patterns_[ids[static_cast<std::size_t>(index)]];
             refused.in_database = false;

@@ -157,12 +157,11 @@ public:
         stream s(ctx_.patterns.database());
         while (reader_.advance()) {
             const auto block = reader_.block();
-            if (!tally_.first_nul)
+            if (s.id == nullptr && !tally_.first_nul)
                 if (const void* nul = std::memchr(block.data(), '\0', block.size()))
-                    tally_.first_nul.emplace(cursor_.name,
-                                             reader_.block_offset() +
-                                                 static_cast<std::uint64_t>(
-                                                     static_cast<const char*>(nul) - block.data()));
+                    saw_nul(
+                        reader_.block_offset() +
+                        static_cast<std::uint64_t>(static_cast<const char*>(nul) - block.data()));
             if (s.id != nullptr) {
                 const auto rc =
                     hs_scan_stream(s.id, block.data(), static_cast<unsigned>(block.size()), 0,
@@ -193,6 +192,10 @@ public:
     }
 
 private:
+    void saw_nul(std::uint64_t offset) {
+        if (!tally_.first_nul) tally_.first_nul.emplace(cursor_.name, offset);
+    }
+
     /// Ends the scan at `scanned_to`: the lines decided so far are the result.
     void stop_at(std::uint64_t scanned_to) {
         record_last_hits();
@@ -228,7 +231,10 @@ private:
                         void* self) {
         auto& scan = *static_cast<region_scan*>(self);
         try {
-            scan.record_match(id, scan.begin_ + to - 1);
+            if (id == scan.ctx_.patterns.nul_id())
+                scan.saw_nul(scan.begin_ + to - 1);
+            else
+                scan.record_match(id, scan.begin_ + to - 1);
             return 0;
         } catch (...) { // no exception may cross Vectorscan's C frames: stop, rethrow after
             scan.failure_ = std::current_exception();
