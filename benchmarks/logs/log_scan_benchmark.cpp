@@ -286,7 +286,7 @@ void run(const options& opt) {
                    100 * median(r.wall) / median(runs[0].wall), median(r.check),
                    100 * median(r.check) / median(runs[0].check));
 
-    fmt::print("\npeak RSS, {:.0f} GiB: rollcheck {} KiB, rg {} KiB\n", opt.gib,
+    fmt::print("\npeak RSS, {:g} GiB: rollcheck {} KiB, rg {} KiB\n", opt.gib,
                peak_rss_kib(rollcheck_scan), peak_rss_kib({"rg", "-c", pattern, log}));
     if (opt.big_gib > 0) {
         const std::string big = dir + "/big.log";
