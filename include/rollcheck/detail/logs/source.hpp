@@ -297,9 +297,7 @@ public:
             }
         }
         const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(max, pos));
-        scratch_.resize(len);
-        read_exactly(scratch_.data(), len, pos - len);
-        return {scratch_.data(), len};
+        return read_aside(pos - len, len);
     }
 
     /// Up to `max` bytes from `pos` (fewer at the readable end).
@@ -311,9 +309,7 @@ public:
             if (!b->empty() && pos >= off && pos < off + b->size())
                 return {b->data() + (pos - off), std::min<std::size_t>(max, off + b->size() - pos)};
         }
-        scratch_.resize(max);
-        read_exactly(scratch_.data(), max, pos);
-        return {scratch_.data(), max};
+        return read_aside(pos, max);
     }
 
     /// Exactly [pos, pos + len): a view at hand, or a copy read for it.
@@ -322,9 +318,7 @@ public:
             const std::uint64_t off = b == &current_ ? current_offset_ : previous_offset_;
             if (pos >= off && pos + len <= off + b->size()) return {b->data() + (pos - off), len};
         }
-        scratch_.resize(len);
-        read_exactly(scratch_.data(), len, pos);
-        return {scratch_.data(), len};
+        return read_aside(pos, len);
     }
 
     /// Start of the line holding the byte before `pos` (or `pos` itself at 0).
@@ -384,6 +378,15 @@ public:
     }
 
 private:
+    /// [pos, pos + len) read into the scratch buffer, which only grows:
+    /// growing a vector zeroes the new part, and counting newlines for a
+    /// line number reads 1 MiB at a time between short reads of lines.
+    std::string_view read_aside(std::uint64_t pos, std::size_t len) {
+        if (scratch_.size() < len) scratch_.resize(len);
+        read_exactly(scratch_.data(), len, pos);
+        return {scratch_.data(), len};
+    }
+
     int fd_;
     std::string name_;
     std::uint64_t next_;
