@@ -98,6 +98,10 @@ long long generate(const std::string& path, std::uint64_t bytes) {
         }
     }
     std::fwrite(buffer.data(), 1, buffer.size(), out);
+    // Written back before timing: the kernel's writeback would take a core
+    // from whoever runs while it goes on (a two-thread scan most of all).
+    std::fflush(out);
+    ::fsync(::fileno(out));
     std::fclose(out);
     return line;
 }
