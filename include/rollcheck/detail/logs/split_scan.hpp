@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <exception>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 #include "scanner.hpp"
@@ -141,13 +142,18 @@ inline void scan_region(const scan_context& ctx, log_cursor& cursor, scan_tally&
 
     second_half half(ctx, cursor, tally, mid);
     std::exception_ptr first_failure, second_failure;
-    std::thread worker([&half, &second_failure, mid, end] {
-        try {
-            region_scan(half.ctx, half.cursor, half.tally, mid, end).run();
-        } catch (...) {
-            second_failure = std::current_exception();
-        }
-    });
+    std::thread worker;
+    try {
+        worker = std::thread([&half, &second_failure, mid, end] {
+            try {
+                region_scan(half.ctx, half.cursor, half.tally, mid, end).run();
+            } catch (...) {
+                second_failure = std::current_exception();
+            }
+        });
+    } catch (const std::system_error&) { // no thread to be had: one scan, on this one
+        return region_scan(ctx, cursor, tally, begin, end).run();
+    }
     if (ctx.progress != nullptr) ctx.progress->beside = &half.scanned;
     try {
         region_scan(ctx, cursor, tally, begin, mid, end).run();
