@@ -1,10 +1,13 @@
 // Counting the lines of a generated 1 GB Python-logging log that match
-// ERROR|CRITICAL|Traceback: `rollcheck logs scan` beside `rg -c`, `grep -cE`
-// and a plain memmem scan of the mapped file, in alternating rounds; then
+// ERROR|CRITICAL|Traceback: `rollcheck logs scan` beside `rg -c`, `grep -cE`,
+// a plain memmem scan of the mapped file and `dd` reading it (the floor:
+// the copy out of the page cache alone), in alternating rounds; then
 // --since over the last 1% against the full scan, and peak RSS for 1 GB and
 // 10 GB. Generates its data in a temporary directory and removes it.
 //
-//     log_scan_benchmark [--dir DIR] [--gib N] [--big-gib N] [--rounds N]
+//     log_scan_benchmark [--dir DIR] [--gib N] [--big-gib N] [--rounds N] [--before ROLLCHECK]
+//
+// --before: another build of the rollcheck command line (say, main's), in the same rounds.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -40,6 +43,7 @@ struct options {
     double gib = 1;
     double big_gib = 10;
     int rounds = 5;
+    std::string before; ///< another rollcheck binary to time beside this one
 };
 
 std::string log_time(long long line) {
@@ -94,6 +98,10 @@ long long generate(const std::string& path, std::uint64_t bytes) {
         }
     }
     std::fwrite(buffer.data(), 1, buffer.size(), out);
+    // Written back before timing: the kernel's writeback would take a core
+    // from whoever runs while it goes on (a two-thread scan most of all).
+    std::fflush(out);
+    ::fsync(::fileno(out));
     std::fclose(out);
     return line;
 }
@@ -220,10 +228,24 @@ void run(const options& opt) {
          first_line,
          {}},
         {"memmem over mmap (in process)", [&] { return memmem_scan(log); }, first_line, {}},
+        {"dd bs=256k (reading only)",
+         [&] {
+             return timed({"dd", "if=" + log, "of=/dev/null", "bs=256k"});
+         },
+         [](const std::string&) { return std::string("-"); },
+         {}},
         {"run_command(true) (process start cost)",
          [&] { return timed({"true"}); },
          [](const std::string&) { return std::string("-"); },
          {}}};
+    if (!opt.before.empty()) {
+        auto argv = rollcheck_scan;
+        argv[0] = opt.before;
+        tools.push_back({"rollcheck logs scan (--before)",
+                         [argv] { return timed(argv); },
+                         rollcheck_count,
+                         {}});
+    }
     for (int round = 0; round < opt.rounds; ++round)
         for (std::size_t k = 0; k < tools.size(); ++k) {
             auto& t = tools[(k + round) % tools.size()]; // alternate who goes first
@@ -231,10 +253,16 @@ void run(const options& opt) {
             t.seconds.push_back(s.seconds);
             if (round == 0) fmt::print("{:<42} counts {}\n", t.name, t.count(s.output));
         }
-    fmt::print("\n{} lines, {:.3f} GB, {} rounds, median wall time:\n", lines, gb, opt.rounds);
+    const double read_floor = median(std::find_if(tools.begin(), tools.end(), [](const tool& t) {
+                                         return t.name.rfind("dd ", 0) == 0;
+                                     })->seconds);
+    fmt::print("\n{} lines, {:.3f} GB, {} rounds, median wall time (fastest–slowest), of dd's:\n",
+               lines, gb, opt.rounds);
     for (const auto& t : tools)
-        fmt::print("{:<42} {:8.3f} s  {:6.2f} GB/s\n", t.name, median(t.seconds),
-                   gb / median(t.seconds));
+        fmt::print("{:<42} {:8.3f} s ({:.3f}–{:.3f})  {:6.2f} GB/s  {:5.2f}x\n", t.name,
+                   median(t.seconds), *std::min_element(t.seconds.begin(), t.seconds.end()),
+                   *std::max_element(t.seconds.begin(), t.seconds.end()), gb / median(t.seconds),
+                   median(t.seconds) / read_floor);
 
     const auto since_quiet = log_time(lines - lines / 100);
     const auto since_errors = log_time(lines - lines * 3 / 100);
@@ -262,7 +290,7 @@ void run(const options& opt) {
                    100 * median(r.wall) / median(runs[0].wall), median(r.check),
                    100 * median(r.check) / median(runs[0].check));
 
-    fmt::print("\npeak RSS, {:.0f} GiB: rollcheck {} KiB, rg {} KiB\n", opt.gib,
+    fmt::print("\npeak RSS, {:g} GiB: rollcheck {} KiB, rg {} KiB\n", opt.gib,
                peak_rss_kib(rollcheck_scan), peak_rss_kib({"rg", "-c", pattern, log}));
     if (opt.big_gib > 0) {
         const std::string big = dir + "/big.log";
@@ -296,6 +324,8 @@ int main(int argc, char** argv) {
             opt.big_gib = std::stod(argv[i + 1]);
         else if (flag == "--rounds")
             opt.rounds = std::stoi(argv[i + 1]);
+        else if (flag == "--before")
+            opt.before = argv[i + 1];
     }
     try {
         run(opt);

@@ -10,6 +10,7 @@
 #include "scanner.hpp"
 #include "since.hpp"
 #include "source.hpp"
+#include "split_scan.hpp"
 #include "state.hpp"
 #include "time.hpp"
 
@@ -163,7 +164,7 @@ public:
                 return no_timestamp(log.name, records, reader.from(0, 1) == "{", begin, *ctx.since);
             begin = since_offset(reader, ctx.clock, begin, log.size, *ctx.since);
         }
-        region_scan(ctx, cursor, tally_, begin, log.size).run();
+        scan_region(ctx, cursor, tally_, begin, log.size);
         file["from_byte"] = begin;
         if (const auto first = next_timestamp(reader, ctx.clock, begin);
             first && begin < log.size) {
@@ -259,12 +260,15 @@ public:
     }
 
     [[nodiscard]] scan_context text_context(std::optional<log_millis> since, bool stop_when_met,
-                                            scan_progress* progress) const {
-        return {text_patterns_, text_clock_, since, stop_when_met, progress};
+                                            scan_progress* progress,
+                                            std::uint64_t split_from = UINT64_MAX) const {
+        return {text_patterns_, text_clock_, since, stop_when_met, progress, nullptr, split_from};
     }
     [[nodiscard]] scan_context record_context(std::optional<log_millis> since, bool stop_when_met,
-                                              scan_progress* progress) const {
-        return {record_patterns_, record_clock_, since, stop_when_met, progress};
+                                              scan_progress* progress,
+                                              std::uint64_t split_from = UINT64_MAX) const {
+        return {record_patterns_, record_clock_, since,     stop_when_met,
+                progress,         nullptr,       split_from};
     }
     [[nodiscard]] const pattern_set& patterns() const noexcept { return text_patterns_; }
 
@@ -330,9 +334,11 @@ private:
     return r;
 }
 
-/// check_log_scan with times without an offset read by `clock`.
+/// check_log_scan with times without an offset read by `clock`, regions
+/// of at least `split_from` bytes scanned in two halves.
 [[nodiscard]] inline check_result scan_logs(const log_scan_spec& spec,
-                                            const timestamp_reader& clock) {
+                                            const timestamp_reader& clock,
+                                            std::uint64_t split_from = default_split_from()) {
     const std::string check = "logs.scan";
     scan_engines engines(clock, spec.json, spec.format);
     if (auto why = engines.compile(spec.rules); !why.empty())
@@ -358,8 +364,10 @@ private:
             return check_result::error(check, why);
 
     scan_progress progress;
-    const auto ctx = engines.text_context(to_millis(spec.since), spec.stop_when_met, &progress);
-    const auto record_ctx = engines.record_context(ctx.since, spec.stop_when_met, &progress);
+    const auto ctx =
+        engines.text_context(to_millis(spec.since), spec.stop_when_met, &progress, split_from);
+    const auto record_ctx =
+        engines.record_context(ctx.since, spec.stop_when_met, &progress, split_from);
     const auto contexts = engines.contexts(ctx, record_ctx);
     scan_tally tally(spec.show, patterns.patterns().size());
     log_scan_run run(spec, contexts, tally);

@@ -180,8 +180,14 @@ public:
     [[nodiscard]] const std::vector<log_pattern>& patterns() const noexcept { return patterns_; }
     [[nodiscard]] const hs_database_t* database() const noexcept { return database_.get(); }
     [[nodiscard]] bool for_records() const noexcept { return records_; }
-    [[nodiscard]] unsigned escape_id() const noexcept {
+    /// The id the database reports the first NUL byte of a stream with:
+    /// the scan learns that a log is not text in its one pass over it.
+    [[nodiscard]] unsigned nul_id() const noexcept {
         return static_cast<unsigned>(patterns_.size());
+    }
+    /// For JSON records, the id of a raw line to decode whatever matched it.
+    [[nodiscard]] unsigned escape_id() const noexcept {
+        return static_cast<unsigned>(patterns_.size() + 1);
     }
     [[nodiscard]] bool has_line_patterns() const noexcept {
         for (const auto& p : patterns_)
@@ -205,6 +211,9 @@ private:
                 ids.push_back(static_cast<unsigned>(i));
             }
             if (texts.empty() && !records_) return {};
+            texts.emplace_back("\\x00");
+            flags.push_back(HS_FLAG_SINGLEMATCH);
+            ids.push_back(nul_id());
             if (records_) {
                 const bool markup =
                     std::any_of(patterns_.begin(), patterns_.end(),
@@ -228,7 +237,7 @@ private:
             const std::string message = error->message;
             const int index = error->expression;
             hs_free_compile_error(error);
-            if (index < 0 || ids[static_cast<std::size_t>(index)] == escape_id())
+            if (index < 0 || ids[static_cast<std::size_t>(index)] >= nul_id())
                 return fmt::format("Vectorscan could not compile the patterns: {}", message);
             auto& refused = patterns_[ids[static_cast<std::size_t>(index)]];
             refused.in_database = false;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -97,6 +98,9 @@ struct log_cursor {
     std::optional<std::uint64_t> last_line;
     log_event last_event;
     std::optional<std::uint64_t> last_error_event;
+    /// The head of the first error event counted through this cursor: the
+    /// second half of a split scan may continue the first half's last one.
+    std::optional<std::uint64_t> first_error_event;
 };
 
 /// A scan's progress over all its files: bytes before the current file's
@@ -104,8 +108,12 @@ struct log_cursor {
 struct scan_progress {
     std::optional<progress_meter> meter; ///< made once the first file is open
     std::uint64_t base = 0;
+    /// Bytes of the current file another thread has scanned (a split scan).
+    const std::atomic<std::uint64_t>* beside = nullptr;
     void at(std::uint64_t offset) {
-        if (meter) meter->update(base + offset);
+        if (!meter) return;
+        meter->update(base + offset +
+                      (beside != nullptr ? beside->load(std::memory_order_relaxed) : 0));
     }
 };
 
@@ -116,7 +124,25 @@ struct scan_context {
     std::optional<log_millis> since;
     bool stop_when_met = false;
     scan_progress* progress = nullptr; ///< reported once a block, not once a line
+    /// Where a scan off the progress meter's thread says how many bytes it
+    /// has scanned, once a block.
+    std::atomic<std::uint64_t>* scanned = nullptr;
+    /// Regions at least this long are scanned in two halves on two threads
+    /// (scan_region, split_scan.hpp); never by default.
+    std::uint64_t split_from = UINT64_MAX;
 };
+
+/// The evidence of one error line, its text made from its data (a split
+/// scan renumbers the lines of its second half and writes them again).
+[[nodiscard]] inline evidence_item line_evidence(nlohmann::json data) {
+    std::string shown =
+        fmt::format("{}:{}:{}", data["file"].get<std::string>(), data["line"].get<std::uint64_t>(),
+                    data["text"].get<std::string>());
+    if (data.contains("exception"))
+        shown += fmt::format("  ⇒ line {}: {}", data["exception_line"].get<std::uint64_t>(),
+                             data["exception"].get<std::string>());
+    return {std::move(shown), std::move(data)};
+}
 
 /// A line some pattern matched, with the patterns (by index).
 struct line_hit {
@@ -126,21 +152,22 @@ struct line_hit {
 
 class region_scan {
 public:
+    /// Scans [begin, end); looks ahead (a traceback's exception) up to `readable_end`.
     region_scan(const scan_context& ctx, log_cursor& cursor, scan_tally& tally, std::uint64_t begin,
-                std::uint64_t end)
-        : ctx_(ctx), cursor_(cursor), tally_(tally), reader_(cursor.fd, cursor.name, begin, end),
-          begin_(begin), covered_(ctx.patterns.patterns().size() + 1, 0), line_begin_(begin) {}
+                std::uint64_t end, std::uint64_t readable_end = 0)
+        : ctx_(ctx), cursor_(cursor), tally_(tally),
+          reader_(cursor.fd, cursor.name, begin, end, readable_end), begin_(begin),
+          covered_(ctx.patterns.patterns().size() + 2, 0), line_begin_(begin) {}
 
     void run() {
         stream s(ctx_.patterns.database());
         while (reader_.advance()) {
             const auto block = reader_.block();
-            if (!tally_.first_nul)
+            if (s.id == nullptr && !tally_.first_nul)
                 if (const void* nul = std::memchr(block.data(), '\0', block.size()))
-                    tally_.first_nul.emplace(cursor_.name,
-                                             reader_.block_offset() +
-                                                 static_cast<std::uint64_t>(
-                                                     static_cast<const char*>(nul) - block.data()));
+                    saw_nul(
+                        reader_.block_offset() +
+                        static_cast<std::uint64_t>(static_cast<const char*>(nul) - block.data()));
             if (s.id != nullptr) {
                 const auto rc =
                     hs_scan_stream(s.id, block.data(), static_cast<unsigned>(block.size()), 0,
@@ -151,10 +178,13 @@ public:
                         fmt::format("{}: Vectorscan scan failed ({})", cursor_.name, rc));
             }
             if (ctx_.patterns.has_line_patterns()) match_lines_with_re2(false);
-            settle(reader_.block_offset() + block.size());
-            if (ctx_.progress != nullptr) ctx_.progress->at(reader_.block_offset() + block.size());
+            const std::uint64_t reached = reader_.block_offset() + block.size();
+            settle(reached);
+            if (ctx_.progress != nullptr) ctx_.progress->at(reached);
+            if (ctx_.scanned != nullptr)
+                ctx_.scanned->store(reached - begin_, std::memory_order_relaxed);
             if (ctx_.stop_when_met && tally_.requirements_met(ctx_.patterns))
-                return stop_at(reader_.block_offset() + block.size());
+                return stop_at(reached);
         }
         if (s.id != nullptr) {
             hs_close_stream(s.id, s.scratch, &region_scan::on_match, this);
@@ -168,6 +198,10 @@ public:
     }
 
 private:
+    void saw_nul(std::uint64_t offset) {
+        if (!tally_.first_nul) tally_.first_nul.emplace(cursor_.name, offset);
+    }
+
     /// Ends the scan at `scanned_to`: the lines decided so far are the result.
     void stop_at(std::uint64_t scanned_to) {
         record_last_hits();
@@ -203,7 +237,10 @@ private:
                         void* self) {
         auto& scan = *static_cast<region_scan*>(self);
         try {
-            scan.record_match(id, scan.begin_ + to - 1);
+            if (id == scan.ctx_.patterns.nul_id())
+                scan.saw_nul(scan.begin_ + to - 1);
+            else
+                scan.record_match(id, scan.begin_ + to - 1);
             return 0;
         } catch (...) { // no exception may cross Vectorscan's C frames: stop, rethrow after
             scan.failure_ = std::current_exception();
@@ -363,6 +400,7 @@ private:
         if (cursor_.last_error_event != event.head) {
             ++tally_.error_events;
             cursor_.last_error_event = event.head;
+            if (!cursor_.first_error_event) cursor_.first_error_event = event.head;
         }
         add_evidence(hit, shown, full_size, event, *first_error, record);
     }
@@ -379,22 +417,21 @@ private:
         while (record != nullptr && !line.empty() && line.back() == '\n')
             line.remove_suffix(1);
         if (record != nullptr) full_size = line.size();
-        const std::string text = printable_line(line, evidence_text_limit, full_size);
-        nlohmann::json data = {
-            {"file", cursor_.name}, {"line", number}, {"text", text}, {"pattern", pattern.text}};
+        nlohmann::json data = {{"file", cursor_.name},
+                               {"line", number},
+                               {"text", printable_line(line, evidence_text_limit, full_size)},
+                               {"pattern", pattern.text}};
         if (record != nullptr && record->time) data["time"] = *record->time;
         if (record != nullptr && record->level) data["level"] = *record->level;
-        std::string shown = fmt::format("{}:{}:{}", cursor_.name, number, text);
         if (event.lines_before > 0) data["event_line"] = number - event.lines_before;
         if (line.substr(0, traceback_header.size()) == traceback_header) {
             if (const auto exception = record != nullptr ? record_exception_after(hit.end, number)
                                                          : exception_after(hit.end, number)) {
                 data["exception"] = exception->first;
                 data["exception_line"] = exception->second;
-                shown += fmt::format("  ⇒ line {}: {}", exception->second, exception->first);
             }
         }
-        evidence.add({std::move(shown), std::move(data)});
+        evidence.add(line_evidence(std::move(data)));
     }
 
     /// The line number (from 1) of the line starting at `start`, counting
@@ -412,7 +449,7 @@ private:
     std::optional<std::pair<std::string, std::uint64_t>>
     exception_after(std::uint64_t header_end, std::uint64_t header_line) {
         std::uint64_t pos = header_end + 1;
-        for (std::uint64_t k = 1; k <= 1000 && pos < reader_.end(); ++k) {
+        for (std::uint64_t k = 1; k <= 1000 && pos < reader_.readable_end(); ++k) {
             const std::uint64_t end = reader_.line_end(pos);
             const auto text = reader_.span(pos, static_cast<std::size_t>(std::min<std::uint64_t>(
                                                     end - pos, evidence_text_limit + 1)));

@@ -236,6 +236,9 @@ struct open_log {
     if (::fstat(out.fd.get(), &st) != 0)
         return fmt::format("{}: cannot stat: {}", input.name, std::strerror(errno));
     out.size = static_cast<std::uint64_t>(st.st_size);
+    // A scan reads front to back (or two halves, each front to back): a
+    // cold file is read ahead further. Only a hint; failing it costs nothing.
+    ::posix_fadvise(out.fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     return {};
 }
 
@@ -248,13 +251,19 @@ struct file_shrank : std::runtime_error {
 
 /// Reads a region of a log in blocks and gives random access around them:
 /// the current and the previous block are in memory, anything else is
-/// read on demand (line starts, evidence text).
+/// read on demand (line starts, evidence text). Random access looks ahead
+/// up to `readable_end`: the first half of a split scan reads the
+/// exception of a traceback from the second half.
 class block_reader {
 public:
     static constexpr std::size_t block_size = 256 * 1024;
 
     block_reader(int fd, std::string name, std::uint64_t begin, std::uint64_t end)
-        : fd_(fd), name_(std::move(name)), next_(begin), end_(end) {
+        : block_reader(fd, std::move(name), begin, end, end) {}
+    block_reader(int fd, std::string name, std::uint64_t begin, std::uint64_t end,
+                 std::uint64_t readable_end)
+        : fd_(fd), name_(std::move(name)), next_(begin), end_(end),
+          readable_end_(std::max(end, readable_end)) {
         current_.reserve(block_size);
         previous_.reserve(block_size);
     }
@@ -276,6 +285,7 @@ public:
     [[nodiscard]] std::string_view block() const { return {current_.data(), current_.size()}; }
     [[nodiscard]] std::uint64_t block_offset() const noexcept { return current_offset_; }
     [[nodiscard]] std::uint64_t end() const noexcept { return end_; }
+    [[nodiscard]] std::uint64_t readable_end() const noexcept { return readable_end_; }
 
     /// Up to `max` bytes ending at `pos`, as many as are at hand contiguously.
     [[nodiscard]] std::string_view before(std::uint64_t pos, std::size_t max) {
@@ -287,22 +297,19 @@ public:
             }
         }
         const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(max, pos));
-        scratch_.resize(len);
-        read_exactly(scratch_.data(), len, pos - len);
-        return {scratch_.data(), len};
+        return read_aside(pos - len, len);
     }
 
-    /// Up to `max` bytes from `pos` (fewer at the end of the region).
+    /// Up to `max` bytes from `pos` (fewer at the readable end).
     [[nodiscard]] std::string_view from(std::uint64_t pos, std::size_t max) {
-        max = static_cast<std::size_t>(std::min<std::uint64_t>(max, end_ > pos ? end_ - pos : 0));
+        max = static_cast<std::size_t>(
+            std::min<std::uint64_t>(max, readable_end_ > pos ? readable_end_ - pos : 0));
         for (const auto* b : {&current_, &previous_}) {
             const std::uint64_t off = b == &current_ ? current_offset_ : previous_offset_;
             if (!b->empty() && pos >= off && pos < off + b->size())
                 return {b->data() + (pos - off), std::min<std::size_t>(max, off + b->size() - pos)};
         }
-        scratch_.resize(max);
-        read_exactly(scratch_.data(), max, pos);
-        return {scratch_.data(), max};
+        return read_aside(pos, max);
     }
 
     /// Exactly [pos, pos + len): a view at hand, or a copy read for it.
@@ -311,9 +318,7 @@ public:
             const std::uint64_t off = b == &current_ ? current_offset_ : previous_offset_;
             if (pos >= off && pos + len <= off + b->size()) return {b->data() + (pos - off), len};
         }
-        scratch_.resize(len);
-        read_exactly(scratch_.data(), len, pos);
-        return {scratch_.data(), len};
+        return read_aside(pos, len);
     }
 
     /// Start of the line holding the byte before `pos` (or `pos` itself at 0).
@@ -328,15 +333,15 @@ public:
         return 0;
     }
 
-    /// Offset of the '\n' ending the line that holds `pos`, or the region's end.
+    /// Offset of the '\n' ending the line that holds `pos`, or the readable end.
     [[nodiscard]] std::uint64_t line_end(std::uint64_t pos) {
-        while (pos < end_) {
+        while (pos < readable_end_) {
             const auto v = from(pos, 64 * 1024);
             if (const void* nl = std::memchr(v.data(), '\n', v.size()))
                 return pos + static_cast<std::uint64_t>(static_cast<const char*>(nl) - v.data());
             pos += v.size();
         }
-        return end_;
+        return readable_end_;
     }
 
     /// Newlines in [from, to).
@@ -373,10 +378,20 @@ public:
     }
 
 private:
+    /// [pos, pos + len) read into the scratch buffer, which only grows:
+    /// growing a vector zeroes the new part, and counting newlines for a
+    /// line number reads 1 MiB at a time between short reads of lines.
+    std::string_view read_aside(std::uint64_t pos, std::size_t len) {
+        if (scratch_.size() < len) scratch_.resize(len);
+        read_exactly(scratch_.data(), len, pos);
+        return {scratch_.data(), len};
+    }
+
     int fd_;
     std::string name_;
     std::uint64_t next_;
     std::uint64_t end_;
+    std::uint64_t readable_end_;
     std::vector<char> current_, previous_, scratch_;
     std::uint64_t current_offset_ = 0, previous_offset_ = 0;
 };
