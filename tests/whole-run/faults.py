@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 
-from support import Cluster, check, finish, run
+from support import Cluster, check, finish
 
 DB_CASES = "no duplicated*,rows written*"
 REPORTS = ("junit.xml", "results.json", "report.md", "rollcheck.prom")
@@ -132,6 +132,18 @@ def stopped(bin_dir, work):
         harbor.cluster.remove()
 
 
+def opened_by(pid, path, deadline):
+    """Waits until process `pid` has `path` open (or the deadline passes)."""
+    fds = pathlib.Path(f"/proc/{pid}/fd")
+    while time.monotonic() < deadline:
+        try:
+            if any(os.readlink(fd) == str(path) for fd in fds.iterdir()):
+                return
+        except OSError:  # a descriptor closed while listed, or the process gone
+            pass
+        time.sleep(0.02)
+
+
 def rotate(bin_dir, work):
     for how in ("rename", "copytruncate"):
         log = work / f"{how}.log"
@@ -139,8 +151,17 @@ def rotate(bin_dir, work):
         written = []
         written_by = [float("inf")]
 
+        follower = subprocess.Popen(
+            [str(bin_dir / "rollcheck"), "logs", "follow", str(log), "-r",
+             "processed [0-9]+ submissions:300", "-e", "ERROR", "--for", "6s", "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+
         def writer():
-            time.sleep(1)  # the follower has opened the log and sits at its end
+            # Lines written before the follower sits at the log's end are not
+            # its window's: wait until it has the log open (a sanitized build
+            # on a loaded machine takes seconds to start).
+            opened_by(follower.pid, log, deadline=time.monotonic() + 30)
+            time.sleep(0.2)
             out = open(log, "a")
             for i in range(1, 301):
                 line = f"2026-11-30 10:00:00,{i % 1000:03d} INFO job: processed {i} submissions\n"
@@ -163,10 +184,8 @@ def rotate(bin_dir, work):
 
         thread = threading.Thread(target=writer)
         thread.start()
-        status, output, seconds = run(
-            [str(bin_dir / "rollcheck"), "logs", "follow", str(log), "-r",
-             "processed [0-9]+ submissions:300", "-e", "ERROR", "--for", "6s", "--json"],
-            timeout=60)
+        output = follower.communicate(timeout=60)[0].decode("utf-8", "replace")
+        status = follower.returncode
         window_closed = time.monotonic()
         thread.join()
         if not check(written_by[0] < window_closed - 0.5,
