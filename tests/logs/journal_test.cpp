@@ -255,6 +255,13 @@ TEST_CASE("a corrupt or truncated journal file is an error naming the file") {
                   " of batch.service: 1 entry is missing before the entry at "
                   "2026-11-28T09:00:50.000Z: damaged (journalctl --verify names the file), or "
                   "in a file this user may not read; what it held cannot be checked");
+        // Without error patterns, a requirement met (cron's record of a run)
+        // stands: no missing entry can undo a line that was found.
+        auto found = journal_scan(file, {}, "batch");
+        found.rules.required = {{"processed 1[02] submissions", 2}};
+        const auto met = check_log_scan(found);
+        CHECK(met.status == verdict::pass);
+        CHECK_THAT(met.summary, Catch::Contains("matched 2 lines"));
     }
     SECTION("an empty file and a missing one") {
         const auto empty = dir.write("empty.journal", "").string();
@@ -279,14 +286,17 @@ TEST_CASE("a machine without a journal is an error naming where it looked, never
     spec.journal.directory = (dir / "none").string();
     const auto missing = check_log_scan(spec);
     CHECK(missing.status == verdict::error);
-    CHECK_THAT(missing.summary,
-               Catch::StartsWith("journal directory " + spec.journal.directory + ": "));
+    CHECK_THAT(missing.summary, Catch::StartsWith("journal directory " + spec.journal.directory +
+                                                  ": cannot open it ("));
 
     SECTION("a unit without the journal is refused, not ignored") {
         rollcheck_test::temp_dir logs;
         auto files = log_test::scan_of({logs.write("app.log", "ok\n").string()}, {"ERROR"});
         files.journal.unit = "batch";
-        CHECK(check_log_scan(files).status == verdict::error);
+        const auto refused = check_log_scan(files);
+        CHECK(refused.status == verdict::error);
+        CHECK_THAT(refused.summary,
+                   Catch::StartsWith("a unit or an identifier picks journal entries"));
     }
 }
 

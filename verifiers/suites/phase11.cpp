@@ -95,10 +95,9 @@ check_result batch_job_ran() {
     for (const auto& record : records)
         if (record.acceptable()) return record;
     // No source shows the run; one that could not be read might have.
-    records.push_back(by_log);
-    by_log.status = worst(records);
-    for (std::size_t i = 0; i + 1 < records.size(); ++i)
-        by_log.summary += fmt::format("; {}", records[i].summary);
+    by_log.status = std::max(by_log.status, worst(records));
+    for (const auto& record : records)
+        by_log.summary += fmt::format("; {}", record.summary);
     return by_log;
 }
 

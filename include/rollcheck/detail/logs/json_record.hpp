@@ -145,8 +145,10 @@ private:
         const auto word = p.s.substr(start, p.pos - start);
         if (word.empty()) return p.fail("a value expected");
         if (word != "true" && word != "false" && word != "null" &&
-            word.find_first_not_of("+-.0123456789eE") != std::string_view::npos)
-            return p.pos = start, p.fail("a value expected");
+            word.find_first_not_of("+-.0123456789eE") != std::string_view::npos) {
+            p.pos = start;
+            return p.fail("a value expected");
+        }
         if (out != nullptr) *out = std::string(word);
         return true;
     }
@@ -168,9 +170,10 @@ private:
             std::size_t run = p.pos; // a plain loop: find_first_of calls memchr per byte
             while (run < p.s.size() && p.s[run] != '"' && p.s[run] != '\\')
                 ++run;
-            if (run == p.s.size()) return p.pos = p.s.size(), p.fail("unclosed string");
             if (out != nullptr) out->append(p.s.substr(p.pos, run - p.pos));
-            p.pos = run + 1;
+            p.pos = run;
+            if (run == p.s.size()) return p.fail("unclosed string");
+            ++p.pos;
             if (p.s[run] == '"') return true;
             if (!escape(p, out)) return false;
         }
@@ -185,7 +188,10 @@ private:
             if (out != nullptr) *out += "\"\\/\b\f\n\r\t"[simple - "\"\\/bfnrt"];
             return true;
         }
-        if (c != 'u') return --p.pos, p.fail("an unknown escape");
+        if (c != 'u') {
+            --p.pos;
+            return p.fail("an unknown escape");
+        }
         auto unit = hex4(p);
         if (!unit) return false;
         std::uint32_t code = *unit;
@@ -193,10 +199,12 @@ private:
             p.pos += 2;
             const auto low = hex4(p);
             if (!low) return false;
-            if (*low >= 0xDC00 && *low < 0xE000)
+            if (*low >= 0xDC00 && *low < 0xE000) {
                 code = 0x10000 + ((code - 0xD800) << 10) + (*low - 0xDC00);
-            else if (out != nullptr)
-                append_utf8(*out, code), code = *low; // a lone high half, then the next
+            } else { // a lone high half, then the unit after it
+                if (out != nullptr) append_utf8(*out, code);
+                code = *low;
+            }
         }
         if (out != nullptr) append_utf8(*out, code);
         return true;
@@ -210,7 +218,10 @@ private:
                           : c >= 'a' && c <= 'f' ? c - 'a' + 10
                           : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                                  : -1;
-            if (d < 0) return p.fail("four hex digits expected after \\u"), std::nullopt;
+            if (d < 0) {
+                p.fail("four hex digits expected after \\u");
+                return std::nullopt;
+            }
             v = v * 16 + static_cast<std::uint32_t>(d);
         }
         return v;

@@ -27,13 +27,23 @@ public:
     /// The time of the line starting at `start`, if it has one.
     [[nodiscard]] std::optional<log_millis> at(block_reader& reader, std::uint64_t start) const {
         if (json_ == nullptr) return clock_.at_line_start(reader.from(start, 64));
-        const std::uint64_t end = reader.line_end(start);
-        std::string why;
-        const auto record =
-            json_->read(reader.span(start, static_cast<std::size_t>(std::min<std::uint64_t>(
-                                               end - start, record_read_limit))),
-                        why);
+        const auto record = record_at(reader, start);
         return record ? of(*record) : std::nullopt;
+    }
+
+    /// The record of the line starting at `start`, if it is one (a reader
+    /// of records only).
+    [[nodiscard]] std::optional<json_record> record_at(block_reader& reader,
+                                                       std::uint64_t start) const {
+        std::string why;
+        return json_->read(line_at(reader, start, reader.line_end(start)), why);
+    }
+
+    /// The line [start, end), up to record_read_limit bytes.
+    [[nodiscard]] static std::string_view line_at(block_reader& reader, std::uint64_t start,
+                                                  std::uint64_t end) {
+        return reader.span(start, static_cast<std::size_t>(
+                                      std::min<std::uint64_t>(end - start, record_read_limit)));
     }
 
     /// A record's time, when its time field holds one this reader knows.

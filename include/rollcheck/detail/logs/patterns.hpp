@@ -179,7 +179,6 @@ public:
 
     [[nodiscard]] const std::vector<log_pattern>& patterns() const noexcept { return patterns_; }
     [[nodiscard]] const hs_database_t* database() const noexcept { return database_.get(); }
-    [[nodiscard]] bool for_records() const noexcept { return records_; }
     /// The id the database reports the first NUL byte of a stream with:
     /// the scan learns that a log is not text in its one pass over it.
     [[nodiscard]] unsigned nul_id() const noexcept {

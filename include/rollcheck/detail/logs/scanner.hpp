@@ -330,7 +330,7 @@ private:
     /// on its message (line by line) and, when asked, its level. A line
     /// that is no record is counted as malformed and matched as text.
     void decide_record(line_hit& hit) {
-        const std::string line = record_at(hit.start, hit.end);
+        const std::string line(line_clock::line_at(reader_, hit.start, hit.end));
         std::string why;
         auto record = ctx_.clock.records()->read(line, why);
         if (!record) {
@@ -351,11 +351,6 @@ private:
     }
 
     /// The bytes of the line [start, end), up to record_read_limit.
-    std::string record_at(std::uint64_t start, std::uint64_t end) {
-        return std::string(reader_.span(start, static_cast<std::size_t>(std::min<std::uint64_t>(
-                                                   end - start, record_read_limit))));
-    }
-
     static bool matches_some_line(const RE2& re, std::string_view text) {
         for (;;) {
             const auto nl = text.find('\n');
@@ -490,8 +485,7 @@ private:
 
     /// The record of the line starting at `start`, if it is one.
     std::optional<json_record> record_starting(std::uint64_t start) {
-        std::string why;
-        return ctx_.clock.records()->read(record_at(start, reader_.line_end(start)), why);
+        return ctx_.clock.record_at(reader_, start);
     }
 
     static bool indented(std::string_view message) {
@@ -586,15 +580,9 @@ private:
 
 /// True when the first line of `reader` is a JSON record with a time and a
 /// message: how a Docker json-file log or a structured log is recognised.
-[[nodiscard]] inline bool looks_like_json_lines(block_reader& reader,
-                                                const json_record_reader& records) {
-    const auto head = reader.from(0, 1);
-    if (head.empty() || head[0] != '{') return false;
-    const auto end = reader.line_end(0);
-    std::string why;
-    const auto record = records.read(
-        reader.span(0, static_cast<std::size_t>(std::min<std::uint64_t>(end, record_read_limit))),
-        why);
+[[nodiscard]] inline bool looks_like_json_lines(block_reader& reader, const line_clock& records) {
+    if (reader.from(0, 1) != "{") return false;
+    const auto record = records.record_at(reader, 0);
     return record && record->time && record->message;
 }
 
@@ -607,9 +595,9 @@ struct scan_contexts {
 
     /// The way to read the log `reader` reads: the spec's, or by its first line.
     [[nodiscard]] const scan_context& for_log(block_reader& reader) const {
-        const bool json = format == log_format::json ||
-                          (format == log_format::automatic &&
-                           looks_like_json_lines(reader, *records->clock.records()));
+        const bool json =
+            format == log_format::json ||
+            (format == log_format::automatic && looks_like_json_lines(reader, records->clock));
         return json ? *records : text;
     }
 };
