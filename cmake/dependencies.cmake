@@ -80,7 +80,10 @@ rollcheck_dependency(PKG_CONFIG re2 PREFIX ROLLCHECK_RE2 DEBIAN libre2-dev)
 # The log scanner: Vectorscan for its hot path, zlib for rotated .gz logs.
 rollcheck_dependency(PKG_CONFIG libhs PREFIX ROLLCHECK_HS DEBIAN libvectorscan-dev)
 rollcheck_dependency(PKG_CONFIG zlib PREFIX ROLLCHECK_ZLIB DEBIAN zlib1g-dev)
-# The systemd journal as a log source (sd-journal), for the log scanner and cron's record.
+# The systemd journal as a log source (sd-journal), for the log scanner and
+# cron's record. The calls are loaded with dlopen when a journal is first
+# read (detail/logs/libsystemd.hpp); a program linked with --as-needed, as
+# the command line is, then does not load libsystemd to scan log files.
 rollcheck_dependency(PKG_CONFIG libsystemd PREFIX ROLLCHECK_SYSTEMD DEBIAN libsystemd-dev)
 # 9: the oldest fmt the code is built and tested with (Debian 12 ships 9.1).
 rollcheck_dependency(PACKAGE fmt VERSION 9 TARGETS fmt::fmt DEBIAN libfmt-dev)

@@ -4,6 +4,7 @@
 #
 # What goes where (docs/install.md says why):
 #   /usr/bin/rollcheck                          the command line
+#   /usr/libexec/rollcheck/rollcheck-db         its `db` commands, which `rollcheck db` runs
 #   /usr/lib/rollcheck/bin/verify-phase*        the phase suites, off PATH: a suite is
 #                                               named after its program, and the name
 #                                               selects its phase, so it cannot take a prefix
@@ -50,6 +51,7 @@ else()
 endif()
 
 install(TARGETS rollcheck_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS rollcheck_db RUNTIME DESTINATION ${ROLLCHECK_DB_PROGRAM_DIR})
 install(TARGETS verify-phase1-3 verify-phase4-5 verify-phase6 verify-phase7 verify-phase8
                 verify-phase9-10 verify-phase11 verify-rollback
         RUNTIME DESTINATION ${ROLLCHECK_SUITE_DIR})

@@ -33,6 +33,18 @@ namespace rollcheck::cli {
 /// `run`, `proc …`, `net …`) to `app`. Each prints its result when it runs.
 inline void add_all_commands(CLI::App& app);
 
+/// The `db …` subcommands alone: the PostgreSQL checks.
+inline void add_db_commands(CLI::App& app);
+
+/// Every subcommand but `db …`. A program built with only these (and
+/// src_core.hpp, see src.hpp) never loads libpq: the `rollcheck` program
+/// hands `db …` to a program of its own, and starts some 20 ms sooner for it.
+inline void add_host_commands(CLI::App& app);
+
+/// What `db` holds, as the help says it.
+inline constexpr const char* db_commands_summary =
+    "PostgreSQL checks: duplicates, recent writes, freshness, baseline and compare, backups";
+
 /// The exit status of the subcommand that ran: 0 pass, warn or skip; 1 fail;
 /// 2 error.
 [[nodiscard]] inline int exit_status();

@@ -192,5 +192,6 @@ template <typename Body>
 #ifdef ROLLCHECK_SEPARATE_COMPILATION
 #include "detail/db/session.hpp"
 #else
+#include "detail/db/names_impl.hpp"
 #include "detail/db/postgres_impl.hpp"
 #endif

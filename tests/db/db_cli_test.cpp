@@ -1,5 +1,6 @@
 // `rollcheck db duplicates|recent|freshness` run as a program: its JSON
 // agrees with plain SQL, exit statuses, --help, and no password in any output.
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -151,6 +152,35 @@ TEST_CASE("each db subcommand has --help") {
                                  Catch::Contains("--json") &&
                                  Catch::Contains("--statement-timeout"));
     }
+}
+
+TEST_CASE("rollcheck runs its db commands as rollcheck-db, and names it when it is missing") {
+    // LD_DEBUG=files: the loader names each library it loads, on stderr.
+    const auto help = rollcheck_cli({"db", "--help"}, {{"LD_DEBUG", "files"}});
+    CHECK(help.status == 0);
+    CHECK_THAT(help.out, Catch::Contains("Usage: rollcheck db") && Catch::Contains("duplicates") &&
+                             Catch::Contains("backup"));
+    // Two programs ran: rollcheck, which loaded no libpq, then rollcheck-db.
+    const auto second = help.err.find("transferring control");
+    REQUIRE(second != std::string::npos);
+    CHECK_THAT(help.err.substr(0, second), !Catch::Contains("libpq.so"));
+    CHECK_THAT(help.err.substr(second), Catch::Contains("libpq.so"));
+
+    // A copy of `rollcheck` alone, without the program beside it.
+    rollcheck_test::temp_dir dir;
+    const auto lone = dir.path() / "bin" / "rollcheck";
+    std::filesystem::create_directories(lone.parent_path());
+    std::filesystem::copy_file(ROLLCHECK_CLI, lone);
+    const auto run = rollcheck_test::run_program(
+        lone.string(), {"db", "duplicates", "--table", "t", "--key", "k"});
+    CHECK(run.exit_code == 2);
+    CHECK_THAT(run.err.text(),
+               Catch::Contains(
+                   "the db commands are run by " +
+                   (dir.path() / "libexec/rollcheck/rollcheck-db").lexically_normal().string()) &&
+                   Catch::Contains("No such file or directory"));
+    // Everything else still works.
+    CHECK(rollcheck_test::run_program(lone.string(), {"--version"}).exit_code == 0);
 }
 
 TEST_CASE("a password in the DSN or PGPASSWORD appears in no output, in no mode") {

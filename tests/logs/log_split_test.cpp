@@ -1,10 +1,13 @@
 // A large log is scanned in two halves on two threads: the result is the
 // one scan's, exactly. The split threshold is lowered so that small files,
 // whose split point the test knows, are split.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 #include <rollcheck/catch.hpp>
 #include <rollcheck/detail/logs/patterns.hpp>
 #include <rollcheck/detail/logs/split_scan.hpp>
+#include <rollcheck/detail/logs/text.hpp>
 #include <rollcheck/detail/logs/time.hpp>
 
 #include "log_test_support.hpp"
@@ -319,4 +322,21 @@ TEST_CASE("a JSON-lines log scans the same split and whole, bad records included
         CHECK(split == observable(scan.run(log, never_split)));
         CHECK(split["malformed_records"] > 0);
     }
+}
+
+TEST_CASE("newlines are counted exactly at every length and alignment, runs of them included") {
+    // The line numbers of both halves come from count_newlines: its sixteen
+    // byte counters are summed every 255 steps, which a run of newlines fills.
+    std::string text;
+    for (std::size_t i = 0; i < 20000; ++i)
+        text += i % 7 == 0 || (i > 9000 && i < 14000) ? '\n' : static_cast<char>('a' + i % 26);
+    for (const std::size_t from : {0U, 1U, 15U, 17U})
+        for (const std::size_t size : {0U, 1U, 15U, 16U, 31U, 4079U, 4080U, 4081U, 10999U}) {
+            const char* data = text.data() + from;
+            const auto expected = static_cast<std::uint64_t>(std::count(data, data + size, '\n'));
+            CAPTURE(from, size);
+            CHECK(detail::count_newlines(data, size) == expected);
+        }
+    CHECK(detail::count_newlines(text.data(), text.size()) ==
+          static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n')));
 }

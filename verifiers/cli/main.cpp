@@ -1,16 +1,20 @@
 // rollcheck: run one verifier by hand. Each subcommand prints a result and
 // exits 0 (pass, warn, skip), 1 (fail) or 2 (error, bad arguments).
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <memory>
-#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <rollcheck/commands.hpp>
 #include <rollcheck/fleet.hpp>
-#include <rollcheck/progress.hpp>
+
+#include "program.hpp"
 
 namespace {
 
@@ -43,29 +47,46 @@ int merge_reports(const std::vector<std::string>& inputs, const std::string& out
     return rollcheck::run_exit_status(fleet);
 }
 
+/// Whether the subcommand is `db`: the first word that is not an option
+/// (the options before a subcommand are flags, none takes a value).
+bool runs_db(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i)
+        if (argv[i][0] != '-') return std::string_view(argv[i]) == "db";
+    return false;
+}
+
+/// `rollcheck db …` is run by rollcheck-db, with the same arguments. The
+/// PostgreSQL checks are the only ones that need libpq, and loading it (with
+/// its TLS, Kerberos and LDAP libraries) costs some 20 ms at every start: a
+/// log scan of a few hundred megabytes takes little more than that. The
+/// other program is found beside this one's real path, at
+/// ROLLCHECK_DB_PROGRAM (as installed, and in the build tree alike).
+int run_db_program(char** argv) {
+    std::error_code failed;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", failed);
+    if (failed) {
+        fmt::print(stderr,
+                   "rollcheck: the db commands are another program beside this one, "
+                   "but /proc/self/exe cannot be read to find it: {}\n",
+                   failed.message());
+        return 2;
+    }
+    const auto db_program = (self.parent_path() / ROLLCHECK_DB_PROGRAM).lexically_normal();
+    ::execv(db_program.c_str(), argv);
+    fmt::print(stderr, "rollcheck: the db commands are run by {}, which cannot be started: {}\n",
+               db_program.string(), std::strerror(errno));
+    return 2;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"rollcheck: prove that a rollback (or a deploy) left the system healthy.\n"
-                 "Each subcommand runs one verifier and exits 0 pass/warn/skip, 1 fail, 2 error.",
-                 "rollcheck"};
-    app.set_version_flag("--version", "rollcheck " ROLLCHECK_VERSION);
-    app.require_subcommand(1);
-    bool quiet = false;
-    app.add_flag("-q,--quiet", quiet,
-                 "no progress on stderr (shown only when stderr is a terminal, for work "
-                 "longer than a second)");
-    // The subcommands run in parse(), as their callbacks: the progress sink
-    // goes in before, and out again when --quiet was among the options.
-    std::shared_ptr<rollcheck::terminal_progress> terminal;
-    std::optional<rollcheck::progress_scope> shown;
-    if (rollcheck::terminal_progress::is_terminal(2)) {
-        terminal = std::make_shared<rollcheck::terminal_progress>(2);
-        shown.emplace([terminal, &quiet](const rollcheck::progress_event& e) {
-            if (!quiet) (*terminal)(e);
-        });
-    }
-    rollcheck::cli::add_all_commands(app);
+    if (runs_db(argc, argv)) return run_db_program(argv);
+    rollcheck_cli::program program;
+    CLI::App& app = program.app;
+    rollcheck::cli::add_host_commands(app);
+    // Listed for the help; run_db_program() runs it before parsing begins.
+    app.add_subcommand("db", rollcheck::cli::db_commands_summary)->allow_extras();
 
     // Not a check kind of a target's [[check]] tables: it reads reports.
     int merge_status = -1;
@@ -92,17 +113,6 @@ int main(int argc, char** argv) {
     merge->add_option("--out", out, "directory the merged reports are written to")->required();
     merge->callback([&] { merge_status = merge_reports(inputs, out); });
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForAllHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        app.exit(e);
-        return 2;
-    }
+    if (const auto ended = program.parse(argc, argv)) return *ended;
     return merge_status >= 0 ? merge_status : rollcheck::cli::exit_status();
 }

@@ -13,7 +13,15 @@
 namespace rollcheck::cli {
 
 inline void add_all_commands(CLI::App& app) {
+    add_db_commands(app);
+    add_host_commands(app);
+}
+
+inline void add_db_commands(CLI::App& app) {
     detail::commands::db::add_db_commands(app);
+}
+
+inline void add_host_commands(CLI::App& app) {
     detail::commands::cron::add_cron_commands(app);
     detail::commands::logs::add_logs_commands(app);
     detail::commands::code::add_code_commands(app);

@@ -14,6 +14,7 @@
 
 #include "../../backup.hpp"
 #include "../../baseline.hpp"
+#include "../../commands.hpp"
 #include "../../duplicates.hpp"
 #include "../../freshness.hpp"
 #include "../../postgres.hpp"
@@ -433,9 +434,7 @@ inline CLI::App* add_backup_command(CLI::App& group) {
 }
 
 inline void add_db_commands(CLI::App& app) {
-    auto* group = app.add_subcommand(
-        "db",
-        "PostgreSQL checks: duplicates, recent writes, freshness, baseline and compare, backups");
+    auto* group = app.add_subcommand("db", cli::db_commands_summary);
     group->require_subcommand(1);
     add_duplicates_command(*group);
     add_recent_command(*group);

@@ -22,10 +22,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
-#include <systemd/sd-journal.h>
 
 #include "../../log_scan.hpp"
 #include "../../wording.hpp"
+#include "libsystemd.hpp"
 #include "patterns.hpp"
 #include "scanner.hpp"
 #include "text.hpp"
@@ -34,7 +34,7 @@
 namespace rollcheck::detail {
 
 struct sd_journal_closer {
-    void operator()(sd_journal* j) const noexcept { sd_journal_close(j); }
+    void operator()(sd_journal* j) const noexcept { sd_journal_api().close(j); }
 };
 using journal_handle = std::unique_ptr<sd_journal, sd_journal_closer>;
 
@@ -76,7 +76,7 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
                                                                  : "no such file");
         sd_journal* j = nullptr;
         const char* one[] = {file.c_str(), nullptr};
-        const int r = sd_journal_open_files(&j, one, 0);
+        const int r = sd_journal_api().open_files(&j, one, 0);
         journal_handle owned(j);
         if (r < 0)
             return fmt::format("journal file {}: cannot read it as a journal ({}): corrupt, "
@@ -90,6 +90,8 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
 /// Opens what `journal` names, read-only, with its entry filter; returns
 /// what is wrong (naming the file or directory), or "".
 [[nodiscard]] inline std::string open_journal(const log_journal& journal, journal_handle& out) {
+    if (const auto& missing = sd_journal_api().missing; !missing.empty())
+        return fmt::format("{}: cannot be read: {}", journal_name(journal), missing);
     sd_journal* j = nullptr;
     int r = 0;
     std::string where;
@@ -98,17 +100,17 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
         for (const auto& file : journal.files)
             paths.push_back(file.c_str());
         paths.push_back(nullptr);
-        r = sd_journal_open_files(&j, paths.data(), 0);
+        r = sd_journal_api().open_files(&j, paths.data(), 0);
         if (r < 0) return name_bad_journal_file(journal.files, r);
         where = journal_name(journal);
     } else if (!journal.directory.empty()) {
-        r = sd_journal_open_directory(&j, journal.directory.c_str(), 0);
+        r = sd_journal_api().open_directory(&j, journal.directory.c_str(), 0);
         if (r < 0)
             return fmt::format("journal directory {}: cannot open it ({})", journal.directory,
                                std::strerror(-r));
         where = fmt::format("journal directory {}", journal.directory);
     } else {
-        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+        r = sd_journal_api().open(&j, SD_JOURNAL_LOCAL_ONLY);
         if (r < 0)
             return fmt::format("this machine's journal: cannot open it ({})", std::strerror(-r));
         where = fmt::format("this machine's journal ({})",
@@ -118,22 +120,22 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
     // sd-journal opens what it can and skips the rest: no file at all is
     // a journal that does not exist (or that this user may not read).
     std::uint64_t usage = 0;
-    if (sd_journal_get_usage(j, &usage) < 0 || usage == 0)
+    if (sd_journal_api().get_usage(j, &usage) < 0 || usage == 0)
         return fmt::format("{}: no journal file to read (no journal here, or none this user "
                            "may read: root or the systemd-journal group can)",
                            where);
     const auto match = [j](const std::string& field) {
-        return sd_journal_add_match(j, field.data(), field.size());
+        return sd_journal_api().add_match(j, field.data(), field.size());
     };
     if (!journal.unit.empty()) {
         // As journalctl -u: the unit's own entries, and systemd's about it.
         const std::string unit = journal_unit_name(journal.unit);
-        if (match("_SYSTEMD_UNIT=" + unit) < 0 || sd_journal_add_disjunction(j) < 0 ||
+        if (match("_SYSTEMD_UNIT=" + unit) < 0 || sd_journal_api().add_disjunction(j) < 0 ||
             match("UNIT=" + unit) < 0 || match("_PID=1") < 0)
             return fmt::format("{}: cannot filter by unit '{}'", where, unit);
     }
     if (!journal.identifier.empty() &&
-        ((!journal.unit.empty() && sd_journal_add_conjunction(j) < 0) ||
+        ((!journal.unit.empty() && sd_journal_api().add_conjunction(j) < 0) ||
          match("SYSLOG_IDENTIFIER=" + journal.identifier) < 0))
         return fmt::format("{}: cannot filter by identifier '{}'", where, journal.identifier);
     return {};
@@ -143,7 +145,7 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
 /// (`s=ID;i=SEQNUM;…`, SEQNUM in hex); false when the cursor has none.
 [[nodiscard]] inline bool journal_sequence(sd_journal* j, std::string& id, std::uint64_t& seqnum) {
     char* cursor = nullptr;
-    if (sd_journal_get_cursor(j, &cursor) < 0) return false;
+    if (sd_journal_api().get_cursor(j, &cursor) < 0) return false;
     const std::string text(cursor);
     std::free(cursor);
     const auto s = text.find("s="), i = text.find(";i=");
@@ -166,20 +168,20 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
     journal.identifier.clear();
     journal_handle all;
     if (auto why = open_journal(journal, all); !why.empty()) return why;
-    const int seek =
-        since ? sd_journal_seek_realtime_usec(all.get(), static_cast<std::uint64_t>(*since) * 1000)
-              : sd_journal_seek_head(all.get());
+    const int seek = since ? sd_journal_api().seek_realtime_usec(
+                                 all.get(), static_cast<std::uint64_t>(*since) * 1000)
+                           : sd_journal_api().seek_head(all.get());
     if (seek < 0) return fmt::format("{}: cannot seek ({})", where, std::strerror(-seek));
     std::map<std::string, std::uint64_t> last; // per writer's sequence
     std::string id;
     std::uint64_t seqnum = 0;
-    for (int r; (r = sd_journal_next(all.get())) != 0;) {
+    for (int r; (r = sd_journal_api().next(all.get())) != 0;) {
         if (r < 0) return fmt::format("{}: cannot read on ({})", where, std::strerror(-r));
         if (!journal_sequence(all.get(), id, seqnum)) continue;
         const auto [it, first] = last.emplace(id, seqnum);
         if (!first && seqnum > it->second + 1) {
             std::uint64_t usec = 0;
-            (void)sd_journal_get_realtime_usec(all.get(), &usec);
+            (void)sd_journal_api().get_realtime_usec(all.get(), &usec);
             return fmt::format("{}: {} missing before the entry at {}: damaged (journalctl "
                                "--verify names the file), or in a file this user may not read; "
                                "what {} cannot be checked",
@@ -198,7 +200,7 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
                                                                    int& failure) {
     const void* data = nullptr;
     std::size_t length = 0;
-    const int r = sd_journal_get_data(j, name, &data, &length);
+    const int r = sd_journal_api().get_data(j, name, &data, &length);
     if (r == -ENOENT) return std::nullopt;
     if (r < 0) {
         failure = r;
@@ -217,19 +219,18 @@ public:
 
     /// Reads every entry from `since` on; returns what is wrong, or "".
     std::string run(sd_journal* j) {
-        const int seek =
-            ctx_.since
-                ? sd_journal_seek_realtime_usec(j, static_cast<std::uint64_t>(*ctx_.since) * 1000)
-                : sd_journal_seek_head(j);
+        const int seek = ctx_.since ? sd_journal_api().seek_realtime_usec(
+                                          j, static_cast<std::uint64_t>(*ctx_.since) * 1000)
+                                    : sd_journal_api().seek_head(j);
         if (seek < 0) return fmt::format("{}: cannot seek ({})", where_, std::strerror(-seek));
         for (;;) {
-            const int r = sd_journal_next(j);
+            const int r = sd_journal_api().next(j);
             if (r < 0)
                 return fmt::format("{}: cannot read the entry after entry {} ({}): corrupt?",
                                    where_, entries_, std::strerror(-r));
             if (r == 0) break;
             std::uint64_t usec = 0;
-            if (const int t = sd_journal_get_realtime_usec(j, &usec); t < 0)
+            if (const int t = sd_journal_api().get_realtime_usec(j, &usec); t < 0)
                 return fmt::format("{}: entry {} has no time ({})", where_, entries_ + 1,
                                    std::strerror(-t));
             const auto time = static_cast<log_millis>(usec / 1000);
@@ -380,7 +381,7 @@ private:
 
     std::string cursor() {
         char* text = nullptr;
-        if (sd_journal_get_cursor(entry_.journal, &text) < 0) return {};
+        if (sd_journal_api().get_cursor(entry_.journal, &text) < 0) return {};
         std::string out(text);
         std::free(text);
         return out;

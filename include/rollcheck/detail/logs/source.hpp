@@ -266,6 +266,7 @@ public:
           readable_end_(std::max(end, readable_end)) {
         current_.reserve(block_size);
         previous_.reserve(block_size);
+        scratch_.reserve(block_size);
     }
 
     /// Reads the next block; false at the end of the region.
@@ -348,8 +349,8 @@ public:
     [[nodiscard]] std::uint64_t newlines(std::uint64_t begin, std::uint64_t to) {
         std::uint64_t n = 0;
         while (begin < to) {
-            const auto v =
-                from(begin, static_cast<std::size_t>(std::min<std::uint64_t>(to - begin, 1 << 20)));
+            const auto v = from(
+                begin, static_cast<std::size_t>(std::min<std::uint64_t>(to - begin, block_size)));
             if (v.empty()) break;
             n += count_newlines(v.data(), v.size());
             begin += v.size();
@@ -379,8 +380,9 @@ public:
 
 private:
     /// [pos, pos + len) read into the scratch buffer, which only grows:
-    /// growing a vector zeroes the new part, and counting newlines for a
-    /// line number reads 1 MiB at a time between short reads of lines.
+    /// growing a vector zeroes the new part, and fresh pages cost a fault
+    /// each. Counting newlines for a line number reads a block at a time,
+    /// so the buffer stays a block long unless a long line asks for more.
     std::string_view read_aside(std::uint64_t pos, std::size_t len) {
         if (scratch_.size() < len) scratch_.resize(len);
         read_exactly(scratch_.data(), len, pos);
