@@ -587,7 +587,7 @@ private:
 }
 
 /// The ways a scan reads its files: as text, and as JSON records (null
-/// when the spec reads text only).
+/// when the spec reads text only, or no log may be JSON lines).
 struct scan_contexts {
     const scan_context& text;
     const scan_context* records;
@@ -596,8 +596,9 @@ struct scan_contexts {
     /// The way to read the log `reader` reads: the spec's, or by its first line.
     [[nodiscard]] const scan_context& for_log(block_reader& reader) const {
         const bool json =
-            format == log_format::json ||
-            (format == log_format::automatic && looks_like_json_lines(reader, records->clock));
+            records != nullptr &&
+            (format == log_format::json ||
+             (format == log_format::automatic && looks_like_json_lines(reader, records->clock)));
         return json ? *records : text;
     }
 };
