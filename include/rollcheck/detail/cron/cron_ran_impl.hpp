@@ -95,12 +95,18 @@ inline bool reads_cron_journal(const cron_ran_spec& spec) {
     return j.enabled || !j.files.empty() || !j.directory.empty();
 }
 
+/// The journal cron's record is read from: the spec's, cron's entries by default.
+inline log_journal cron_journal_of(const cron_ran_spec& spec) {
+    log_journal journal = spec.cron_journal;
+    journal.enabled = true;
+    if (journal.identifier.empty()) journal.identifier = "CRON";
+    return journal;
+}
+
 /// Cron's record in the journal: its entries' messages for this command.
 inline log_scan_spec journal_record_scan_of(const cron_ran_spec& spec) {
     log_scan_spec scan;
-    scan.journal = spec.cron_journal;
-    scan.journal.enabled = true;
-    if (scan.journal.identifier.empty()) scan.journal.identifier = "CRON";
+    scan.journal = cron_journal_of(spec);
     scan.rules.required = {{cron_journal_record_pattern(spec.command, spec.user), 1, true}};
     scan.show = 0;
     return scan;
@@ -137,8 +143,7 @@ inline std::optional<check_result> sight(const log_scan_spec& scan, const timest
 inline std::string source_names(const cron_ran_spec& spec, ran_source source) {
     if (source == ran_source::job_log) return fmt::format("'{}'", spec.log.string());
     if (source == ran_source::cron_journal)
-        return journal_name(spec.cron_journal) +
-               journal_filter_name(journal_record_scan_of(spec).journal);
+        return journal_name(spec.cron_journal) + journal_filter_name(cron_journal_of(spec));
     std::string names;
     for (const auto& f : spec.cron_logs)
         names += fmt::format("{}'{}'", names.empty() ? "" : ", ", f);
@@ -235,13 +240,18 @@ inline check_result judge_ran(const cron_ran_spec& spec, const std::vector<ran_s
 /// `cron_records` and `latest_record` for cron's record in syslog,
 /// `cron_journal_records` and `latest_journal_record` in the journal.
 inline void add_sighting_totals(nlohmann::json& totals, const ran_sighting& s) {
-    static constexpr std::pair<const char*, const char*> names[] = {
-        {"matching_lines", "latest"},
-        {"cron_records", "latest_record"},
-        {"cron_journal_records", "latest_journal_record"}};
-    const auto& [count, latest] = names[static_cast<int>(s.source)];
-    totals[count] = s.lines;
-    totals[latest] = s.last.is_null() ? nlohmann::json() : s.last;
+    const auto put = [&](const char* count, const char* latest) {
+        totals[count] = s.lines;
+        totals[latest] = s.last.is_null() ? nlohmann::json() : s.last;
+    };
+    switch (s.source) {
+    case ran_source::job_log:
+        return put("matching_lines", "latest");
+    case ran_source::cron_syslog:
+        return put("cron_records", "latest_record");
+    case ran_source::cron_journal:
+        return put("cron_journal_records", "latest_journal_record");
+    }
 }
 
 } // namespace detail

@@ -143,11 +143,27 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
 
 /// The current entry's place in its writer's sequence, from its cursor
 /// (`s=ID;i=SEQNUM;…`, SEQNUM in hex); false when the cursor has none.
-[[nodiscard]] inline bool journal_sequence(sd_journal* j, std::string& id, std::uint64_t& seqnum) {
+/// The current entry's cursor, as `journalctl --cursor` takes it, or "".
+[[nodiscard]] inline std::string journal_cursor(sd_journal* j) {
     char* cursor = nullptr;
-    if (sd_journal_api().get_cursor(j, &cursor) < 0) return false;
-    const std::string text(cursor);
+    if (sd_journal_api().get_cursor(j, &cursor) < 0) return {};
+    std::string text(cursor);
     std::free(cursor);
+    return text;
+}
+
+/// Places `j` before its first entry at or after `since` (its first, without);
+/// returns what is wrong, or "".
+[[nodiscard]] inline std::string seek_journal(sd_journal* j, std::optional<log_millis> since,
+                                              const std::string& where) {
+    const int r =
+        since ? sd_journal_api().seek_realtime_usec(j, static_cast<std::uint64_t>(*since) * 1000)
+              : sd_journal_api().seek_head(j);
+    return r < 0 ? fmt::format("{}: cannot seek ({})", where, std::strerror(-r)) : std::string();
+}
+
+[[nodiscard]] inline bool journal_sequence(sd_journal* j, std::string& id, std::uint64_t& seqnum) {
+    const std::string text = journal_cursor(j);
     const auto s = text.find("s="), i = text.find(";i=");
     if (s != 0 || i == std::string::npos) return false;
     id = text.substr(2, i - 2);
@@ -168,10 +184,7 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
     journal.identifier.clear();
     journal_handle all;
     if (auto why = open_journal(journal, all); !why.empty()) return why;
-    const int seek = since ? sd_journal_api().seek_realtime_usec(
-                                 all.get(), static_cast<std::uint64_t>(*since) * 1000)
-                           : sd_journal_api().seek_head(all.get());
-    if (seek < 0) return fmt::format("{}: cannot seek ({})", where, std::strerror(-seek));
+    if (auto why = seek_journal(all.get(), since, where); !why.empty()) return why;
     std::map<std::string, std::uint64_t> last; // per writer's sequence
     std::string id;
     std::uint64_t seqnum = 0;
@@ -219,10 +232,7 @@ public:
 
     /// Reads every entry from `since` on; returns what is wrong, or "".
     std::string run(sd_journal* j) {
-        const int seek = ctx_.since ? sd_journal_api().seek_realtime_usec(
-                                          j, static_cast<std::uint64_t>(*ctx_.since) * 1000)
-                                    : sd_journal_api().seek_head(j);
-        if (seek < 0) return fmt::format("{}: cannot seek ({})", where_, std::strerror(-seek));
+        if (auto why = seek_journal(j, ctx_.since, where_); !why.empty()) return why;
         for (;;) {
             const int r = sd_journal_api().next(j);
             if (r < 0)
@@ -347,9 +357,13 @@ private:
                       bool traceback_header_line) {
         const std::string text = printable_line(line, evidence_text_limit, full_size);
         const std::string who = entry_source();
-        nlohmann::json data = {
-            {"journal", where_},  {"source", who}, {"time", time_text()},    {"entry", entries_},
-            {"cursor", cursor()}, {"text", text},  {"pattern", pattern.text}};
+        nlohmann::json data = {{"journal", where_},
+                               {"source", who},
+                               {"time", time_text()},
+                               {"entry", entries_},
+                               {"cursor", journal_cursor(entry_.journal)},
+                               {"text", text},
+                               {"pattern", pattern.text}};
         evidence_item item{fmt::format("journal:{}:{}: {}", who, time_text(), text),
                            std::move(data)};
         auto& evidence = tally_.evidence;
@@ -377,14 +391,6 @@ private:
             if (const auto value = journal_field(entry_.journal, field, failure))
                 return printable_line(*value, 200, value->size());
         return "-";
-    }
-
-    std::string cursor() {
-        char* text = nullptr;
-        if (sd_journal_api().get_cursor(entry_.journal, &text) < 0) return {};
-        std::string out(text);
-        std::free(text);
-        return out;
     }
 
     [[nodiscard]] std::string time_text() const { return format_log_time(entry_.time); }
