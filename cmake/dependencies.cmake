@@ -9,11 +9,11 @@
 # makes rollcheck not found, with the reason), "list" to collect
 # ROLLCHECK_DEBIAN_PACKAGES without finding anything.
 
-# rollcheck_dependency(PKG_CONFIG <module> PREFIX <prefix> DEBIAN <package>...)
+# rollcheck_dependency(PKG_CONFIG <module> PREFIX <prefix> [HEADERS] DEBIAN <package>...)
 # rollcheck_dependency(PACKAGE <name> [VERSION <min>] [COMPONENTS <c>...]
 #                      TARGETS <target>... DEBIAN <package>...)
 function(rollcheck_dependency)
-  cmake_parse_arguments(PARSE_ARGV 0 dep "" "PKG_CONFIG;PREFIX;PACKAGE;VERSION" "COMPONENTS;TARGETS;DEBIAN")
+  cmake_parse_arguments(PARSE_ARGV 0 dep "HEADERS" "PKG_CONFIG;PREFIX;PACKAGE;VERSION" "COMPONENTS;TARGETS;DEBIAN")
   if(dep_PKG_CONFIG)
     set(what "${dep_PKG_CONFIG} (pkg-config)")
     set(dep_TARGETS PkgConfig::${dep_PREFIX})
@@ -56,6 +56,11 @@ function(rollcheck_dependency)
     set(found ${${dep_PACKAGE}_FOUND})
   endif()
   if(found)
+    if(dep_HEADERS)
+      # Its headers only: the library is loaded at run time (dlopen).
+      set_target_properties(${dep_TARGETS} PROPERTIES INTERFACE_LINK_LIBRARIES ""
+        INTERFACE_LINK_OPTIONS "" INTERFACE_LINK_DIRECTORIES "")
+    endif()
     return()
   endif()
 
@@ -82,9 +87,9 @@ rollcheck_dependency(PKG_CONFIG libhs PREFIX ROLLCHECK_HS DEBIAN libvectorscan-d
 rollcheck_dependency(PKG_CONFIG zlib PREFIX ROLLCHECK_ZLIB DEBIAN zlib1g-dev)
 # The systemd journal as a log source (sd-journal), for the log scanner and
 # cron's record. The calls are loaded with dlopen when a journal is first
-# read (detail/logs/libsystemd.hpp); a program linked with --as-needed, as
-# the command line is, then does not load libsystemd to scan log files.
-rollcheck_dependency(PKG_CONFIG libsystemd PREFIX ROLLCHECK_SYSTEMD DEBIAN libsystemd-dev)
+# read (detail/logs/libsystemd.hpp): only its header is used at build time,
+# and no program loads libsystemd to scan log files.
+rollcheck_dependency(PKG_CONFIG libsystemd PREFIX ROLLCHECK_SYSTEMD HEADERS DEBIAN libsystemd-dev)
 # 9: the oldest fmt the code is built and tested with (Debian 12 ships 9.1).
 rollcheck_dependency(PACKAGE fmt VERSION 9 TARGETS fmt::fmt DEBIAN libfmt-dev)
 rollcheck_dependency(PACKAGE nlohmann_json VERSION 3.10 TARGETS nlohmann_json::nlohmann_json

@@ -31,3 +31,5 @@ endforeach()
 add_library(rollcheck_compiled STATIC ${rollcheck_compiled_units})
 target_compile_definitions(rollcheck_compiled PUBLIC ROLLCHECK_SEPARATE_COMPILATION)
 target_link_libraries(rollcheck_compiled PUBLIC rollcheck::rollcheck rollcheck_own_flags)
+# A program linked with --gc-sections (the command line) drops what it does not call.
+target_compile_options(rollcheck_compiled PRIVATE -ffunction-sections -fdata-sections)

@@ -109,10 +109,12 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # and `apt-get install --no-install-recommends` leaves them out):
 # - what the suites run: pg_restore for the backup checks, python3 for the
 #   plan's import and test checks, crontab for the installed crontab;
+# - libsystemd0, which the journal source loads when a journal is read
+#   (dlopen: dpkg-shlibdeps cannot see it);
 # - the headers are a header-only library: building against them takes the
 #   -dev packages of cmake/dependencies.cmake, plus Catch2 and CLI11 for a
 #   suite of one's own, and a compiler and CMake.
-set(recommends postgresql-client python3 cron ${ROLLCHECK_DEBIAN_PACKAGES} catch2 libcli11-dev
+set(recommends postgresql-client python3 cron libsystemd0 ${ROLLCHECK_DEBIAN_PACKAGES} catch2 libcli11-dev
     cmake g++)
 list(REMOVE_DUPLICATES recommends)
 list(JOIN recommends ", " recommends)

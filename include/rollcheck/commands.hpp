@@ -38,7 +38,7 @@ inline void add_db_commands(CLI::App& app);
 
 /// Every subcommand but `db …`. A program built with only these (and
 /// src_core.hpp, see src.hpp) never loads libpq: the `rollcheck` program
-/// hands `db …` to a program of its own, and starts some 20 ms sooner for it.
+/// hands `db …` to a program of its own, and starts sooner for it.
 inline void add_host_commands(CLI::App& app);
 
 /// What `db` holds, as the help says it.

@@ -11,7 +11,7 @@
 /// connects to PostgreSQL or posts a webhook then need not load libpq or
 /// libcurl (with `-Wl,--as-needed`, and `--gc-sections` over units compiled
 /// with `-ffunction-sections`). Loading them, with their TLS, Kerberos and
-/// LDAP libraries, costs some 20 ms at every start.
+/// LDAP libraries, was most of the 25 ms the command line took to start.
 /// - src_db.hpp: the PostgreSQL checks (libpqxx, libpq);
 /// - src_notify.hpp: notifications (libcurl);
 /// - src_core.hpp: everything else.

@@ -165,6 +165,10 @@ TEST_CASE("rollcheck runs its db commands as rollcheck-db, and names it when it 
     REQUIRE(second != std::string::npos);
     CHECK_THAT(help.err.substr(0, second), !Catch::Contains("libpq.so"));
     CHECK_THAT(help.err.substr(second), Catch::Contains("libpq.so"));
+    // Options before `db` go with it.
+    const auto quiet = rollcheck_cli({"-q", "db", "duplicates", "--help"});
+    CHECK(quiet.status == 0);
+    CHECK_THAT(quiet.out, Catch::Contains("Usage: rollcheck db duplicates"));
 
     // A copy of `rollcheck` alone, without the program beside it.
     rollcheck_test::temp_dir dir;

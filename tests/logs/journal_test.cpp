@@ -367,7 +367,16 @@ TEST_CASE("rollcheck logs scan --journal-file prints journal findings and exits 
         {"logs", "scan", "--journal-directory", (dir / "nothing").string(), "--error", "ERROR"});
     CHECK(run.exit_code == 2);
     CHECK_THAT(run.out.text(), Catch::StartsWith("ERROR logs.scan: journal directory " +
-                                                 (dir / "nothing").string() + ": "));
+                                                 (dir / "nothing").string() +
+                                                 ": cannot open it (No such file or directory)"));
+
+    // A journal's entries are not JSON lines: the record options are refused, not ignored.
+    run = rollcheck_test::run_program(ROLLCHECK_CLI, {"logs", "scan", "--journal-file", file,
+                                                      "--error", "^ERROR$", "--match-level"});
+    CHECK(run.exit_code == 2);
+    CHECK_THAT(run.out.text(), Catch::StartsWith("ERROR logs.scan: the journal's entries are "
+                                                 "not JSON lines: the format and the JSON "
+                                                 "fields are for log files"));
 
     // The journal's cron record is from 2026-11-28: a run due since is missing.
     run = rollcheck_test::run_program(

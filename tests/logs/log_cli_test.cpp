@@ -136,7 +136,7 @@ TEST_CASE("logs scan of a journal on a machine without libsystemd is an error na
     }
     rollcheck_test::temp_dir dir;
     const auto journal = (dir / "none.journal").string();
-    const std::string hide = "mount --bind /dev/null \"$(readlink -f $(ldconfig -p | "
+    const std::string hide = "mount --bind /dev/null \"$(readlink -f $(/sbin/ldconfig -p | "
                              "awk '/libsystemd.so.0 .*x86-64/ {print $NF; exit}'))\"";
     const auto run = rollcheck_test::run_program(
         "unshare",

@@ -148,7 +148,11 @@ TEST_CASE("structured records: the usual fields found, named ones used, the leve
             .string();
     spec = scan_of({custom}, {"boom"});
     spec.format = log_format::json;
-    CHECK(check_log_scan(spec).totals["error_lines"] == 0); // no message field: nothing matches
+    // No message field: the line is matched as text, and said so.
+    r = check_log_scan(spec);
+    CHECK(r.totals["error_lines"] == 1);
+    CHECK(r.totals["malformed_records"]["first"]["why"] ==
+          "no message field (log, msg or message)");
     spec.json.message = "text";
     spec.json.time = "when";
     spec.since = std::chrono::system_clock::time_point(std::chrono::seconds(1795856000));
@@ -180,8 +184,9 @@ TEST_CASE("bad records: counted and named, matched as text, never a crash") {
     CHECK(r.totals["malformed_records"]["count"] == 3);
     CHECK(r.totals["malformed_records"]["first"] ==
           nlohmann::json{{"file", log}, {"line", 2}, {"why", "not a JSON object at byte 1"}});
-    CHECK_THAT(r.summary, Catch::Contains("; 3 records not JSON, matched as text (first: " + log +
-                                          ":2: not a JSON object at byte 1)"));
+    CHECK_THAT(r.summary, Catch::Contains("; 3 lines not read as JSON records, matched as text "
+                                          "(first: " +
+                                          log + ":2: not a JSON object at byte 1)"));
     const auto texts = evidence_texts(r);
     REQUIRE(texts.size() == 6);
     CHECK(texts[1] == log + ":3:ERROR \\xff\\xfe not UTF-8");
@@ -225,7 +230,8 @@ TEST_CASE("the prefilter drops anchors, and leaves Docker's markup escapes alone
     CHECK(without_anchors(R"(\Q^$\E$)") == R"(\Q^$\E)");
     CHECK(without_anchors(R"(a\$b\^)") == R"(a\$b\^)");
     CHECK_FALSE(may_match_markup("Traceback|ERROR [0-9]+"));
-    for (const char* p : {"a<b", "a.b", R"(\W)", "[^a]", "[!-/]", "[;-?]", "(?i)x", "&"})
+    for (const char* p :
+         {"a<b", "a.b", R"(\W)", "[^a]", "[!-/]", "[;-?]", "(?i)x", "&", "a[[:punct:]]b"})
         CHECK(may_match_markup(p));
 }
 

@@ -22,6 +22,7 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -133,15 +134,17 @@ def stopped(bin_dir, work):
 
 
 def opened_by(pid, path, deadline):
-    """Waits until process `pid` has `path` open (or the deadline passes)."""
+    """True once process `pid` has `path` open; False if the deadline passes first."""
     fds = pathlib.Path(f"/proc/{pid}/fd")
+    target = os.path.realpath(path)  # /proc shows the path with symlinks resolved
     while time.monotonic() < deadline:
         try:
-            if any(os.readlink(fd) == str(path) for fd in fds.iterdir()):
-                return
+            if any(os.readlink(fd) == target for fd in fds.iterdir()):
+                return True
         except OSError:  # a descriptor closed while listed, or the process gone
             pass
         time.sleep(0.02)
+    return False
 
 
 def rotate(bin_dir, work):
@@ -150,6 +153,7 @@ def rotate(bin_dir, work):
         log.write_text("2026-11-30 09:59:59,000 INFO job: before the window\n")
         written = []
         written_by = [float("inf")]
+        opened = [False]
 
         follower = subprocess.Popen(
             [str(bin_dir / "rollcheck"), "logs", "follow", str(log), "-r",
@@ -160,7 +164,7 @@ def rotate(bin_dir, work):
             # Lines written before the follower sits at the log's end are not
             # its window's: wait until it has the log open (a sanitized build
             # on a loaded machine takes seconds to start).
-            opened_by(follower.pid, log, deadline=time.monotonic() + 30)
+            opened[0] = opened_by(follower.pid, log, deadline=time.monotonic() + 30)
             time.sleep(0.2)
             out = open(log, "a")
             for i in range(1, 301):
@@ -184,10 +188,17 @@ def rotate(bin_dir, work):
 
         thread = threading.Thread(target=writer)
         thread.start()
-        output = follower.communicate(timeout=60)[0].decode("utf-8", "replace")
+        try:
+            output = follower.communicate(timeout=60)[0].decode("utf-8", "replace")
+        except subprocess.TimeoutExpired:
+            os.killpg(follower.pid, signal.SIGKILL)
+            follower.communicate()
+            thread.join()
+            raise
         status = follower.returncode
         window_closed = time.monotonic()
         thread.join()
+        check(opened[0], f"{how}: the follower had the log open within 30 s")
         if not check(written_by[0] < window_closed - 0.5,
                      f"{how}: the writer was done {window_closed - written_by[0]:.1f} s before "
                      "the window closed"):

@@ -24,11 +24,10 @@ public:
         // The subcommands run in parse(), as their callbacks: the progress
         // sink goes in before, and out again when --quiet was among the options.
         if (rollcheck::terminal_progress::is_terminal(2)) {
-            terminal_ = std::make_shared<rollcheck::terminal_progress>(2);
-            shown_.emplace(
-                [terminal = terminal_, &quiet = quiet_](const rollcheck::progress_event& e) {
-                    if (!quiet) (*terminal)(e);
-                });
+            auto terminal = std::make_shared<rollcheck::terminal_progress>(2);
+            shown_.emplace([terminal, &quiet = quiet_](const rollcheck::progress_event& e) {
+                if (!quiet) (*terminal)(e);
+            });
         }
     }
     program(const program&) = delete;
@@ -59,7 +58,6 @@ public:
 
 private:
     bool quiet_ = false;
-    std::shared_ptr<rollcheck::terminal_progress> terminal_;
     std::optional<rollcheck::progress_scope> shown_;
 };
 

@@ -89,12 +89,6 @@ inline log_scan_spec record_scan_of(const cron_ran_spec& spec) {
     return scan;
 }
 
-/// True when the journal holds cron's record for this spec.
-inline bool reads_cron_journal(const cron_ran_spec& spec) {
-    const auto& j = spec.cron_journal;
-    return j.enabled || !j.files.empty() || !j.directory.empty();
-}
-
 /// The journal cron's record is read from: the spec's, cron's entries by default.
 inline log_journal cron_journal_of(const cron_ran_spec& spec) {
     log_journal journal = spec.cron_journal;
@@ -267,7 +261,7 @@ ROLLCHECK_INLINE std::string cron_journal_record_pattern(std::string_view comman
 
 ROLLCHECK_INLINE check_result check_cron_ran(const cron_ran_spec& spec) {
     return timed_check("cron.ran", [&]() -> check_result {
-        const bool cron_journal = detail::reads_cron_journal(spec);
+        const bool cron_journal = detail::reads_journal(spec.cron_journal);
         if (spec.log.empty() && spec.cron_logs.empty() && !cron_journal)
             return check_result::error("cron.ran", "no source to read: name the job's log, "
                                                    "cron's record (cron_logs, cron_journal), "

@@ -36,15 +36,17 @@ struct followed_descriptor {
     struct read_position {
         std::uint64_t offset, fingerprint, fingerprint_length;
         log_cursor cursor;
+        const scan_context* read_as;
     };
     [[nodiscard]] read_position where() const {
-        return {offset, fingerprint, fingerprint_length, cursor};
+        return {offset, fingerprint, fingerprint_length, cursor, read_as};
     }
     void restore(const read_position& p) {
         offset = p.offset;
         fingerprint = p.fingerprint;
         fingerprint_length = p.fingerprint_length;
         cursor = p.cursor;
+        read_as = p.read_as;
     }
 };
 
@@ -167,6 +169,7 @@ private:
         read_truncated_copy(f);
         d.offset = 0;
         d.fingerprint_length = 0;
+        d.read_as = nullptr; // text or JSON lines: decided again on its new first line
         d.cursor = log_cursor{};
         d.cursor.name = f.path;
         d.cursor.fd = d.fd.get();

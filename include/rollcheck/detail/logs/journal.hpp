@@ -38,6 +38,11 @@ struct sd_journal_closer {
 };
 using journal_handle = std::unique_ptr<sd_journal, sd_journal_closer>;
 
+/// Whether `journal` asks for a journal to be read (this machine's, files, a directory).
+[[nodiscard]] inline bool reads_journal(const log_journal& journal) {
+    return journal.enabled || !journal.files.empty() || !journal.directory.empty();
+}
+
 /// Where the machine's journal lives: persistent, then volatile.
 inline const std::vector<std::string> machine_journal_directories = {"/var/log/journal",
                                                                      "/run/log/journal"};
@@ -117,6 +122,11 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
                             fmt::join(machine_journal_directories, ", "));
     }
     out.reset(j);
+    // sd-journal cuts a field at 64 KiB by default: a long MESSAGE is read
+    // on its first 16 MiB, as a log line is.
+    if (const int t = sd_journal_api().set_data_threshold(j, line_decision_limit); t < 0)
+        return fmt::format("{}: cannot set the size of fields to read ({})", where,
+                           std::strerror(-t));
     // sd-journal opens what it can and skips the rest: no file at all is
     // a journal that does not exist (or that this user may not read).
     std::uint64_t usage = 0;
@@ -141,8 +151,6 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
     return {};
 }
 
-/// The current entry's place in its writer's sequence, from its cursor
-/// (`s=ID;i=SEQNUM;…`, SEQNUM in hex); false when the cursor has none.
 /// The current entry's cursor, as `journalctl --cursor` takes it, or "".
 [[nodiscard]] inline std::string journal_cursor(sd_journal* j) {
     char* cursor = nullptr;
@@ -162,6 +170,8 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
     return r < 0 ? fmt::format("{}: cannot seek ({})", where, std::strerror(-r)) : std::string();
 }
 
+/// The current entry's place in its writer's sequence, from its cursor
+/// (`s=ID;i=SEQNUM;…`, SEQNUM in hex); false when the cursor has none.
 [[nodiscard]] inline bool journal_sequence(sd_journal* j, std::string& id, std::uint64_t& seqnum) {
     const std::string text = journal_cursor(j);
     const auto s = text.find("s="), i = text.find(";i=");
@@ -176,7 +186,8 @@ inline const std::vector<std::string> machine_journal_directories = {"/var/log/j
 /// skips an entry it finds damaged (and, through a unit's index, the
 /// entries after it) without a word, but journald numbers the entries it
 /// writes one by one, so a skipped entry leaves a gap in the numbers of the
-/// unfiltered journal. A damaged last entry leaves none.
+/// unfiltered journal. A damaged last entry leaves none, nor does a damaged
+/// first entry of the window: the numbers are compared from the first read.
 [[nodiscard]] inline std::string journal_sequence_gap(log_journal journal,
                                                       std::optional<log_millis> since,
                                                       const std::string& where) {
@@ -260,10 +271,14 @@ public:
             }
             tally_.bytes += message->size() + 1;
             entry_ = {j, time};
+            // A copy: the view lasts only until the next sd_journal_get_data,
+            // which naming the entry's source for evidence calls.
+            const std::string text(*message);
             for (std::size_t begin = 0;;) {
-                const auto nl = message->find('\n', begin);
-                decide(message->substr(begin, nl == std::string_view::npos ? nl : nl - begin));
-                if (nl == std::string_view::npos) break;
+                const auto nl = text.find('\n', begin);
+                decide(std::string_view(text).substr(begin,
+                                                     nl == std::string::npos ? nl : nl - begin));
+                if (nl == std::string::npos) break;
                 begin = nl + 1;
             }
             if (ctx_.stop_when_met && tally_.requirements_met(ctx_.patterns)) {

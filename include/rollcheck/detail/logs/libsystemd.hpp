@@ -34,6 +34,7 @@ struct sd_journal_calls {
     decltype(&::sd_journal_get_realtime_usec) get_realtime_usec = nullptr;
     decltype(&::sd_journal_get_data) get_data = nullptr;
     decltype(&::sd_journal_get_cursor) get_cursor = nullptr;
+    decltype(&::sd_journal_set_data_threshold) set_data_threshold = nullptr;
     /// Why libsystemd cannot be used, or "".
     std::string missing;
 };
@@ -69,6 +70,7 @@ struct sd_journal_calls {
     bind(calls.get_realtime_usec, "sd_journal_get_realtime_usec");
     bind(calls.get_data, "sd_journal_get_data");
     bind(calls.get_cursor, "sd_journal_get_cursor");
+    bind(calls.set_data_threshold, "sd_journal_set_data_threshold");
     return calls;
 }
 

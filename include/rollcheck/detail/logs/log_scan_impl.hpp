@@ -98,10 +98,12 @@ namespace detail {
         r.totals["malformed_records"] = {{"count", tally.malformed_records},
                                          {"first", *tally.first_malformed}};
         const auto& first = *tally.first_malformed;
-        r.summary += fmt::format(
-            "; {} not JSON, matched as text (first: {}:{}: {})",
-            counted(tally.malformed_records, "record"), first["file"].get<std::string>(),
-            first["line"].get<std::uint64_t>(), first["why"].get<std::string>());
+        r.summary +=
+            fmt::format("; {} not read as {}, matched as text (first: {}:{}: {})",
+                        counted(tally.malformed_records, "line"),
+                        agreeing(tally.malformed_records, "a JSON record", "JSON records"),
+                        first["file"].get<std::string>(), first["line"].get<std::uint64_t>(),
+                        first["why"].get<std::string>());
     }
     // A binary file (or a hole a copytruncate left) has no lines to speak
     // of: finding no error line in it proves nothing, so it is never a pass.
@@ -244,9 +246,9 @@ private:
     for (const auto& input : inputs) {
         if (input.from_stdin) return true;
         const unique_fd fd(::open(input.name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-        unsigned char first = 0;
-        if (fd.get() >= 0 && ::pread(fd.get(), &first, 1, 0) == 1 &&
-            (first == '{' || first == 0x1f))
+        char first = 0;
+        if (fd.get() >= 0 && ((::pread(fd.get(), &first, 1, 0) == 1 && first == '{') ||
+                              starts_with_gzip_magic(fd.get())))
             return true;
     }
     return false;
@@ -315,6 +317,11 @@ private:
     if (!spec.state_file.empty() || spec.rotated)
         return check_result::error(check, "the journal is read since a time: a state file "
                                           "and rotated files are for log files");
+    const auto& json = spec.json;
+    if (spec.format != log_format::automatic || !json.time.empty() || !json.message.empty() ||
+        !json.level.empty() || json.match_level)
+        return check_result::error(check, "the journal's entries are not JSON lines: the format "
+                                          "and the JSON fields are for log files");
     journal_handle journal;
     if (auto why = open_journal(spec.journal, journal); !why.empty())
         return check_result::error(check, why);
@@ -375,8 +382,7 @@ private:
     if (spec.stop_when_met && !spec.rules.errors.empty())
         return check_result::error(check, "cannot stop once the requirements are met while "
                                           "looking for errors: an error could come after");
-    if (spec.journal.enabled || !spec.journal.files.empty() || !spec.journal.directory.empty())
-        return scan_journal(spec, patterns, clock);
+    if (reads_journal(spec.journal)) return scan_journal(spec, patterns, clock);
     if (!spec.journal.unit.empty() || !spec.journal.identifier.empty())
         return check_result::error(check, "a unit or an identifier picks journal entries: "
                                           "read the journal to use one");

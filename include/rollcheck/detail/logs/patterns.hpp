@@ -128,6 +128,7 @@ inline constexpr const char* json_escape_but_markup_pattern =
         const auto close = p.find(']', open + 2);
         if (close == std::string_view::npos || p[open + 1] == '^') return true;
         const auto body = p.substr(open + 1, close - open - 1);
+        if (body.find('[') != std::string_view::npos) return true; // [:punct:], [:print:], …
         for (std::size_t i = 1; i + 1 < body.size(); ++i)
             if (body[i] == '-' && ((body[i - 1] <= '&' && body[i + 1] >= '&') ||
                                    (body[i - 1] <= '>' && body[i + 1] >= '<')))

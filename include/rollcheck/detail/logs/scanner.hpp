@@ -328,16 +328,22 @@ private:
 
     /// A record the prefilter let through: decoded, and each pattern tried
     /// on its message (line by line) and, when asked, its level. A line
-    /// that is no record is counted as malformed and matched as text.
+    /// that is no record, or a record without a message field (a field
+    /// named wrong), is counted as malformed and matched as text: it is
+    /// never passed over unread.
     void decide_record(line_hit& hit) {
         const std::string line(line_clock::line_at(reader_, hit.start, hit.end));
         std::string why;
         auto record = ctx_.clock.records()->read(line, why);
+        if (record && !record->message) {
+            why = no_message_field(ctx_.clock.records()->fields());
+            record.reset();
+        }
         if (!record) {
             note_malformed(hit.start, why);
             record = json_record{line, std::nullopt, std::nullopt};
         }
-        const std::string message = record->message.value_or("");
+        const std::string message = *record->message;
         const bool by_level = ctx_.clock.records()->fields().match_level && record->level;
         const auto& patterns = ctx_.patterns.patterns();
         hit.ids.clear();
@@ -350,7 +356,12 @@ private:
                    &*record);
     }
 
-    /// The bytes of the line [start, end), up to record_read_limit.
+    static std::string no_message_field(const json_log_fields& fields) {
+        return fields.message.empty() ? "no message field (log, msg or message)"
+                                      : fmt::format("no field '{}'", fields.message);
+    }
+
+    /// Whether `re` matches one of the lines of `text` (a decoded message).
     static bool matches_some_line(const RE2& re, std::string_view text) {
         for (;;) {
             const auto nl = text.find('\n');
@@ -549,7 +560,7 @@ private:
     std::optional<std::pair<std::string, std::uint64_t>>
     record_exception_after(std::uint64_t header_end, std::uint64_t header_line) {
         std::uint64_t pos = header_end + 1;
-        for (std::uint64_t k = 1; k <= 1000 && pos < reader_.end(); ++k) {
+        for (std::uint64_t k = 1; k <= 1000 && pos < reader_.readable_end(); ++k) {
             const auto record = record_starting(pos);
             std::string_view text =
                 record && record->message ? std::string_view(*record->message) : "";

@@ -1,8 +1,9 @@
 /// \file detail/logs/split_scan.hpp
 /// A large region scanned in two halves on two threads, with the result
 /// of one scan. Reading a warm log is mostly the kernel's copy out of the
-/// page cache: two cores copy, and match, twice as fast as one. The halves
-/// share only the read-only pattern database and the descriptor they pread.
+/// page cache: two cores copy, and match, faster than one. The halves share
+/// only what is read-only (the pattern database, a JSON log's record reader
+/// and fields) and the descriptor they pread.
 #pragma once
 
 #include <atomic>

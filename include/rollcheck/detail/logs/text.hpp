@@ -34,9 +34,9 @@ namespace rollcheck::detail {
             const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
             counters = _mm_sub_epi8(counters, _mm_cmpeq_epi8(block, nl)); // a match is -1
         }
-        const __m128i sums = _mm_sad_epu8(counters, zero);
-        n += static_cast<std::uint64_t>(_mm_cvtsi128_si64(sums)) +
-             static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
+        alignas(16) std::uint64_t sums[2];
+        _mm_store_si128(reinterpret_cast<__m128i*>(sums), _mm_sad_epu8(counters, zero));
+        n += sums[0] + sums[1];
     }
 #endif
     for (; i < size; ++i)
