@@ -218,8 +218,8 @@ TEST_CASE("py.imports: one module imports and one removed module is gone") {
     dir.write("removed_pipeline.py", "");
     r = check_imports(spec);
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK(r.summary == "1 of 2 modules not as expected (1 failed, 0 could not be checked) "
-                       "(/usr/bin/python3)");
+    CHECK(r.summary == "1 of 2 modules not as expected: 1 failed (1 still importable); 0 could "
+                       "not be verified (/usr/bin/python3)");
 }
 
 TEST_CASE("files.absent and files.restored: one path, one file, one byte") {

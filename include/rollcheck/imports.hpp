@@ -1,7 +1,9 @@
 /// \file imports.hpp
-/// Python import checks: modules that must import, and modules a rollback
-/// removed that must not be importable any more. One interpreter checks the
-/// whole list, each import isolated, so one broken module masks no other.
+/// Python import checks: modules that must import, scripts whose imports
+/// must resolve as `python SCRIPT` runs them, and modules a rollback removed
+/// that must not be importable any more. One interpreter starts; each module
+/// is imported in a child forked from it, so no module's import changes
+/// another's verdict.
 #pragma once
 
 #include <algorithm>
@@ -31,10 +33,17 @@ struct import_spec {
     std::filesystem::path working_directory;
     /// Entries put before the inherited PYTHONPATH.
     std::vector<std::string> python_path;
+    /// Variables set for the interpreter; a PYTHONPATH here replaces the
+    /// inherited one.
+    std::map<std::string, std::string> environment;
     /// Dotted module names that must import.
     std::vector<std::string> must_import;
     /// Dotted module names that must not be importable (ModuleNotFoundError).
     std::vector<std::string> must_not_import;
+    /// Scripts (the old system's entry points) whose imports must resolve as
+    /// `python SCRIPT` would, without running their job; relative to
+    /// working_directory.
+    std::vector<std::filesystem::path> entry_points;
     /// Deadline for the whole check, every interpreter run included.
     std::chrono::milliseconds timeout{std::chrono::seconds(60)};
     /// Deadline for one module's import; a module still importing then is an error.
@@ -43,11 +52,13 @@ struct import_spec {
     std::size_t show = 10;
 };
 
-/// Imports every module of `spec` in one interpreter ("py.imports"): fails
-/// when a module that must import does not, or a removed module still
-/// imports (evidence names the file it came from). A module that hangs at
-/// import or kills the interpreter is an error naming it; the modules after
-/// it are checked in a fresh interpreter.
+/// Imports every module of `spec`, each in a fresh child of one interpreter
+/// ("py.imports"). Fails when a module or entry point of the project is
+/// broken (naming the import chain down to a project module that is gone,
+/// or the file and line of the exception), or a removed module still
+/// imports (naming the file it came from). What cannot be verified here is
+/// an error, never a failure: a package the interpreter lacks that is not
+/// the project's, a module that hangs at import or kills its process.
 [[nodiscard]] ROLLCHECK_INLINE check_result check_imports(const import_spec& spec);
 
 } // namespace rollcheck

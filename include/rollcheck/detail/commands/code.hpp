@@ -27,8 +27,9 @@ inline CLI::Option* add_duration(CLI::App& cmd, const std::string& name, std::st
 }
 
 inline void add_py_imports_command(CLI::App& group) {
-    auto* cmd = group.add_subcommand(
-        "imports", "modules import, and removed modules no longer do, checked in one interpreter");
+    auto* cmd =
+        group.add_subcommand("imports", "modules and entry points import, and removed modules no "
+                                        "longer do, each in a fresh child of one interpreter");
     struct options {
         import_spec spec;
         std::string interpreter, timeout = "60s", module_timeout = "10s";
@@ -46,6 +47,10 @@ inline void add_py_imports_command(CLI::App& group) {
         ->allow_extra_args(false);
     cmd->add_option("--gone,-g", o->spec.must_not_import,
                     "module that must not be importable any more (repeatable)")
+        ->allow_extra_args(false);
+    cmd->add_option("--entry-point,-e", o->spec.entry_points,
+                    "script whose imports must resolve as `python SCRIPT` runs it, without "
+                    "running its job (repeatable; relative to --cwd)")
         ->allow_extra_args(false);
     add_duration(*cmd, "--timeout", o->timeout, "deadline for the whole check");
     add_duration(*cmd, "--module-timeout", o->module_timeout,

@@ -5,61 +5,11 @@
 #include "../../imports.hpp"
 #include "../../wording.hpp"
 #include "../process/output.hpp"
+#include "import_driver.hpp"
 
 namespace rollcheck {
 
 namespace detail {
-
-/// Runs in the interpreter: argv is the per-module deadline in seconds, then
-/// the modules. Writes one JSON line per event on a private copy of stdout,
-/// while the modules' own output (Python's or C's, on fd 1) goes to stderr.
-/// A {"start": name} line, written before each import, tells the caller
-/// which module was in progress when the interpreter died or hung. The
-/// place an import failed is the last frame outside this driver and importlib.
-inline constexpr const char* import_driver = R"PY(
-import importlib, json, os, signal, sys, traceback
-channel = os.dup(1)
-os.dup2(2, 1)
-sys.stdout = sys.stderr
-class ImportDeadline(BaseException):
-    pass
-def on_alarm(signum, frame):
-    raise ImportDeadline()
-signal.signal(signal.SIGALRM, on_alarm)
-machinery = os.path.dirname(importlib.__file__)
-def emit(record):
-    os.write(channel, (json.dumps(record) + "\n").encode())
-def module_file(name, tb):
-    found = None
-    for frame, _ in traceback.walk_tb(tb):
-        if frame.f_globals.get("__name__") == name:
-            found = frame.f_globals.get("__file__")
-    return found
-def check(name, limit):
-    try:
-        signal.setitimer(signal.ITIMER_REAL, limit)
-        try:
-            module = importlib.import_module(name)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        places = getattr(module, "__file__", None) or list(getattr(module, "__path__", []))
-        return {"ok": True, "file": places}
-    except ImportDeadline:
-        return {"ok": False, "type": "deadline", "message": ""}
-    except BaseException as e:
-        frames = [f for f in traceback.extract_tb(e.__traceback__)
-                  if not f.filename.startswith(("<", machinery))]
-        return {"ok": False, "type": type(e).__name__, "message": str(e),
-                "missing": e.name if isinstance(e, ModuleNotFoundError) else None,
-                "file": module_file(name, e.__traceback__),
-                "where": "%s:%d" % (frames[-1].filename, frames[-1].lineno) if frames else None}
-limit = float(sys.argv[1])
-for name in sys.argv[2:]:
-    emit({"start": name})
-    record = check(name, limit)
-    record["module"] = name
-    emit(record)
-)PY";
 
 /// True for "a", "a.b_c", "pkg.sub2": what importlib.import_module takes without a package.
 inline bool is_dotted_name(const std::string& name) {
@@ -92,14 +42,22 @@ inline std::filesystem::path python_program(const std::filesystem::path& interpr
     return {};
 }
 
-/// What the driver reported, module by module, across interpreter runs.
+/// One thing to check: a module that must import or must be gone, or an
+/// entry-point script.
+struct import_item {
+    enum class expectation { imports, gone, runs };
+    std::string key; ///< the module name, or the script's path as given
+    expectation expect = expectation::imports;
+    std::filesystem::path script; ///< absolute, for an entry point
+};
+
+/// What the driver reported, item by item.
 struct import_reports {
-    std::map<std::string, nlohmann::json> by_module;
-    int interpreter_runs = 0;
+    std::map<std::string, nlohmann::json> by_key;
     std::string fatal; ///< set when the interpreter could not run the driver at all
 };
 
-/// Reads one run's JSON lines into `reports`; returns the module that was
+/// Reads the driver's JSON lines into `reports`; returns the item that was
 /// started but not finished, if any.
 inline std::string read_driver_output(const std::string& out, import_reports& reports) {
     std::string in_progress;
@@ -112,73 +70,109 @@ inline std::string read_driver_output(const std::string& out, import_reports& re
         if (!record.is_object()) continue;
         if (record.contains("start")) {
             in_progress = record["start"].get<std::string>();
-        } else if (record.contains("module")) {
-            reports.by_module[record["module"].get<std::string>()] = record;
+        } else if (record.contains("key")) {
+            reports.by_key[record["key"].get<std::string>()] = record;
             in_progress.clear();
         }
     }
     return in_progress;
 }
 
-/// The interpreter, run as often as needed: after a run that died or hung in
-/// a module, that module is recorded and the ones after it go to a fresh interpreter.
+/// Where modules of the project are found: the working directory and the
+/// python_path entries, absolute.
+inline std::vector<std::string> project_roots(const import_spec& spec) {
+    const auto base = std::filesystem::absolute(
+        spec.working_directory.empty() ? std::filesystem::current_path() : spec.working_directory);
+    std::vector<std::string> roots{base.lexically_normal().string()};
+    for (const auto& entry : spec.python_path)
+        roots.push_back((base / entry).lexically_normal().string());
+    return roots;
+}
+
+/// The driver's argument: what to check, within which deadlines.
+inline std::string driver_config(const import_spec& spec, const std::vector<import_item>& items,
+                                 std::chrono::milliseconds total) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& item : items) {
+        if (item.expect == import_item::expectation::runs)
+            list.push_back({{"key", item.key}, {"script", item.script.string()}});
+        else
+            list.push_back({{"key", item.key}, {"module", item.key}});
+    }
+    return nlohmann::json{{"items", std::move(list)},
+                          {"limit", std::chrono::duration<double>(spec.module_timeout).count()},
+                          {"total", std::chrono::duration<double>(total).count()},
+                          {"roots", project_roots(spec)},
+                          {"removed", spec.must_not_import}}
+        .dump();
+}
+
+/// Runs the driver once over every item. The parent outlives its children's
+/// hangs and crashes; should it die itself, the item in progress is recorded
+/// and the rest are left unchecked.
 inline import_reports run_import_driver(const import_spec& spec,
                                         const std::filesystem::path& program,
-                                        std::vector<std::string> pending) {
-    using clock = std::chrono::steady_clock;
-    const auto deadline = clock::now() + spec.timeout;
+                                        const std::vector<import_item>& items) {
     import_reports reports;
     command_spec run;
     run.working_directory = spec.working_directory;
     run.output_limit = 4 * 1024 * 1024;
+    run.environment = spec.environment;
     std::string path;
     for (const auto& entry : spec.python_path)
         path += (path.empty() ? "" : ":") + entry;
-    if (const char* inherited = std::getenv("PYTHONPATH"); inherited && *inherited)
+    const auto given = spec.environment.find("PYTHONPATH");
+    const char* inherited =
+        given != spec.environment.end() ? given->second.c_str() : std::getenv("PYTHONPATH");
+    if (inherited != nullptr && *inherited != '\0')
         path += (path.empty() ? "" : ":") + std::string(inherited);
     if (!path.empty()) run.environment["PYTHONPATH"] = path;
-    const double module_seconds = std::chrono::duration<double>(spec.module_timeout).count();
-    while (!pending.empty()) {
-        run.timeout =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-        if (run.timeout.count() <= 0) break;
-        // -B: checking must not write __pycache__ into the tree it checks.
-        run.argv = {program.string(), "-B", "-c", import_driver, fmt::format("{}", module_seconds)};
-        run.argv.insert(run.argv.end(), pending.begin(), pending.end());
-        const auto outcome = run_command(run);
-        ++reports.interpreter_runs;
-        const auto in_progress = read_driver_output(outcome.out.text(), reports);
-        const auto reported = [&](const std::string& m) { return reports.by_module.count(m) != 0; };
-        if (in_progress.empty() && !std::all_of(pending.begin(), pending.end(), reported)) {
-            const auto err = last_lines(outcome.err.text(), 1);
-            reports.fatal = fmt::format("interpreter '{}' did not run the import checks: {}{}",
-                                        program.string(), outcome.describe(),
-                                        err.empty() ? "" : "; its stderr ends: " + err.back());
-            return reports;
-        }
-        if (!in_progress.empty())
-            reports.by_module[in_progress] = {
-                {"module", in_progress},
-                {"ok", false},
-                {"type", "interpreter"},
-                {"message",
-                 fmt::format("the interpreter ended while importing it: {}", outcome.describe())}};
-        pending.erase(std::remove_if(pending.begin(), pending.end(), reported), pending.end());
+    // The driver keeps its own deadline a little inside the one it is killed at.
+    run.timeout = spec.timeout;
+    const auto inner =
+        std::max(spec.timeout - std::chrono::milliseconds(250), std::chrono::milliseconds(1));
+    // -B: checking must not write __pycache__ into the tree it checks.
+    run.argv = {program.string(), "-B", "-c", import_driver, driver_config(spec, items, inner)};
+    const auto outcome = run_command(run);
+    const auto in_progress = read_driver_output(outcome.out.text(), reports);
+    if (reports.by_key.empty() && in_progress.empty()) {
+        const auto err = last_lines(outcome.err.text(), 1);
+        reports.fatal =
+            fmt::format("interpreter '{}' did not run the import checks: {}{}", program.string(),
+                        outcome.describe(), err.empty() ? "" : "; its stderr ends: " + err.back());
+    } else if (!in_progress.empty()) {
+        reports.by_key[in_progress] = {
+            {"key", in_progress},
+            {"ok", false},
+            {"type", "interpreter"},
+            {"message", fmt::format("the checking interpreter ended: {}", outcome.describe())}};
     }
     return reports;
 }
 
+/// `file` relative to the project's root when it lies inside it.
+inline std::string shown_path(const std::string& file, const std::string& root) {
+    const auto relative = std::filesystem::path(file).lexically_relative(root);
+    if (relative.empty() || *relative.begin() == "..") return file;
+    return relative.string();
+}
+
+/// A JSON string member, or "".
+inline std::string text_of(const nlohmann::json& record, const char* key) {
+    const auto found = record.find(key);
+    return found != record.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
 /// "(at FILE:LINE)" or "(module FILE; raised at FILE:LINE)" for a failed import.
-inline std::string failure_place(const nlohmann::json& record) {
-    const auto text = [&](const char* key) {
-        return record.contains(key) && record[key].is_string() ? record[key].get<std::string>()
-                                                               : std::string();
-    };
-    const auto file = text("file");
-    const auto where = text("where");
-    if (where.empty()) return file.empty() ? "" : fmt::format(" (module {})", file);
-    if (file.empty() || where.rfind(file + ":", 0) == 0) return fmt::format(" (at {})", where);
-    return fmt::format(" (module {}; raised at {})", file, where);
+inline std::string failure_place(const nlohmann::json& record, const std::string& root) {
+    const auto file = text_of(record, "file");
+    const auto where = text_of(record, "where");
+    const auto shown_where = shown_path(where, root);
+    if (where.empty())
+        return file.empty() ? "" : fmt::format(" (module {})", shown_path(file, root));
+    if (file.empty() || where.rfind(file + ":", 0) == 0)
+        return fmt::format(" (at {})", shown_where);
+    return fmt::format(" (module {}; raised at {})", shown_path(file, root), shown_where);
 }
 
 /// "path/a.py", or the directories of a namespace package.
@@ -190,48 +184,133 @@ inline std::string found_in(const nlohmann::json& file) {
     return fmt::format("namespace package in {}", dirs.empty() ? "(no directory)" : dirs);
 }
 
-/// Judges one module against its expectation; adds evidence when it is not
-/// as expected and returns its verdict.
-inline verdict judge_import(const std::string& name, bool must_import, const nlohmann::json* record,
-                            const import_spec& spec, bounded_evidence& evidence) {
-    const auto add = [&](verdict v, std::string problem, std::string text) {
-        evidence.add({fmt::format("{}: {}", name, text),
-                      {{"module", name}, {"problem", std::move(problem)}, {"text", text}}});
-        return v;
-    };
-    if (record == nullptr)
-        return add(verdict::error, "not checked", "not checked: the check's deadline passed first");
-    const auto& r = *record;
-    const auto type = r.value("type", std::string());
-    if (type == "deadline")
-        return add(verdict::error, "import hung",
-                   fmt::format("still importing after {} (module_timeout): it hangs at import",
-                               describe_span(spec.module_timeout)));
-    if (type == "interpreter")
-        return add(verdict::error, "interpreter died", r["message"].get<std::string>());
-    if (must_import) {
-        if (r["ok"].get<bool>()) return verdict::pass;
-        return add(verdict::fail, "does not import",
-                   fmt::format("{}: {}{}", type, r.value("message", ""), failure_place(r)));
+/// "scripts/job.py:6 → core.lead_extractor (core/lead_extractor.py:2) → core.enrichment":
+/// the imports that led from the item checked to the missing module.
+inline std::string import_chain(const nlohmann::json& record, const std::string& root) {
+    std::string text;
+    const auto chain = record.value("chain", nlohmann::json::array());
+    for (std::size_t i = 0; i < chain.size(); ++i) {
+        const auto& link = chain[i];
+        const auto place =
+            fmt::format("{}:{}", shown_path(text_of(link, "file"), root), link.value("line", 0));
+        const auto module = text_of(link, "module");
+        const bool script = i == 0 && module == "__rollcheck_entry__";
+        text += script ? place : fmt::format("{} ({})", module, place);
+        text += " → ";
     }
-    if (r["ok"].get<bool>())
-        return add(verdict::fail, "still importable",
-                   fmt::format("still importable, from {}", found_in(r["file"])));
-    const auto missing = r.value("missing", nlohmann::json()).is_string()
-                             ? r["missing"].get<std::string>()
-                             : std::string();
-    const bool gone =
-        type == "ModuleNotFoundError" && (missing == name || name.rfind(missing + ".", 0) == 0);
-    if (gone) return verdict::pass;
-    return add(verdict::fail, "still present",
-               fmt::format("still present, though its import fails with {}: {}{}", type,
-                           r.value("message", ""), failure_place(r)));
+    return text + text_of(record, "missing");
+}
+
+/// What one item's record says, judged against its expectation.
+struct import_finding {
+    verdict status = verdict::pass;
+    std::string problem; ///< the class, as totals count it: "gone from the project"
+    std::string text;    ///< the evidence line, without the item's name
+};
+
+/// A ModuleNotFoundError or a static resolution's missing name, classed by
+/// its owner: the project's (fail) or not installed here (error).
+inline import_finding missing_module(const nlohmann::json& record, const std::string& program,
+                                     const std::string& root) {
+    const auto owner = text_of(record, "owner");
+    const auto missing = text_of(record, "missing");
+    const auto top = missing.substr(0, missing.find('.'));
+    const bool linked = !record.value("chain", nlohmann::json::array()).empty();
+    const auto chain = linked ? import_chain(record, root) : missing;
+    if (owner == "removed")
+        return {verdict::fail, "removed by the rollback",
+                fmt::format("{}: removed by the rollback, still imported", chain)};
+    if (owner == "project")
+        return {verdict::fail, "gone from the project",
+                linked ? fmt::format("{}: gone from the project", chain) : "gone from the project"};
+    if (owner == "installed")
+        return {verdict::error, "not installed",
+                fmt::format("package '{}' for {} has no module '{}': cannot verify (wanted by {})",
+                            top, program, missing, chain)};
+    return {verdict::error, "not installed",
+            fmt::format("package '{}' is not installed for {}: cannot verify (wanted by {})", top,
+                        program, chain)};
+}
+
+/// A module or script that did not import, or an error of the run itself.
+inline import_finding broken(const nlohmann::json& r, const import_spec& spec,
+                             const std::string& program, const std::string& root) {
+    const auto type = text_of(r, "type");
+    if (type == "deadline")
+        return {verdict::error, "hangs at import",
+                r.value("cut", false)
+                    ? "still importing when the check's deadline passed"
+                    : fmt::format("still importing after {} (module_timeout): it hangs at import",
+                                  describe_span(spec.module_timeout))};
+    if (type == "interpreter")
+        return {verdict::error, "ends its process",
+                fmt::format("the interpreter ended while importing it: {}", text_of(r, "message"))};
+    if (!text_of(r, "missing").empty()) return missing_module(r, program, root);
+    return {verdict::fail, "broken",
+            fmt::format("{}: {}{}", type, text_of(r, "message"), failure_place(r, root))};
+}
+
+/// Judges one item's record against its expectation, appending a finding
+/// per problem (a statically resolved script may have several).
+inline void judge_import(const import_item& item, const nlohmann::json* record,
+                         const import_spec& spec, const std::string& program,
+                         std::vector<import_finding>& out) {
+    const auto root = project_roots(spec).front();
+    if (record == nullptr) {
+        out.push_back(
+            {verdict::error, "not checked", "not checked: the check's deadline passed first"});
+        return;
+    }
+    const auto& r = *record;
+    const bool ok = r.value("ok", false);
+    switch (item.expect) {
+    case import_item::expectation::imports:
+        out.push_back(ok ? import_finding{} : broken(r, spec, program, root));
+        return;
+    case import_item::expectation::runs:
+        if (ok) {
+            out.emplace_back();
+        } else if (r.contains("failures")) {
+            for (const auto& one : r["failures"]) {
+                auto finding = text_of(one, "missing").empty() ? broken(one, spec, program, root)
+                                                               : missing_module(one, program, root);
+                finding.text += " (resolved without running it: no __main__ guard)";
+                out.push_back(std::move(finding));
+            }
+        } else {
+            out.push_back(broken(r, spec, program, root));
+        }
+        return;
+    case import_item::expectation::gone:
+        break;
+    }
+    if (ok) {
+        out.push_back({verdict::fail, "still importable",
+                       fmt::format("still importable, from {}", found_in(r["file"]))});
+        return;
+    }
+    const auto missing = text_of(r, "missing");
+    const bool gone = text_of(r, "type") == "ModuleNotFoundError" &&
+                      (missing == item.key || item.key.rfind(missing + ".", 0) == 0);
+    if (gone) {
+        out.emplace_back();
+        return;
+    }
+    const auto type = text_of(r, "type");
+    if (type == "deadline" || type == "interpreter") {
+        out.push_back(broken(r, spec, program, root));
+        return;
+    }
+    out.push_back({verdict::fail, "still present",
+                   fmt::format("still present, though its import fails with {}: {}{}", type,
+                               text_of(r, "message"), failure_place(r, root))});
 }
 
 /// Refuses what cannot be checked; returns the reason, empty when the spec is usable.
 inline std::string import_spec_problem(const import_spec& spec) {
     if (spec.interpreter.empty()) return "no interpreter given (a path or a virtualenv directory)";
-    if (spec.must_import.empty() && spec.must_not_import.empty()) return "no modules to check";
+    if (spec.must_import.empty() && spec.must_not_import.empty() && spec.entry_points.empty())
+        return "no modules to check";
     std::set<std::string> seen;
     for (const auto* list : {&spec.must_import, &spec.must_not_import})
         for (const auto& name : *list) {
@@ -239,7 +318,97 @@ inline std::string import_spec_problem(const import_spec& spec) {
                 return fmt::format("'{}' is not a dotted Python module name", name);
             if (!seen.insert(name).second) return fmt::format("module '{}' is listed twice", name);
         }
+    for (const auto& script : spec.entry_points)
+        if (!seen.insert(script.string()).second)
+            return fmt::format("entry point '{}' is listed twice", script.string());
     return {};
+}
+
+/// Every module and entry point of `spec`, in the order they are reported.
+inline std::vector<import_item> import_items(const import_spec& spec) {
+    std::vector<import_item> items;
+    for (const auto& name : spec.must_import)
+        items.push_back({name, import_item::expectation::imports, {}});
+    for (const auto& script : spec.entry_points)
+        items.push_back(
+            {script.string(), import_item::expectation::runs,
+             std::filesystem::absolute(std::filesystem::path(project_roots(spec).front()) / script)
+                 .lexically_normal()});
+    for (const auto& name : spec.must_not_import)
+        items.push_back({name, import_item::expectation::gone, {}});
+    return items;
+}
+
+} // namespace detail
+
+namespace detail {
+
+/// "1 failed (1 gone from the project, 1 broken)": the items of one verdict
+/// and the problems behind them.
+inline std::string problem_counts(std::size_t items, const char* what,
+                                  const std::map<std::string, std::size_t>& problems) {
+    std::string parts;
+    for (const auto& [problem, n] : problems)
+        parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", n, problem);
+    return fmt::format("{} {}{}", items, what, parts.empty() ? "" : " (" + parts + ")");
+}
+
+/// The verdict, totals and summary of judged items.
+inline void tally_imports(const import_spec& spec, const std::vector<import_item>& items,
+                          const std::vector<std::vector<import_finding>>& findings,
+                          const std::string& program, check_result& r) {
+    std::map<verdict, std::size_t> counts;
+    std::map<verdict, std::map<std::string, std::size_t>> problems;
+    for (const auto& one : findings) {
+        verdict worst = verdict::pass;
+        for (const auto& f : one) {
+            worst = std::max(worst, f.status);
+            if (f.status != verdict::pass) ++problems[f.status][f.problem];
+        }
+        ++counts[worst];
+    }
+    r.status = counts[verdict::error]  ? verdict::error
+               : counts[verdict::fail] ? verdict::fail
+                                       : verdict::pass;
+    nlohmann::json by_problem = nlohmann::json::object();
+    for (const auto& [v, list] : problems)
+        for (const auto& [problem, n] : list)
+            by_problem[problem] = n;
+    r.totals = {{"interpreter", program},
+                {"modules", items.size()},
+                {"must_import", spec.must_import.size()},
+                {"must_not_import", spec.must_not_import.size()},
+                {"entry_points", spec.entry_points.size()},
+                {"as_expected", counts[verdict::pass]},
+                {"failed", counts[verdict::fail]},
+                {"errors", counts[verdict::error]},
+                {"problems", std::move(by_problem)}};
+    if (r.status == verdict::pass) {
+        const auto n = spec.entry_points.size();
+        const auto entries = n == 0 ? std::string()
+                                    : fmt::format(", {} {}", counted(n, "entry point"),
+                                                  agreeing(n, "resolves", "resolve"));
+        r.summary =
+            fmt::format("{} {}{} and {} {} gone ({})", counted(spec.must_import.size(), "module"),
+                        agreeing(spec.must_import.size(), "imports", "import"), entries,
+                        counted(spec.must_not_import.size(), "removed module"),
+                        agreeing(spec.must_not_import.size(), "is", "are"), program);
+        return;
+    }
+    r.summary = fmt::format(
+        "{} of {} not as expected: {}; {} ({})", counts[verdict::fail] + counts[verdict::error],
+        spec.entry_points.empty() ? counted(items.size(), "module")
+                                  : fmt::format("{} modules and entry points", items.size()),
+        problem_counts(counts[verdict::fail], "failed", problems[verdict::fail]),
+        problem_counts(counts[verdict::error], "could not be verified", problems[verdict::error]),
+        program);
+}
+
+/// "imported under another name …" or "resolved without running it …".
+inline std::string how_checked(const nlohmann::json& record) {
+    return text_of(record, "how") == "resolved"
+               ? "imports resolved without running it (no __main__ guard)"
+               : "imported under another name (its main is guarded)";
 }
 
 } // namespace detail
@@ -251,45 +420,40 @@ ROLLCHECK_INLINE check_result check_imports(const import_spec& spec) {
         std::string why;
         const auto program = detail::python_program(spec.interpreter, why);
         if (!why.empty()) return check_result::error("py.imports", why);
-        std::vector<std::string> all = spec.must_import;
-        all.insert(all.end(), spec.must_not_import.begin(), spec.must_not_import.end());
-        const auto reports = detail::run_import_driver(spec, program, all);
+        const auto items = detail::import_items(spec);
+        std::error_code ec;
+        const auto present = [&](const detail::import_item& item) {
+            return item.script.empty() || std::filesystem::is_regular_file(item.script, ec);
+        };
+        std::vector<detail::import_item> runnable;
+        std::copy_if(items.begin(), items.end(), std::back_inserter(runnable), present);
+        const auto reports = runnable.empty() ? detail::import_reports{}
+                                              : detail::run_import_driver(spec, program, runnable);
         if (!reports.fatal.empty()) return check_result::error("py.imports", reports.fatal);
 
         check_result r;
         r.evidence = bounded_evidence(spec.show);
-        std::map<verdict, std::size_t> counts;
-        verdict v = verdict::pass;
-        for (const auto& name : all) {
-            const auto found = reports.by_module.find(name);
-            const bool must =
-                std::count(spec.must_import.begin(), spec.must_import.end(), name) != 0;
-            const auto one = detail::judge_import(
-                name, must, found == reports.by_module.end() ? nullptr : &found->second, spec,
-                r.evidence);
-            ++counts[one];
-            v = std::max(v, one);
+        std::vector<std::vector<detail::import_finding>> findings(items.size());
+        nlohmann::json how = nlohmann::json::array();
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            const auto& item = items[i];
+            const auto found = reports.by_key.find(item.key);
+            const auto* record = found == reports.by_key.end() ? nullptr : &found->second;
+            if (!present(item))
+                findings[i].push_back({verdict::fail, "script missing",
+                                       fmt::format("{} does not exist", item.script.string())});
+            else
+                detail::judge_import(item, record, spec, program.string(), findings[i]);
+            if (!item.script.empty() && record != nullptr)
+                how.push_back({{"script", item.key}, {"checked", detail::how_checked(*record)}});
+            for (const auto& f : findings[i])
+                if (f.status != verdict::pass)
+                    r.evidence.add(
+                        {fmt::format("{}: {}", item.key, f.text),
+                         {{"module", item.key}, {"problem", f.problem}, {"text", f.text}}});
         }
-        r.status = v;
-        r.totals = {{"interpreter", program.string()},
-                    {"modules", all.size()},
-                    {"must_import", spec.must_import.size()},
-                    {"must_not_import", spec.must_not_import.size()},
-                    {"as_expected", counts[verdict::pass]},
-                    {"failed", counts[verdict::fail]},
-                    {"errors", counts[verdict::error]},
-                    {"interpreter_runs", reports.interpreter_runs}};
-        if (v == verdict::pass)
-            r.summary =
-                fmt::format("{} {} and {} {} gone ({})", counted(spec.must_import.size(), "module"),
-                            agreeing(spec.must_import.size(), "imports", "import"),
-                            counted(spec.must_not_import.size(), "removed module"),
-                            agreeing(spec.must_not_import.size(), "is", "are"), program.string());
-        else
-            r.summary = fmt::format(
-                "{} of {} not as expected ({} failed, {} could not be checked) ({})",
-                counts[verdict::fail] + counts[verdict::error], counted(all.size(), "module"),
-                counts[verdict::fail], counts[verdict::error], program.string());
+        detail::tally_imports(spec, items, findings, program.string(), r);
+        if (!how.empty()) r.totals["entry_points_checked"] = std::move(how);
         return r;
     });
 }
