@@ -72,6 +72,10 @@ struct case_record {
     std::optional<time_point> green_at;
     /// The waiver that turned its failure into `waived`; none when not waived.
     std::optional<waiver> waived_by;
+    /// Against a run taken before the rollback (compare_with_earlier_run),
+    /// for a case failing now: "new since the rollback", "failing before the
+    /// rollback too, same evidence" or "…, other evidence"; empty otherwise.
+    std::string before_rollback;
 
     /// The worst verdict of `results`; `error` when `failure` is set, and
     /// `error` when there are neither results nor a failure: a case that
@@ -114,6 +118,9 @@ struct run_record {
     bool waited = false; ///< failing checks were re-run until verified or their phase's deadline
     /// The notices of the verdict sent to the team; none when none was asked for.
     std::vector<notice_record> notices;
+    /// The results.json of the run taken before the rollback that the
+    /// failing cases were compared with; empty when none was.
+    std::string before;
 
     /// The worst verdict of the cases, a waived case counting as `warn`;
     /// `error` when there is none.
@@ -163,6 +170,15 @@ struct phase_recovery {
 /// A failing case without a P0-P3 severity is "unrated": it outranks P1-P3
 /// (it might be P0) and asks for an assessment instead of an action.
 [[nodiscard]] ROLLCHECK_INLINE std::string closing_line(const run_record& run);
+
+/// Marks each failing case of `run` against the reports of a run of the same
+/// suite taken before the rollback: `earlier` is its results.json, or a
+/// directory holding it (directly or under the suite's name). A case that
+/// failed then too, with the same failing checks and evidence, did not fail
+/// because of the rollback. Returns why the earlier run cannot be read
+/// (nothing is marked then); empty on success.
+[[nodiscard]] ROLLCHECK_INLINE std::string
+compare_with_earlier_run(run_record& run, const std::filesystem::path& earlier);
 
 /// The suite's exit status: 0 pass, warn or skip, 1 fail, 2 error.
 [[nodiscard]] ROLLCHECK_INLINE int run_exit_status(const run_record& run);

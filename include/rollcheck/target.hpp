@@ -67,6 +67,20 @@ struct target {
     std::filesystem::path file;         ///< the target file itself
     std::filesystem::path project_root; ///< the checkout; default: the target file's directory
     std::string python = "python3";     ///< the interpreter of the project's scripts
+    /// `[project] revision`: the commit or tag restored files must equal
+    /// (the one before the migration, once the migration is committed).
+    std::string revision = "HEAD";
+    /// `[project] environment`: set for every command and interpreter run in
+    /// the project (`PYTHONPATH = "."` and the like).
+    std::map<std::string, std::string> environment;
+    /// `[project] entry_points`: the old system's scripts, whose imports
+    /// must resolve as `python SCRIPT` runs them after every phase that
+    /// removes code; relative to the root.
+    std::vector<std::string> entry_points{"scripts/core/batch_opportunity_scoring.py",
+                                          "scripts/dlt/dlt_trust_pipeline.py"};
+    /// `[project] old_modules`: the old system's modules that must import
+    /// after every phase that removes code.
+    std::vector<std::string> old_modules;
 
     connection_spec connection;                   ///< `dsn`, never holding a password
     table_ref table{"", "opportunities_unified"}; ///< the table rows land in
@@ -102,6 +116,9 @@ struct target {
     std::filesystem::path archive_dir;                    ///< scripts/archive/monoliths_YYYYMMDD
     std::optional<time_point> since;                      ///< when the rollback started, if given
     std::filesystem::path waivers;                        ///< `[rollback] waivers`, if given
+    /// `[rollback] before`: the reports of a run taken before the rollback
+    /// (compare_with_earlier_run), if given.
+    std::filesystem::path before;
     /// `[recovery] wait`: re-run failing checks until verified or their
     /// phase's deadline, as `--wait` does.
     bool wait = false;

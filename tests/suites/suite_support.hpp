@@ -27,10 +27,17 @@ struct rolled_back_project {
                   "from core.scoring import score\n\n"
                   "def test_doubles():\n    assert score(2) == 4\n\n"
                   "def test_zero():\n    assert score(0) == 0\n");
+        // The old system's entry point, a script that runs its job when imported.
+        dir.write("project/scripts/score_all.py",
+                  "import os\nimport sys\n\n"
+                  "sys.path.insert(0, os.path.join(os.path.dirname(__file__), \"..\"))\n"
+                  "from core.scoring import score\n\nprint(score(21))\n");
     }
     std::filesystem::path target(const std::string& extra = {}) const {
         return dir.write("target.toml", fmt::format("[project]\nroot = \"{}\"\npython = "
-                                                    "\"/usr/bin/python3\"\n{}",
+                                                    "\"/usr/bin/python3\"\n"
+                                                    "entry_points = [\"scripts/score_all.py\"]\n"
+                                                    "old_modules = [\"core.scoring\"]\n{}",
                                                     (dir / "project").string(), extra));
     }
 };

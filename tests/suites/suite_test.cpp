@@ -213,3 +213,57 @@ TEST_CASE("phase 11 takes cron's record of starting the job as proof that it ran
     CHECK_THAT(json["cases"][0].dump(),
                Catch::Contains("cron's record: ") && Catch::Contains("syslog"));
 }
+
+TEST_CASE("a [[check]]'s relative paths and the project's environment hold wherever the suite "
+          "starts",
+          "[suite]") {
+    rolled_back_project project;
+    const auto target = project.target(
+        "environment = { SCORE_FACTOR = \"2\" }\n\n"
+        "[[check]]\nphase = \"1-3\"\nseverity = \"P2\"\nname = \"the scorer runs from the root\"\n"
+        "kind = \"command.run\"\ncwd = \".\"\ncommand = [\"/usr/bin/python3\", \"-c\", "
+        "\"import os, core.scoring; assert os.environ['SCORE_FACTOR'] == '2'\"]\n");
+    const auto reports = project.dir / "reports";
+    // run_program starts the suite in this test's working directory, never the project's.
+    const auto run = phase1_3({"--target", target.string(), "--report", reports.string(),
+                               "the scorer runs from the root"});
+    CHECK(run.exit_code == 0);
+    CHECK(rollcheck_test::find_case(results(reports), "the scorer runs from the root")["verdict"] ==
+          "pass");
+}
+
+TEST_CASE("with --before each failing check is marked new since the rollback or failing before "
+          "it too",
+          "[suite]") {
+    rolled_back_project project;
+    project.dir.write("project/core/agents/__init__.py", "");
+    const auto target = project.target();
+    const auto before = project.dir / "before";
+    const auto imports = "removed modules no longer import and the old system's modules do";
+    auto run = phase1_3({"--target", target.string(), "--report", before.string()});
+    REQUIRE(run.exit_code == 1);
+
+    project.dir.write("project/core/scoring.py", "def score(x):\n    return 3 * x\n");
+    const auto after = project.dir / "after";
+    run = phase1_3(
+        {"--target", target.string(), "--report", after.string(), "--before", before.string()});
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(run.out.text(),
+               Catch::Contains("FAIL: 3 checks: 3 failed (1 new since the rollback, 2 failing "
+                               "before it too); worst failing severity P1"));
+    const auto json = results(after);
+    CHECK(json["before"] == (before / "results.json").string());
+    CHECK(rollcheck_test::find_case(json, imports)["before_rollback"] ==
+          "failing before the rollback too, same evidence");
+    CHECK(rollcheck_test::find_case(json, "the old system's tests pass")["before_rollback"] ==
+          "new since the rollback");
+    CHECK_THAT(read(after / "report.md"), Catch::Contains("new since the rollback"));
+    CHECK_THAT(read(after / "junit.xml"),
+               Catch::Contains("failing before the rollback too, same evidence"));
+
+    run = phase1_3({"--target", target.string(), "--before", (project.dir / "nowhere").string()});
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(run.err.text(), Catch::Contains("warning: --before: cannot read '" +
+                                               (project.dir / "nowhere").string() +
+                                               "': No such file or directory"));
+}

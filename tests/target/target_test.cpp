@@ -241,8 +241,43 @@ exclude = []
     CHECK(second.where == (dir / "target.toml").string() + ":11:1");
 }
 
+TEST_CASE("[project] describes a real checkout: revision, environment, the old system") {
+    rollcheck_test::temp_dir dir;
+    auto t = read_ok(dir, "");
+    CHECK(t.revision == "HEAD");
+    CHECK(t.environment.empty());
+    CHECK(t.entry_points == std::vector<std::string>{"scripts/core/batch_opportunity_scoring.py",
+                                                     "scripts/dlt/dlt_trust_pipeline.py"});
+    CHECK(t.old_modules.empty());
+    CHECK(t.before.empty());
+    t = read_ok(dir, R"(
+[project]
+revision = "pre-migration-2026-11-28"
+environment = { PYTHONPATH = ".", APP_ENV = "staging" }
+entry_points = ["jobs/nightly.py"]
+old_modules = ["core.lead_extractor", "core.scoring"]
+[rollback]
+before = "reports-before/"
+)");
+    CHECK(t.revision == "pre-migration-2026-11-28");
+    CHECK(t.environment ==
+          std::map<std::string, std::string>{{"APP_ENV", "staging"}, {"PYTHONPATH", "."}});
+    CHECK(t.entry_points == std::vector<std::string>{"jobs/nightly.py"});
+    CHECK(t.old_modules == std::vector<std::string>{"core.lead_extractor", "core.scoring"});
+    CHECK(t.before == dir / "reports-before");
+}
+
 TEST_CASE("each fault of a target is named with its key and line:column") {
     const bad_input cases[] = {
+        {"[project]\nenvironment = \"PYTHONPATH=.\"\n",
+         {"target.toml:2:15: [project] environment: expected a table of strings, found a string"}},
+        {"[project]\nenvironment = { PYTHONPATH = 1 }\n",
+         {"target.toml:2:30: [project] environment.PYTHONPATH: expected a string, found an "
+          "integer"}},
+        {"[project]\nentry_points = \"jobs/nightly.py\"\n",
+         {"target.toml:2:16: [project] entry_points: expected an array of strings, found a "
+          "string"}},
+        {"[project]\nrevision = \"\"\n", {"target.toml:2:12: [project] revision: empty"}},
         {"[database]\ntabel = \"orders\"\n",
          {"target.toml:2:1: unknown key 'tabel' in [database]"}},
         {"[datbase]\ntable = \"orders\"\n", {"target.toml:1:1: unknown table [datbase]"}},

@@ -16,7 +16,7 @@ TEST_CASE("core/fetchers/database_fetcher.py and core/deduplication/ removed and
     CHECK_VERIFIED(
         check_absent(removed({"core/fetchers/database_fetcher.py", "core/deduplication"})));
     CHECK_VERIFIED(
-        check_imports(importing({}, {"core.fetchers.database_fetcher", "core.deduplication"})));
+        check_imports(importing({"core.fetchers.database_fetcher", "core.deduplication"})));
 }
 
 TEST_CASE("batch_opportunity_scoring.py --limit 10 succeeds", "[phase4-5][P1]") {

@@ -48,7 +48,8 @@ TEST_CASE("baseline recorded: holds opportunities_unified, taken before the roll
 }
 
 TEST_CASE("core/storage/ removed", "[phase7][P1]") {
-    REQUIRE_VERIFIED(check_absent(removed({"core/storage"})));
+    CHECK_VERIFIED(check_absent(removed({"core/storage"})));
+    CHECK_VERIFIED(check_imports(importing({"core.storage"})));
 }
 
 TEST_CASE("scripts/ identical to HEAD", "[phase7][P1]") {

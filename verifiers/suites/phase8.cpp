@@ -6,7 +6,8 @@ using namespace rollcheck;
 using namespace rollcheck::phases;
 
 TEST_CASE("core/pipeline/orchestrator.py removed", "[phase8][P0]") {
-    REQUIRE_VERIFIED(check_absent(removed({"core/pipeline/orchestrator.py"})));
+    CHECK_VERIFIED(check_absent(removed({"core/pipeline/orchestrator.py"})));
+    CHECK_VERIFIED(check_imports(importing({"core.pipeline.orchestrator"})));
 }
 
 TEST_CASE("both monoliths identical to HEAD", "[phase8][P0]") {

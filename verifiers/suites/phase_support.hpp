@@ -2,7 +2,6 @@
 // test case reads as the plan step it proves.
 #pragma once
 
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -30,20 +29,25 @@ inline absent_spec removed(std::vector<std::string> paths) {
     return spec;
 }
 
-/// The files (relative to the project) are as the git revision HEAD has them.
+/// The files (relative to the project) are as the target's revision (HEAD
+/// unless it names the commit before the migration) has them.
 inline restored_spec as_in_head(std::vector<std::string> paths) {
     restored_spec spec;
     spec.root = system().project_root;
     spec.paths = std::move(paths);
+    spec.revision = system().revision;
     return spec;
 }
 
-/// Modules import, or no longer import, in the project's interpreter.
-inline import_spec importing(std::vector<std::string> must, std::vector<std::string> gone) {
+/// The removed modules no longer import, and the old system still does as
+/// it runs: its modules import and its entry points' imports resolve.
+inline import_spec importing(std::vector<std::string> gone) {
     import_spec spec;
     spec.interpreter = system().python;
     spec.working_directory = system().project_root;
-    spec.must_import = std::move(must);
+    spec.environment = system().environment;
+    spec.must_import = system().old_modules;
+    spec.entry_points.assign(system().entry_points.begin(), system().entry_points.end());
     spec.must_not_import = std::move(gone);
     return spec;
 }
@@ -58,6 +62,7 @@ inline command_check_spec python_run(std::vector<std::string> arguments,
     spec.command.argv.insert(spec.command.argv.end(), arguments.begin(), arguments.end());
     spec.command.working_directory = system().project_root;
     spec.command.timeout = timeout;
+    spec.command.environment = system().environment;
     spec.command.environment["PYTHONDONTWRITEBYTECODE"] = "1";
     const char* addopts = std::getenv("PYTEST_ADDOPTS");
     spec.command.environment["PYTEST_ADDOPTS"] =
@@ -81,30 +86,6 @@ inline compare_spec nothing_lost() {
     spec.connection = system().connection;
     spec.baseline = system().baseline;
     return spec;
-}
-
-/// The modules of the old system: every package and module under core/
-/// but the `removed` ones (whose leftovers another check reports).
-inline std::vector<std::string> old_system_modules(const std::vector<std::string>& removed) {
-    std::vector<std::string> modules;
-    std::error_code ec;
-    const auto core = system().project_root / "core";
-    for (std::filesystem::directory_iterator it(core, ec), end; !ec && it != end;
-         it.increment(ec)) {
-        const auto& path = it->path();
-        if (it->is_directory(ec) && std::filesystem::exists(path / "__init__.py", ec))
-            modules.push_back("core." + path.filename().string());
-        else if (path.extension() == ".py" && path.filename() != "__init__.py")
-            modules.push_back("core." + path.stem().string());
-    }
-    modules.erase(std::remove_if(modules.begin(), modules.end(),
-                                 [&](const std::string& m) {
-                                     return std::find(removed.begin(), removed.end(), m) !=
-                                            removed.end();
-                                 }),
-                  modules.end());
-    std::sort(modules.begin(), modules.end());
-    return modules;
 }
 
 } // namespace rollcheck::phases

@@ -58,6 +58,7 @@ namespace rollcheck::detail {
         out += fmt::format("verified at {} after {}\n", format_utc(*c.green_at),
                            counted(static_cast<std::size_t>(c.attempts), "attempt"));
     if (c.waived_by) out += waiver_text(*c.waived_by) + "\n";
+    if (!c.before_rollback.empty()) out += c.before_rollback + "\n";
     for (const auto& r : c.results)
         out += fmt::format("{}\n", r);
     if (!c.failure.empty()) out += fmt::format("failure: {}\n", c.failure);

@@ -185,7 +185,7 @@ struct checklist_item {
 /// The evidence of a failing or waived case, as plain text: its failing
 /// results bounded as bounded_result does, its failure, its waiver.
 [[nodiscard]] inline std::string case_evidence_text(const case_record& c) {
-    std::string text;
+    std::string text = c.before_rollback.empty() ? "" : c.before_rollback + "\n";
     for (const auto& r : c.results)
         if (r.status >= verdict::fail) text += bounded_result(r);
     if (!c.failure.empty())

@@ -11,6 +11,7 @@
 
 #include "../../report.hpp"
 #include "../atomic_file.hpp"
+#include "before.hpp"
 #include "html.hpp"
 #include "json.hpp"
 #include "junit.hpp"
@@ -81,11 +82,11 @@ ROLLCHECK_INLINE std::string closing_line(const run_record& run) {
     if (run.cases.empty())
         return fmt::format("{}: 0 checks: no check ran; nothing was verified", detail::upper(v));
     const int rank = detail::worst_failing_rank(run.cases);
-    return fmt::format("{}: {}: {}; {}", detail::upper(v), counted(run.cases.size(), "check"),
-                       detail::describe_counts(detail::count_cases(run.cases)),
-                       rank < 0
-                           ? std::string("verified: no action")
-                           : fmt::format("worst failing severity {}", detail::matrix_action(rank)));
+    return fmt::format(
+        "{}: {}: {}{}; {}", detail::upper(v), counted(run.cases.size(), "check"),
+        detail::describe_counts(detail::count_cases(run.cases)), detail::before_counts(run),
+        rank < 0 ? std::string("verified: no action")
+                 : fmt::format("worst failing severity {}", detail::matrix_action(rank)));
 }
 
 ROLLCHECK_INLINE std::string describe_notice(const notice_record& n) {

@@ -5,9 +5,14 @@
 /// types only in the translation unit of its runner.
 #pragma once
 
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <optional>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -118,12 +123,31 @@ inline void notify_team(run_record& record) {
             << (n.sent ? "notice: " : "warning: notice: ") << describe_notice(n) << '\n';
 }
 
+/// `--before DIR`, or the target's `[rollback] before`.
+inline std::filesystem::path& before_reports() {
+    static std::filesystem::path dir;
+    return dir;
+}
+
+/// Marks the failing cases against the run taken before the rollback, when
+/// one was named; a run that cannot be read is said, and changes no verdict.
+inline void compare_before_rollback(run_record& record) {
+    auto earlier = before_reports();
+    if (earlier.empty() && state().loaded) earlier = state().loaded->before;
+    if (earlier.empty()) return;
+    if (const auto why = compare_with_earlier_run(record, earlier); !why.empty()) {
+        std::cerr << "warning: --before: " << why << '\n';
+        record.notes.push_back("--before: " + why + "; failures not compared");
+    }
+}
+
 /// Prints the closing line, sends the notices and writes the reports;
 /// returns the exit status.
 inline int finish_run(const std::string& report_dir) {
     auto& record = state().record;
     record.finished = std::chrono::system_clock::now();
     apply_waivers(record, state().waivers, record.finished);
+    compare_before_rollback(record);
     int status = run_exit_status(record);
     std::cout << closing_line(record) << '\n';
     notify_team(record);
@@ -185,11 +209,49 @@ inline std::string prepare_run(const std::string& target_file, const std::string
                                                 : std::filesystem::path(waiver_file));
 }
 
+/// While alive, this process works in the project: its root is the working
+/// directory, so a [[check]]'s relative paths (`cwd = "."`) mean the same
+/// from wherever the suite was started, and the project's environment is
+/// set. Test cases run one at a time, so nothing else sees the change.
+class in_project {
+public:
+    explicit in_project(const target& t) : back_(::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+        if (back_ < 0 || ::chdir(t.project_root.c_str()) != 0)
+            error_ = fmt::format("cannot work in the project root {}: {}", t.project_root.string(),
+                                 std::strerror(errno));
+        for (const auto& [name, value] : t.environment) {
+            const char* old = std::getenv(name.c_str());
+            saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+            ::setenv(name.c_str(), value.c_str(), 1);
+        }
+    }
+    ~in_project() {
+        for (const auto& [name, value] : saved_)
+            value ? (void)::setenv(name.c_str(), value->c_str(), 1)
+                  : (void)::unsetenv(name.c_str());
+        if (back_ >= 0) {
+            [[maybe_unused]] const int back = ::fchdir(back_);
+            ::close(back_);
+        }
+    }
+    /// Why the project root could not be entered; empty when it was.
+    [[nodiscard]] const std::string& error() const { return error_; }
+    in_project(const in_project&) = delete;
+    in_project& operator=(const in_project&) = delete;
+
+private:
+    int back_;
+    std::string error_;
+    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
 /// A target file's [[check]], run as a test case of its own.
 class declared_invoker : public Catch::ITestInvoker {
 public:
     explicit declared_invoker(declared_check check) : check_(std::move(check)) {}
     void invoke() const override {
+        const in_project here(*state().loaded);
+        if (!here.error().empty()) FAIL(here.error());
         REQUIRE_VERIFIED(cli::run_declared_check(check_.kind, check_.arguments, check_.where));
     }
 
@@ -244,7 +306,7 @@ namespace suite {
 /// suite not named `verify-phaseN`) run as test cases of their own.
 inline int run(int argc, char* argv[], const std::string& name) {
     Catch::Session session;
-    std::string target_file, since_text, report_dir, waiver_file;
+    std::string target_file, since_text, report_dir, waiver_file, before_dir;
     bool wait = false, quiet = false;
     auto& notify = detail::run_notify();
     std::string notify_timeout = "10s";
@@ -257,6 +319,9 @@ inline int run(int argc, char* argv[], const std::string& name) {
                 Opt(wait)["--wait"]("re-run failing checks until verified or the phase's recovery "
                                     "deadline") |
                 Opt(waiver_file, "file")["--waivers"]("waivers of known P2/P3 failures (TOML)") |
+                Opt(before_dir, "dir")["--before"](
+                    "reports of a run taken before the rollback: each failing check is marked "
+                    "new since the rollback or failing before it too") |
                 Opt(quiet)["--quiet"]("no progress on stderr (shown only when it is a terminal)") |
                 Opt(notify.url, "url")["--notify"]("post the verdict to this incoming webhook "
                                                    "(Slack, Mattermost)") |
@@ -265,6 +330,7 @@ inline int run(int argc, char* argv[], const std::string& name) {
                 Opt(notify_timeout,
                     "duration")["--notify-timeout"]("deadline of each notice (default 10s)"));
     if (const int rc = session.applyCommandLine(argc, argv); rc != 0) return 2;
+    detail::before_reports() = before_dir;
     {
         std::string why;
         const auto timeout = parse_duration(notify_timeout, why);

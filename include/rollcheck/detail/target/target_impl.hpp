@@ -239,7 +239,9 @@ private:
             else
                 fail(key.source(), fmt::format("unknown key '{}' outside any table", key.str()));
         }
-        read_project(section(root, "project", {"root", "python"}));
+        read_project(
+            section(root, "project",
+                    {"root", "python", "revision", "environment", "entry_points", "old_modules"}));
         read_database(
             section(root, "database",
                     {"dsn", "table", "key", "timestamp", "backup", "baseline", "max_scan_rows"}));
@@ -250,7 +252,7 @@ private:
         read_logs(section(root, "logs", {"files", "errors", "progress"}));
         read_api(section(root, "api", {"url", "host", "port"}));
         read_pipeline(section(root, "pipeline", {"unified", "archive"}));
-        read_rollback(section(root, "rollback", {"since", "waivers"}));
+        read_rollback(section(root, "rollback", {"since", "waivers", "before"}));
         read_recovery(
             section(root, "recovery", {"wait", "1-3", "4-5", "6", "7", "8", "9-10", "11"}));
         if (const auto* checks = root.get("check")) read_checks(*checks);
@@ -344,6 +346,10 @@ private:
     void read_project(const toml::table& t) {
         read_path(t, "[project]", "root", dir_, target_.project_root);
         read_string(t, "[project]", "python", target_.python);
+        read_string(t, "[project]", "revision", target_.revision);
+        read_environment(t);
+        read_strings(t, "[project]", "entry_points", target_.entry_points);
+        read_strings(t, "[project]", "old_modules", target_.old_modules);
         const auto* root = t.get("root");
         if (root == nullptr || !root->is_string() || root->as_string()->get().empty()) return;
         // The one path a target cannot do without: every relative path of the
@@ -356,6 +362,32 @@ private:
         else if (!ec && status.type() != std::filesystem::file_type::directory)
             fail(root->source(), fmt::format("[project] root: '{}' is not a directory",
                                              target_.project_root.string()));
+    }
+
+    /// `[project] environment`, a table of strings.
+    void read_environment(const toml::table& t) {
+        const auto* node = t.get("environment");
+        if (node == nullptr) return;
+        const auto* table = node->as_table();
+        if (table == nullptr)
+            return wrong_type("[project]", "environment", "a table of strings", *node);
+        for (auto&& [key, value] : *table) {
+            if (const auto* text = value.as_string())
+                target_.environment[std::string(key.str())] = text->get();
+            else
+                wrong_type("[project]", fmt::format("environment.{}", key.str()), "a string",
+                           value);
+        }
+    }
+
+    /// Replaces `out` with the array of strings `key`, when given.
+    void read_strings(const toml::table& t, std::string_view label, std::string_view key,
+                      std::vector<std::string>& out) {
+        const auto* array = strings_at(t, label, key);
+        if (array == nullptr) return;
+        out.clear();
+        for (const auto& item : *array)
+            if (const auto* text = item.as_string()) out.push_back(text->get());
     }
 
     void read_database(const toml::table& t) {
@@ -539,6 +571,7 @@ private:
 
     void read_rollback(const toml::table& t) {
         read_path(t, "[rollback]", "waivers", dir_, target_.waivers);
+        read_path(t, "[rollback]", "before", dir_, target_.before);
         const auto* node = t.get("since");
         if (node == nullptr) return;
         std::string text;
