@@ -82,7 +82,7 @@ TEST_CASE("a clean crontab passes and warnings alone warn") {
 }
 
 TEST_CASE("environment lines: optional blanks, quotes kept off, CRON_TZ and PATH") {
-    const auto tab = parse_crontab("A = 1\nB='  x  '\nC=\"q\"\nD=\"half\nCRON_TZ=Europe/Berlin\n"
+    const auto tab = parse_crontab("A = 1\nB='  x  '\nC=\"q\"\nD\r=4\f\nCRON_TZ=Europe/Berlin\n"
                                    "0 2 * * * /bin/true\n",
                                    "crontab");
     REQUIRE(tab.diagnostics.empty());
@@ -90,7 +90,10 @@ TEST_CASE("environment lines: optional blanks, quotes kept off, CRON_TZ and PATH
     CHECK(tab.environment[0].value == "1");
     CHECK(tab.environment[1].value == "  x  ");
     CHECK(tab.environment[2].value == "q");
-    CHECK(tab.environment[3].value == "\"half");
+    CHECK(tab.environment[3].value == "4");
+    // crontab(1) refuses a quote left open, where the line once read as a value.
+    CHECK(diagnostics("D=\"half\n") == lines{"crontab:1:3: the value of 'D' opens a quote that "
+                                             "does not close: cron refuses the line"});
     REQUIRE(tab.entries.size() == 1);
     CHECK(tab.entries[0].zone == "Europe/Berlin");
 

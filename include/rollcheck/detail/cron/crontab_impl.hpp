@@ -103,23 +103,53 @@ private:
 
     /// cron's rule: a name (no blanks, no '='), optional blanks, then '='.
     bool read_variable(std::string_view line, std::size_t pos, std::size_t number) {
+        // cron reads an environment line with isspace(3) for blanks, '\r'
+        // and all: crontab(1) installs "MAILTO\r=ops" and refuses
+        // "SHE\rLL=/bin/sh" as a job line.
+        const auto space = [&line](std::size_t at) {
+            return std::isspace(static_cast<unsigned char>(line[at])) != 0;
+        };
         const std::size_t name_start = pos;
-        while (pos < line.size() && !cron_blank(line[pos]) && line[pos] != '=')
+        while (pos < line.size() && !space(pos) && line[pos] != '=')
             ++pos;
         const auto name = line.substr(name_start, pos - name_start);
-        while (pos < line.size() && cron_blank(line[pos]))
+        while (pos < line.size() && space(pos))
             ++pos;
-        if (name.empty() || pos == line.size() || line[pos] != '=') return false;
+        if (pos == line.size() || line[pos] != '=') return false;
+        if (name.empty()) {
+            add(number, pos, cron_severity::error,
+                "environment setting with no name before its '=': cron sets a variable no "
+                "program can read");
+            return true;
+        }
         ++pos;
-        while (pos < line.size() && cron_blank(line[pos]))
+        while (pos < line.size() && space(pos))
             ++pos;
         const std::size_t value_at = pos;
         auto value = line.substr(pos);
-        while (!value.empty() && cron_blank(value.back()))
+        while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
             value.remove_suffix(1);
-        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-            value.back() == value.front())
+        // Debian's rules, found with crontab(1): no value at all makes the
+        // line a job line, which it refuses; a quoted value must close, and
+        // end the line.
+        if (value.empty()) {
+            add(number, value_at, cron_severity::error,
+                fmt::format("'{0}' has no value: cron reads the line as a job and refuses it "
+                            "(write {0}=\"\" for an empty value)",
+                            cron_snippet(name)));
+            return true;
+        }
+        if (value.front() == '"' || value.front() == '\'') {
+            const auto close = value.find(value.front(), 1);
+            if (close == value.npos || close + 1 != value.size()) {
+                add(number, value_at, cron_severity::error,
+                    fmt::format("the value of '{}' {}: cron refuses the line", cron_snippet(name),
+                                close == value.npos ? "opens a quote that does not close"
+                                                    : "goes on after its closing quote"));
+                return true;
+            }
             value = value.substr(1, value.size() - 2);
+        }
         cron_variable var{std::string(name), std::string(value), number};
         if (var.name == "CRON_TZ") {
             std::string why;
