@@ -5,6 +5,8 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <cstddef>
 #include <filesystem>
 #include <map>
@@ -13,6 +15,7 @@
 #include <system_error>
 #include <vector>
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <fmt/format.h>

@@ -56,12 +56,13 @@ TEST_CASE("lint finds each problem of a broken crontab at its line and column") 
                 "crontab:10:1: warning: duplicate of the entry at line 9",
                 "crontab:11:11: warning: program '/nonexistent/run.sh' does not exist",
                 "crontab:12:10: missing command after the schedule",
-                "crontab:13:20: warning: no newline at the end of the last line: cron ignores "
-                "this line"});
+                "crontab:13:20: no newline at the end of the last line: crontab(1) refuses to "
+                "install the file (missing newline before EOF), and cron ignores the whole file "
+                "when it finds it in its spool or in /etc/cron.d"});
 
     const auto r = lint({cron_source::text("crontab", text)});
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK(r.summary == "4 errors, 5 warnings in crontab (6 entries)");
+    CHECK(r.summary == "5 errors, 4 warnings in crontab (7 entries)");
     CHECK(r.evidence.items().front().text == "crontab:3:3: hour 60 out of range 0-23");
     CHECK(r.evidence.items().front().data ==
           nlohmann::json{{"file", "crontab"},
@@ -81,7 +82,7 @@ TEST_CASE("a clean crontab passes and warnings alone warn") {
 }
 
 TEST_CASE("environment lines: optional blanks, quotes kept off, CRON_TZ and PATH") {
-    const auto tab = parse_crontab("A = 1\nB='  x  '\nC=\"q\"\nD=\"half\nCRON_TZ=Europe/Berlin\n"
+    const auto tab = parse_crontab("A = 1\nB='  x  '\nC=\"q\"\nD\r=4\f\nCRON_TZ=Europe/Berlin\n"
                                    "0 2 * * * /bin/true\n",
                                    "crontab");
     REQUIRE(tab.diagnostics.empty());
@@ -89,7 +90,10 @@ TEST_CASE("environment lines: optional blanks, quotes kept off, CRON_TZ and PATH
     CHECK(tab.environment[0].value == "1");
     CHECK(tab.environment[1].value == "  x  ");
     CHECK(tab.environment[2].value == "q");
-    CHECK(tab.environment[3].value == "\"half");
+    CHECK(tab.environment[3].value == "4");
+    // crontab(1) refuses a quote left open, where the line once read as a value.
+    CHECK(diagnostics("D=\"half\n") == lines{"crontab:1:3: the value of 'D' opens a quote that "
+                                             "does not close: cron refuses the line"});
     REQUIRE(tab.entries.size() == 1);
     CHECK(tab.entries[0].zone == "Europe/Berlin");
 
@@ -132,7 +136,7 @@ TEST_CASE("a command's program is looked up on the crontab's PATH") {
     CHECK(diagnostics(text, quiet).empty());
 }
 
-TEST_CASE("bad input: empty, binary, CRLF and a 10 MB line give precise results") {
+TEST_CASE("bad input: empty, binary and a 10 MB line give precise results") {
     const auto empty = lint({cron_source::text("empty", "")});
     REQUIRE_VERDICT(empty, verdict::pass);
     CHECK(empty.summary == "no problems in empty (0 entries)");
@@ -140,15 +144,104 @@ TEST_CASE("bad input: empty, binary, CRLF and a 10 MB line give precise results"
     CHECK(diagnostics(std::string("\x7f"
                                   "ELF\x02\x01\x01\0\0\0\n",
                                   11)) == lines{"crontab:1:8: NUL byte: this is not a text line"});
-    CHECK(diagnostics("0 2 * * * /bin/true\r\n") ==
-          lines{"crontab:1:20: line ends with a carriage return (CRLF line end): cron keeps the "
-                "'\\r' as part of the line"});
-    CHECK(parse_crontab("0 2 * * * /bin/true\r\n", "crontab").entries.empty());
+    CHECK(diagnostics("0 2 * * * /" + std::string(10 << 20, 'x') + "\n") ==
+          lines{"crontab:1:11: command of 10485761 bytes: cron refuses a command of 999 bytes or "
+                "more (command too long)"});
+}
 
-    const auto huge = diagnostics("0 2 * * * /" + std::string(10 << 20, 'x') + "\n");
-    REQUIRE(huge.size() == 1);
-    CHECK(huge[0] == "crontab:1:11: warning: program '/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' "
-                     "does not exist");
+TEST_CASE("what Debian's cron refuses is an error that says what cron does") {
+    crontab_options quiet;
+    quiet.check_programs = false;
+    CHECK(diagnostics("*/10 * * * * * /bin/true\n0 */5 * * * * python job.py\n", quiet) ==
+          lines{"crontab:1:14: 6 time fields ('*/10 * * * * *'): a schedule with a seconds "
+                "field, written for another scheduler; cron has 5 and reads '*' as the start of "
+                "the command, which it refuses (bad command)",
+                "crontab:2:13: 6 time fields ('0 */5 * * * *'): a schedule with a seconds field, "
+                "written for another scheduler; cron has 5 and reads '*' as the start of the "
+                "command, which it refuses (bad command)"});
+    CHECK(diagnostics("@daily *.sh\n0 0 * * * *ls\n", quiet) ==
+          lines{"crontab:1:8: command begins with '*': cron refuses it (bad command)",
+                "crontab:2:11: command begins with '*': cron refuses it (bad command)"});
+    // Debian's limit, found with crontab(1): 998 bytes install, 999 do not,
+    // trailing blanks and a '\r' counted.
+    const std::string schedule = "* * * * * ";
+    CHECK(diagnostics(schedule + std::string(998, 'x') + "\n", quiet).empty());
+    CHECK(diagnostics(schedule + std::string(997, 'x') + " \r\n", quiet) ==
+          lines{"crontab:1:11: command of 999 bytes: cron refuses a command of 999 bytes or "
+                "more (command too long)"});
+    CHECK(diagnostics("0 1 * * * root " + std::string(999, 'x') + "\n",
+                      crontab_options{true, false}) ==
+          lines{"crontab:1:16: command of 999 bytes: cron refuses a command of 999 bytes or "
+                "more (command too long)"});
+    // A trailing comment or blanks without a newline are installed.
+    CHECK(diagnostics("@daily /bin/true\n# end", quiet).empty());
+    CHECK(diagnostics("@daily /bin/true\n  ", quiet).empty());
+    CHECK(diagnostics("MAILTO=ops", quiet) ==
+          lines{"crontab:1:11: no newline at the end of the last line: crontab(1) refuses to "
+                "install the file (missing newline before EOF), and cron ignores the whole file "
+                "when it finds it in its spool or in /etc/cron.d"});
+}
+
+TEST_CASE("a CRLF crontab: each job line reported, its entries counted") {
+    const std::string text = "# nightly\r\n"
+                             "MAILTO=ops\r\n"
+                             "0 2 * * * /bin/true\r\n"
+                             "@daily /bin/true --all\r\n";
+    crontab_options quiet;
+    quiet.check_programs = false;
+    const auto tab = parse_crontab(text, "crontab", quiet);
+    CHECK(tab.entries.size() == 2);
+    CHECK(diagnostics(text, quiet) ==
+          lines{"crontab:3:20: command ends with a carriage return (CRLF line end): cron keeps "
+                "the '\\r' in the command, which fails when it runs",
+                "crontab:4:23: command ends with a carriage return (CRLF line end): cron keeps "
+                "the '\\r' in the command, which fails when it runs"});
+    // Found with crontab(1): a blank line's '\r' is refused, a comment's is not.
+    CHECK(diagnostics("# nightly\r\n\r\n  \r\n", quiet) ==
+          lines{"crontab:2:1: blank line ending with a carriage return (CRLF line end): cron "
+                "reads the '\\r' as a minute field and refuses the file (bad minute)",
+                "crontab:3:3: blank line ending with a carriage return (CRLF line end): cron "
+                "reads the '\\r' as a minute field and refuses the file (bad minute)"});
+    const auto r = lint({cron_source::text("crontab", text)});
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK(r.summary == "2 errors, 0 warnings in crontab (2 entries)");
+}
+
+TEST_CASE("lines written for something else are named for what they are") {
+    struct line_case {
+        const char* text;
+        const char* message;
+    };
+    const line_case cases[] = {
+        {"This runs the backup every night\n",
+         "crontab:1:1: not a crontab line: 'This runs the backup every night' is neither a job "
+         "(5 time fields or an @keyword, then a command), an environment setting (NAME=value) "
+         "nor a comment"},
+        {"0 3 * * * /usr/bin/backup \\\n    --all --verbose\n",
+         "crontab:2:5: cron has no line continuation: the '\\' ending line 1 does not join this "
+         "line to it, and on its own this line is not a crontab line (expected 5 time fields, "
+         "found 2)"},
+        {"0 0 ? * MON /bin/true\n",
+         "crontab:1:5: day of month: '?' is Quartz's 'no specific value': cron has no '?' "
+         "(write '*')"},
+        {"0 0 12 * * ? /bin/true\n",
+         "crontab:1:12: 6 time fields ('0 0 12 * * ?'): a schedule with a seconds field, written "
+         "for another scheduler; cron has 5 and reads '?' as the start of the command"},
+        {"17 * * * * root cd / && run-parts /etc/cron.hourly\n",
+         "crontab:1:12: warning: 'root' is a user name, not a program: a line of a system "
+         "crontab (schedule, user, command)? A user crontab has no user field, so cron runs "
+         "'root cd / && run-parts /etc/cron.hourly' as the command; lint a system crontab with "
+         "--system"},
+    };
+    crontab_options quiet;
+    quiet.check_programs = false;
+    for (const auto& c : cases) {
+        INFO(c.text);
+        CHECK(diagnostics(c.text, quiet) == lines{c.message});
+    }
+    crontab_options system = quiet;
+    system.system = true;
+    CHECK(diagnostics("17 * * * * root cd / && run-parts /etc/cron.hourly\n", system).empty());
 }
 
 TEST_CASE("a file that cannot be read is an error naming it and why") {

@@ -134,6 +134,10 @@ private:
             ++i_;
         if (i_ == start) {
             if (i_ == s_.size()) return error_at(i_, fmt::format("{}: missing value", def_.name));
+            if (s_[i_] == '?')
+                return error_at(i_, fmt::format("{}: '?' is Quartz's 'no specific value': cron "
+                                                "has no '?' (write '*')",
+                                                def_.name));
             return error_at(i_, fmt::format("{}: expected a number{} or '*', found '{}'", def_.name,
                                             def_.names[0] ? ", a name" : "",
                                             cron_snippet(s_.substr(i_, 1))));
