@@ -118,3 +118,25 @@ TEST_CASE("a name service that never answers is given up on at the deadline") {
                                                "name service within 1 s ("));
     CHECK(r.elapsed < std::chrono::seconds(5));
 }
+
+TEST_CASE("rollcheck run reads a job's error lines: the runbook's, the job's own, or only those") {
+    const std::string jobs = std::string(CODE_FIXTURES) + "/jobs/";
+    const auto refused = jobs + "batch_connection_refused.py";
+    auto r = cli({"run", "--tail", "0", "--error-pattern", "✗ Error", "--", rollcheck_test::python,
+                  refused});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out.text(),
+               Catch::StartsWith("FAIL command.run: `/usr/bin/python3 " + refused +
+                                 "` exited with status 0; 1 line matches an error pattern (") &&
+                   Catch::EndsWith(" ms)\n  - stdout line 3 matches error pattern '✗ Error': ✗ "
+                                   "Error fetching submissions: [Errno 111] Connection refused\n"));
+
+    const auto traceback = jobs + "batch_traceback.py";
+    r = cli({"run", "--tail", "0", "--", rollcheck_test::python, traceback});
+    CHECK(r.exit_code == 1);
+    r = cli({"run", "--tail", "0", "--no-default-error-patterns", "--", rollcheck_test::python,
+             traceback});
+    CHECK(r.exit_code == 0);
+    r = cli({"run", "--pytest", "maybe", "--", "/bin/true"});
+    CHECK(r.exit_code == 2);
+}
