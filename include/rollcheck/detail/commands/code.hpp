@@ -158,17 +158,23 @@ inline void add_run_command(CLI::App& app) {
 
 inline void add_proc_command(CLI::App& group, const std::string& name, bool running) {
     auto* cmd = group.add_subcommand(
-        name, running ? "processes whose command line matches are running (at least or exactly N)"
-                      : "no process's command line matches");
+        name, running ? "processes whose command line (or, with --runs, what they run) "
+                        "matches are running (at least or exactly N)"
+                      : "no process's command line (or, with --runs, what it runs) matches");
     struct options {
         process_spec spec;
         std::string wait = "0s";
         bool exactly = false;
+        bool runs = false;
     };
     auto o = std::make_shared<options>();
     cmd->add_option("pattern,--pattern", o->spec.pattern,
                     "RE2 pattern searched in each command line (arguments joined by spaces)")
         ->required();
+    cmd->add_flag("--runs", o->runs,
+                  "search the pattern in what a process runs (the script an interpreter runs, "
+                  "resolved against its directory; the -m module; else its program), so that "
+                  "`less script.py` is not the script");
     if (running) {
         cmd->add_option("--count", o->spec.count, "how many must run (at least)")
             ->capture_default_str();
@@ -180,6 +186,7 @@ inline void add_proc_command(CLI::App& group, const std::string& name, bool runn
                          : o->exactly ? process_expectation::exactly
                                       : process_expectation::at_least;
         o->spec.wait = parse_duration(o->wait);
+        o->spec.match = o->runs ? process_match::runs : process_match::command_line;
         o->spec.show = out.evidence_limit();
         return check_processes(o->spec);
     });

@@ -4,9 +4,9 @@
 /// not collect, its own usage and internal errors).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
-#include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,23 +16,10 @@
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
 
+#include "argv.hpp"
 #include "output.hpp"
 
 namespace rollcheck::detail {
-
-inline std::string program_name(const std::string& word) {
-    return std::filesystem::path(word).filename().string();
-}
-
-/// python, python3, python3.11, pypy3: an interpreter that takes `-m`.
-inline bool is_python_name(const std::string& name) {
-    static const RE2 python(R"((?:python|pypy)[0-9.]*)");
-    return RE2::FullMatch(name, python);
-}
-
-inline bool is_shell_name(const std::string& name) {
-    return name == "sh" || name == "bash" || name == "dash" || name == "zsh" || name == "ksh";
-}
 
 inline bool runs_pytest(const std::vector<std::string>& argv, int depth = 0);
 
@@ -81,36 +68,19 @@ inline bool script_runs_pytest(std::string_view script, int depth) {
 /// virtualenv's bin/pytest), an interpreter's `-m pytest`, either through
 /// `env`, or a shell's `-c` script holding such a command.
 inline bool runs_pytest(const std::vector<std::string>& argv, int depth) {
-    auto word = argv.begin();
-    if (word != argv.end() && program_name(*word) == "env")
-        for (++word;
-             word != argv.end() && ((*word)[0] == '-' || word->find('=') != std::string::npos);)
-            ++word;
-    if (word == argv.end()) return false;
-    const auto program = program_name(*word);
+    const auto at = program_index(argv);
+    if (at == argv.size()) return false;
+    const auto program = program_name(argv[at]);
     if (program == "pytest" || program == "py.test" || program == "pytest-3") return true;
     if (is_python_name(program)) {
-        for (++word; word != argv.end() && word->size() > 1 && (*word)[0] == '-'; ++word) {
-            if (*word == "--") return false;
-            if (word->rfind("--", 0) == 0) continue; // --version, -X-style long options
-            for (std::size_t i = 1; i < word->size(); ++i) {
-                const char option = (*word)[i];
-                if (option == 'c') return false; // code on the command line
-                if (option != 'm' && option != 'W' && option != 'X') continue;
-                // The option's value: the rest of this word, or the next one.
-                std::string value = word->substr(i + 1);
-                if (value.empty() && ++word != argv.end()) value = *word;
-                if (option == 'm') return value == "pytest" || value == "py.test";
-                if (word == argv.end()) return false;
-                break;
-            }
-        }
-        return false;
+        const auto target = read_python_args(argv, at + 1);
+        return target.kind == python_target::module &&
+               (target.name == "pytest" || target.name == "py.test");
     }
     if (is_shell_name(program) && depth < 3)
-        for (++word; word != argv.end() && (*word)[0] == '-'; ++word)
-            if (word->find('c') != std::string::npos && word->rfind("--", 0) != 0)
-                return std::next(word) != argv.end() && script_runs_pytest(*std::next(word), depth);
+        for (auto i = at + 1; i < argv.size() && argv[i].rfind('-', 0) == 0; ++i)
+            if (argv[i].find('c') != std::string::npos && argv[i].rfind("--", 0) != 0)
+                return i + 1 < argv.size() && script_runs_pytest(argv[i + 1], depth);
     return false;
 }
 
