@@ -271,6 +271,8 @@ TEST_CASE("command.run: one line of output, and pytest's one error and one warni
     spec.command.working_directory = dir.path();
     r = check_command(spec);
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK_THAT(r.summary, Catch::EndsWith("exited with status 1 (expected status 0); pytest: 1 "
-                                          "error, 1 failed, 1 passed, 1 warning"));
+    CHECK_THAT(r.summary, Catch::EndsWith("exited with status 1 (pytest: tests failed); tests: 2 "
+                                          "ran, 1 failed, 1 errored, 0 skipped"));
+    CHECK(r.totals["pytest"] ==
+          nlohmann::json{{"error", 1}, {"failed", 1}, {"passed", 1}, {"warning", 1}});
 }

@@ -141,16 +141,41 @@ struct command_outcome {
 /// is terminated, so a run leaves no process behind.
 [[nodiscard]] ROLLCHECK_INLINE command_outcome run_command(const command_spec& spec);
 
+/// Whether check_command reads a run as a pytest session.
+enum class pytest_reading {
+    /// When the argv runs pytest: `pytest` or `py.test` by any path (a
+    /// virtualenv's `bin/pytest`), `python -m pytest` with any interpreter,
+    /// either through `env`, or a `sh -c` (bash, dash, …) line with such a
+    /// command in it (`cd tests && pytest -q`).
+    detect,
+    yes, ///< always: a wrapper that runs pytest and exits with its status
+    no   ///< never: the exit status, patterns and error lines alone
+};
+
+/// The runbook's error lines: what a job prints when it fails, whatever its exit status.
+inline const std::vector<std::string> runbook_error_patterns{"ERROR|CRITICAL|Traceback"};
+
 /// What check_command runs and what it expects of the run.
+///
+/// Patterns (RE2) are tried on every line of stdout and stderr as the lines
+/// arrive, so a line past what `output_limit` keeps is still seen; a line
+/// longer than 8 KiB is matched on its first 8 KiB.
 struct command_check_spec {
     /// The command, its deadline (`timeout`) and its output limit.
     command_spec command;
-    /// The exit status that means success.
+    /// The exit status that means success (not used for pytest, whose statuses say more).
     int expect_exit = 0;
     /// RE2 patterns each of which must match a line of stdout or stderr.
     std::vector<std::string> must_match;
     /// RE2 patterns none of which may match any line of stdout or stderr.
     std::vector<std::string> must_not_match;
+    /// RE2 patterns of an error line: a job that prints one fails even when
+    /// it exits 0. The runbook's by default; append the job's own markers
+    /// (`"✗ Error"`), or replace them all. Not used when the run is read as
+    /// pytest: its `ERROR` lines are its report, which its exit status sums up.
+    std::vector<std::string> error_patterns = runbook_error_patterns;
+    /// Whether the run is read as pytest's (see check_command).
+    pytest_reading pytest = pytest_reading::detect;
     /// Lines of each stream's end shown as evidence.
     std::size_t tail_lines = 20;
     /// Evidence items kept.
@@ -160,8 +185,17 @@ struct command_check_spec {
 /// Runs `spec.command` through run_command and checks its exit status and
 /// output ("command.run"). A command that cannot start or does not finish by
 /// its deadline is an error (nothing was verified); a wrong exit status, a
-/// signal or a pattern expectation not met is a failure. pytest's summary
-/// line, when the output has one, is read into the summary and `totals.pytest`.
+/// signal, a pattern expectation not met or an error line is a failure.
+///
+/// A pytest run (`spec.pytest`) is judged by pytest's exit statuses: 0
+/// passes when at least one test ran (all skipped or deselected verified
+/// nothing: error); 1 fails naming each failed or erroring test (from the
+/// `FAILED`/`ERROR` lines of its short summary); 2 fails naming each file
+/// that did not collect and its exception, and is an error when nothing
+/// failed to collect; 3 (internal error) and 4 (usage error) are errors
+/// with pytest's own message; 5 is an error: no tests ran. The summary says
+/// how many tests ran, failed, errored and were skipped; `totals.pytest`
+/// holds every count of pytest's summary line.
 [[nodiscard]] ROLLCHECK_INLINE check_result check_command(const command_check_spec& spec);
 
 } // namespace rollcheck

@@ -1,7 +1,9 @@
 // `rollcheck py|files|run|proc|net`, run as a program: help, JSON, and the
 // exit statuses 0 (pass), 1 (fail), 2 (error or bad arguments).
 #include <chrono>
+#include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <netinet/in.h>
@@ -10,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <re2/re2.h>
 #include <rollcheck/command.hpp>
 
 #include "code_support.hpp"
@@ -117,4 +120,48 @@ TEST_CASE("a name service that never answers is given up on at the deadline") {
                                                "resolve db.rollcheck.test: no answer from the "
                                                "name service within 1 s ("));
     CHECK(r.elapsed < std::chrono::seconds(5));
+}
+
+TEST_CASE("rollcheck run reads a job's error lines: the runbook's, the job's own, or only those") {
+    const std::string jobs = std::string(CODE_FIXTURES) + "/jobs/";
+    const auto refused = jobs + "batch_connection_refused.py";
+    auto r = cli({"run", "--tail", "0", "--error-pattern", "✗ Error", "--", rollcheck_test::python,
+                  refused});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out.text(),
+               Catch::StartsWith("FAIL command.run: `/usr/bin/python3 " + refused +
+                                 "` exited with status 0; 1 line matches an error pattern (") &&
+                   Catch::EndsWith(" ms)\n  - stdout line 3 matches error pattern '✗ Error': ✗ "
+                                   "Error fetching submissions: [Errno 111] Connection refused\n"));
+
+    const auto traceback = jobs + "batch_traceback.py";
+    r = cli({"run", "--tail", "0", "--", rollcheck_test::python, traceback});
+    CHECK(r.exit_code == 1);
+    r = cli({"run", "--tail", "0", "--no-default-error-patterns", "--", rollcheck_test::python,
+             traceback});
+    CHECK(r.exit_code == 0);
+    r = cli({"run", "--pytest", "maybe", "--", "/bin/true"});
+    CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("rollcheck proc --runs counts what runs the script, not what names it") {
+    rollcheck_test::temp_dir dir;
+    const auto script = dir / "run_unified_pipeline.py";
+    std::filesystem::copy_file(std::string(CODE_FIXTURES) + "/processes/run_unified_pipeline.py",
+                               script);
+    rollcheck::command_spec tail;
+    tail.argv = {"/usr/bin/tail", "-f", script.string()};
+    tail.timeout = std::chrono::seconds(3);
+    std::thread pager([tail] { (void)rollcheck::run_command(tail); });
+    const auto pattern = RE2::QuoteMeta(script.string());
+    auto r = cli({"proc", "running", pattern, "--wait", "2s"});
+    CHECK(r.exit_code == 0);
+    r = cli({"proc", "absent", pattern, "--runs"});
+    pager.join();
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out.text(),
+               Catch::StartsWith("PASS proc.absent: 0 processes run '" + pattern +
+                                 "' (none expected); 1 process names it without running it (") &&
+                   Catch::Contains("/usr/bin/tail -f " + script.string() + "` names '" + pattern +
+                                   "' but does not run it: it runs program /usr/bin/tail\n"));
 }

@@ -1,5 +1,6 @@
 // The command verifier against real commands: exit status, output patterns,
-// the output's tail as evidence, pytest's summary line, deadlines.
+// error lines of jobs that exit 0, the output's tail as evidence, pytest's
+// summary line, deadlines.
 #include <chrono>
 #include <string>
 
@@ -64,7 +65,8 @@ TEST_CASE("required and forbidden output patterns are checked on both streams") 
     REQUIRE_VERDICT(r, verdict::fail);
     REQUIRE(r.evidence.items().size() == 4);
     CHECK(r.evidence.items()[0].text == "required pattern 'all done' not found in the output");
-    CHECK(r.evidence.items()[1].text == "forbidden pattern 'WARN(ING)?:' matched: WARNING: slow");
+    CHECK(r.evidence.items()[1].text ==
+          "stderr line 1 matches forbidden pattern 'WARN(ING)?:': WARNING: slow");
     CHECK(r.evidence.items()[1].data["line"] == "WARNING: slow");
 }
 
@@ -75,39 +77,29 @@ TEST_CASE("an invalid pattern is refused before the command runs") {
     spec.must_not_match = {"(unclosed"};
     const auto r = check_command(spec);
     REQUIRE_VERDICT(r, verdict::error);
-    CHECK(r.summary == "pattern '(unclosed' is not a valid RE2 regular expression: missing ): "
-                       "(unclosed; the command was not run");
+    CHECK(r.summary ==
+          "forbidden pattern '(unclosed' is not a valid RE2 regular expression: missing ): "
+          "(unclosed; the command was not run");
     CHECK_FALSE(std::filesystem::exists(dir / "ran"));
 }
 
-TEST_CASE("output beyond the limit makes an absent pattern undecidable, not a pass") {
-    auto spec = shell("echo start; head -c 100000 /dev/zero | tr '\\0' 'x'; echo; echo end");
+TEST_CASE("patterns see every line, those past what output_limit keeps included") {
+    auto spec = shell("echo start; head -c 100000 /dev/zero | tr '\\0' 'x'; echo; echo Traceback; "
+                      "echo end");
     spec.command.output_limit = 1024;
     spec.must_not_match = {"Traceback"};
-    spec.must_match = {"end$"};
-    const auto r = check_command(spec);
-    REQUIRE_VERDICT(r, verdict::error);
-    REQUIRE(r.evidence.items().size() == 2);
-    CHECK(r.evidence.items()[0].text ==
-          "'Traceback' is not in the output kept, and the output was longer than output_limit: "
-          "the part not kept is unknown");
-}
-
-TEST_CASE("pytest's summary line is read into the summary and the totals") {
-    rollcheck_test::temp_dir dir;
-    dir.write("tests/test_sample.py", "import pytest\n\n"
-                                      "def test_one():\n    assert 1 == 1\n\n"
-                                      "def test_two():\n    assert 1 == 2\n\n"
-                                      "@pytest.mark.skip\ndef test_three():\n    pass\n");
-    command_check_spec spec;
-    spec.command.argv = {rollcheck_test::python, "-m",     "pytest", "-p",
-                         "no:cacheprovider",     "tests/", "-v"};
-    spec.command.working_directory = dir.path();
+    spec.must_match = {"^start$", "end$"};
+    spec.error_patterns.clear();
+    spec.tail_lines = 0;
     const auto r = check_command(spec);
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK_THAT(r.summary, Catch::EndsWith("exited with status 1 (expected status 0); pytest: 1 "
-                                          "failed, 1 passed, 1 skipped"));
-    CHECK(r.totals["pytest"] == nlohmann::json{{"failed", 1}, {"passed", 1}, {"skipped", 1}});
+    CHECK(r.summary == "`/bin/sh -c 'echo start; head -c 100000 /dev/zero | tr '\\''\\0'\\'' "
+                       "'\\''x'\\''; echo; echo Traceback; echo end'` exited with status 0");
+    REQUIRE(r.evidence.items().size() == 1);
+    CHECK(r.evidence.items()[0].text ==
+          "stdout line 3 matches forbidden pattern 'Traceback': Traceback");
+    CHECK(r.evidence.items()[0].data["line_number"] == 3);
+    CHECK(r.totals["stdout_bytes"] == 100021);
 }
 
 TEST_CASE("pytest summary lines in their several shapes") {
@@ -117,12 +109,6 @@ TEST_CASE("pytest summary lines in their several shapes") {
           nlohmann::json{{"failed", 1}, {"error", 1}});
     CHECK(detail::pytest_counts("===== no tests ran in 0.01s =====\n").empty());
     CHECK(detail::pytest_counts("collected 3 items\n").empty());
-    // In the summary, "error" and "warning" take their plural; pytest's outcome words do not.
-    CHECK(detail::describe_counts(
-              detail::pytest_counts("== 2 failed, 3 passed, 2 warnings, 2 errors in 0.31s ==\n")) ==
-          "2 errors, 2 failed, 3 passed, 2 warnings");
-    CHECK(detail::describe_counts(detail::pytest_counts("1 failed, 1 error in 0.10s\n")) ==
-          "1 error, 1 failed");
 }
 
 TEST_CASE("a command that cannot start or misses its deadline is an error, leaving nothing") {
@@ -141,4 +127,79 @@ TEST_CASE("a command that cannot start or misses its deadline is an error, leavi
     REQUIRE_VERDICT(r, verdict::error);
     CHECK(r.summary == "`rollcheck-no-such-program-xyz` could not start: "
                        "'rollcheck-no-such-program-xyz' not found on PATH");
+}
+
+namespace {
+
+/// `python3 JOB` from tests/code/fixtures/jobs/.
+command_check_spec job(const std::string& name) {
+    command_check_spec spec;
+    spec.command.argv = {rollcheck_test::python, std::string(CODE_FIXTURES) + "/jobs/" + name};
+    spec.tail_lines = 0;
+    return spec;
+}
+
+std::string shown(const command_check_spec& spec) {
+    return "`" + spec.command.display() + "`";
+}
+
+} // namespace
+
+TEST_CASE("a job that prints its own error marker and exits 0 fails on that line") {
+    auto spec = job("batch_connection_refused.py");
+    // The runbook's patterns do not know this job's marker: the caller adds it.
+    REQUIRE_VERDICT(check_command(spec), verdict::pass);
+    spec.error_patterns.push_back("✗ Error");
+    const auto r = check_command(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK(r.summary == shown(spec) + " exited with status 0; 1 line matches an error pattern");
+    REQUIRE(r.evidence.items().size() == 1);
+    CHECK(r.evidence.items()[0].text ==
+          "stdout line 3 matches error pattern '✗ Error': ✗ Error fetching submissions: [Errno "
+          "111] Connection refused");
+    CHECK(r.evidence.items()[0].data["problem"] == "error line");
+    CHECK(r.totals["error_lines"] == 1);
+}
+
+TEST_CASE("a job's traceback on stderr fails it by the runbook's patterns, a clean job passes") {
+    auto spec = job("batch_traceback.py");
+    auto r = check_command(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK(r.summary == shown(spec) + " exited with status 0; 2 lines match an error pattern");
+    REQUIRE(r.evidence.items().size() == 2);
+    CHECK(r.evidence.items()[0].text == "stderr line 1 matches error pattern "
+                                        "'ERROR|CRITICAL|Traceback': ERROR could not score "
+                                        "submission");
+    CHECK(r.evidence.items()[1].text == "stderr line 2 matches error pattern "
+                                        "'ERROR|CRITICAL|Traceback': Traceback (most recent call "
+                                        "last):");
+
+    // The caller's patterns replace the runbook's.
+    spec.error_patterns = {"^FATAL"};
+    REQUIRE_VERDICT(check_command(spec), verdict::pass);
+
+    spec = job("batch_clean.py");
+    r = check_command(spec);
+    REQUIRE_VERDICT(r, verdict::pass);
+    CHECK(r.summary == shown(spec) + " exited with status 0");
+    CHECK(r.totals["error_lines"] == 0);
+}
+
+TEST_CASE("a job printing 1 GiB is read to its last line in bounded memory") {
+    command_check_spec spec;
+    spec.command.argv = {std::string(CODE_FIXTURES) + "/jobs/batch_flood.sh"};
+    spec.command.timeout = 120s;
+    spec.tail_lines = 1;
+    const auto r = check_command(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK(r.summary == shown(spec) + " exited with status 0; 1 line matches an error pattern");
+    REQUIRE(r.evidence.items().size() == 2);
+    CHECK(r.evidence.items()[0].text ==
+          "stdout line 67108865 matches error pattern 'ERROR|CRITICAL|Traceback': CRITICAL: lost "
+          "the connection to the database");
+    CHECK(r.evidence.items()[1].text ==
+          "stdout (last 1 line):\n      CRITICAL: lost the connection to the database");
+    CHECK(r.totals["stdout_bytes"] == 1073741824 + 46);
+    // What rollcheck keeps of it: the capture's 64 KiB and one line being read.
+    CHECK(rollcheck_test::peak_rss_kib() < 200 * 1024);
 }

@@ -208,7 +208,7 @@ namespace {
 struct checkout {
     rollcheck_test::temp_dir dir;
     checkout() {
-        std::filesystem::copy(ROLLCHECK_CHECKOUT_FIXTURE, dir.path(),
+        std::filesystem::copy(CODE_FIXTURES "/checkout", dir.path(),
                               std::filesystem::copy_options::recursive);
     }
     void roll_back() const { std::filesystem::remove_all(dir / "core/enrichment"); }

@@ -1,13 +1,17 @@
 // The process verifier against real child processes: counts, absence,
-// waiting for a process to start or to die, processes that vanish mid-read.
+// waiting for a process to start or to die, processes that vanish mid-read,
+// and a process told by what it runs from one that only names a file.
 #include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
 
+#include <csignal>
+
 #include <re2/re2.h>
 #include <rollcheck/catch.hpp>
 #include <rollcheck/command.hpp>
+#include <rollcheck/detail/process/runs.hpp>
 #include <rollcheck/processes.hpp>
 
 #include "code_support.hpp"
@@ -179,4 +183,163 @@ TEST_CASE("a missing or invalid pattern is an error") {
     REQUIRE_VERDICT(r, verdict::error);
     CHECK(r.summary ==
           "pattern '[unclosed' is not a valid RE2 regular expression: missing ]: [unclosed");
+}
+
+namespace {
+
+/// A real command run on a thread, in the background, until stop(): every
+/// process it started carries a mark in its environment and is terminated.
+class background {
+public:
+    explicit background(rollcheck::command_spec spec)
+        : mark_(rollcheck_test::unique_name("background")) {
+        spec.environment["ROLLCHECK_BACKGROUND"] = mark_;
+        spec.timeout = 60s;
+        thread_ = std::thread([spec] { (void)rollcheck::run_command(spec); });
+    }
+    ~background() {
+        stop();
+        thread_.join();
+    }
+    background(const background&) = delete;
+    background& operator=(const background&) = delete;
+
+    void stop() const {
+        const auto needle = "ROLLCHECK_BACKGROUND=" + mark_ + '\0';
+        for (const pid_t pid : detail::list_pids())
+            if (detail::read_proc_file(pid, "environ").find(needle) != std::string::npos)
+                ::kill(pid, SIGTERM);
+    }
+
+private:
+    std::string mark_;
+    std::thread thread_;
+};
+
+rollcheck::command_spec argv(std::vector<std::string> words) {
+    rollcheck::command_spec spec;
+    spec.argv = std::move(words);
+    return spec;
+}
+
+const std::string fixtures = std::string(CODE_FIXTURES) + "/processes/";
+
+/// The evidence of a process that names the pattern without running it.
+std::string names_it(const evidence_item& item, const std::string& pattern,
+                     const std::string& runs) {
+    return fmt::format("pid {} `{}` names '{}' but does not run it: it runs {}",
+                       item.data["pid"].get<pid_t>(), item.data["command_line"].get<std::string>(),
+                       pattern, runs);
+}
+
+} // namespace
+
+TEST_CASE("a pager and tail -f on the pipeline's script are not the pipeline, python3 running "
+          "it by a relative path from its own directory is") {
+    rollcheck_test::temp_dir dir;
+    const auto script = dir / "scripts/unified/run_unified_pipeline.py";
+    std::filesystem::create_directories(script.parent_path());
+    std::filesystem::copy_file(fixtures + "run_unified_pipeline.py", script);
+    const auto pattern = RE2::QuoteMeta(script.string());
+
+    background tail(argv({"tail", "-f", script.string()}));
+    wait_for("^/usr/bin/tail -f " + pattern, 1);
+    auto pager = argv({rollcheck_test::python, fixtures + "in_terminal.py"});
+    pager.environment["TERMINAL_COMMAND"] = "less " + script.string();
+    background less(pager);
+    wait_for("^less " + pattern, 1);
+
+    // Read as before: any command line naming the script was the pipeline.
+    process_spec spec;
+    spec.pattern = pattern;
+    spec.expect = process_expectation::none;
+    auto r = check_processes(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK(r.summary == "2 processes match '" + pattern + "' (none expected)");
+
+    spec.match = process_match::runs;
+    r = check_processes(spec);
+    REQUIRE_VERDICT(r, verdict::pass);
+    CHECK(r.summary == "0 processes run '" + pattern +
+                           "' (none expected); 2 processes name it without running it");
+    REQUIRE(r.evidence.items().size() == 2);
+    CHECK(r.evidence.items()[0].text ==
+          names_it(r.evidence.items()[0], pattern, "program /usr/bin/tail"));
+    CHECK(r.evidence.items()[0].data["command_line"] == "/usr/bin/tail -f " + script.string());
+    CHECK(r.evidence.items()[1].text ==
+          names_it(r.evidence.items()[1], pattern, "program /usr/bin/less"));
+    CHECK(r.evidence.items()[1].data["command_line"] == "less " + script.string());
+    CHECK(r.totals["naming_only"] == 2);
+
+    // The pipeline itself, started as production starts it: a relative path
+    // from the checkout, which this test's directory is not.
+    auto pipeline = argv({rollcheck_test::python, "scripts/unified/run_unified_pipeline.py",
+                          (dir / "stop").string()});
+    pipeline.working_directory = dir.path();
+    background running(pipeline);
+    spec.expect = process_expectation::at_least;
+    spec.wait = 5s;
+    r = check_processes(spec);
+    REQUIRE_VERDICT(r, verdict::pass);
+    CHECK(r.summary == "1 process runs '" + pattern +
+                           "' (at least 1 expected); 2 processes name it without running it");
+    const auto& item = r.evidence.items().at(0);
+    CHECK_THAT(item.text,
+               Catch::Matches("pid [0-9]+ user root started 20[0-9-]+T[0-9:]+Z: runs script " +
+                              RE2::QuoteMeta(script.string()) +
+                              ": /usr/bin/python3 scripts/unified/run_unified_pipeline\\.py " +
+                              RE2::QuoteMeta((dir / "stop").string())));
+    CHECK(item.data["runs"] == "script " + script.string());
+}
+
+TEST_CASE("what a process runs, read from its command line") {
+    using detail::what_runs;
+    const pid_t gone = 999999999; // its directory cannot be read: paths stay as given
+    using words = std::vector<std::string>;
+    const auto runs = [&](words args) { return what_runs(gone, args).description; };
+    CHECK(runs(words{"python3", "scripts/run.py", "--watch", "60"}) == "script scripts/run.py");
+    CHECK(runs(words{"/usr/bin/python3.11", "-u", "-X", "dev", "/srv/app/run.py"}) ==
+          "script /srv/app/run.py");
+    CHECK(runs(words{"/usr/bin/env", "PYTHONPATH=.", "python3", "-Bm", "app.pipeline.run"}) ==
+          "module app.pipeline.run");
+    CHECK(runs(words{"python3", "-c", "import run_unified_pipeline"}) == "code given with -c");
+    CHECK(runs(words{"python3"}) == "an interactive interpreter");
+    CHECK(runs(words{"bash", "-e", "deploy/run.sh"}) == "script deploy/run.sh");
+    CHECK(runs(words{"sh", "-c", "python3 run.py"}) == "code given with -c");
+    CHECK(runs(words{"perl", "-e", "print 1"}) == "code given with -e");
+    CHECK(runs(words{"less", "run.py"}) == "program less");
+    CHECK(runs(words{"postgres: checkpointer "}) == "program postgres: checkpointer ");
+
+    // Relative to the process's own directory, read from /proc/PID/cwd.
+    const auto here = std::filesystem::current_path();
+    CHECK(what_runs(::getpid(), words{"python3", "./a/../run.py"}).names ==
+          words{(here / "run.py").string()});
+}
+
+TEST_CASE("a zombie, whose command line is gone, is never counted") {
+    rollcheck_test::temp_dir dir;
+    const auto word = rollcheck_test::unique_name("zombie");
+    auto spec = argv({rollcheck_test::python, fixtures + "leaves_zombie.py"});
+    spec.environment["ZOMBIE_WORD"] = word;
+    spec.environment["STOP_FILE"] = (dir / "stop").string();
+    background parent(spec);
+    // Its zombie child: state Z, an empty /proc/PID/cmdline.
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    bool zombie = false;
+    while (!zombie && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(20ms);
+        for (const auto& p : detail::list_processes())
+            zombie = zombie ||
+                     (p.state == 'Z' && p.comm == "true" &&
+                      detail::read_proc_file(p.ppid, "environ").find(word) != std::string::npos);
+    }
+    REQUIRE(zombie);
+    for (const auto match : {process_match::command_line, process_match::runs}) {
+        process_spec look;
+        look.pattern = word;
+        look.match = match;
+        const auto r = check_processes(look);
+        REQUIRE_VERDICT(r, verdict::fail);
+        CHECK(r.evidence.items().empty());
+    }
 }

@@ -63,6 +63,7 @@ std::string job_process_pattern() {
 check_result batch_job_ran() {
     process_spec running;
     running.pattern = job_process_pattern();
+    running.match = process_match::runs; // `tail -f` on its log is not the job
     auto process = check_processes(running);
     if (process.acceptable()) return process;
     log_scan_spec spec;
@@ -106,6 +107,8 @@ check_result batch_job_ran() {
 TEST_CASE("unified pipeline not running (any interpreter, any path)", "[phase11][P0]") {
     process_spec spec;
     spec.pattern = system().unified_pattern;
+    // A process running the script, not one naming it: a pager open on it is not the pipeline.
+    spec.match = process_match::runs;
     spec.expect = process_expectation::none;
     spec.wait = std::chrono::seconds(5);
     REQUIRE_VERIFIED(check_processes(spec));

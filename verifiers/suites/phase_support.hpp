@@ -52,9 +52,12 @@ inline import_spec importing(std::vector<std::string> gone) {
     return spec;
 }
 
-/// A Python script of the project, run from its root, must exit 0. It
-/// leaves no trace in the checkout it runs in: no __pycache__ written, no
-/// .pytest_cache (the command shown stays the plan's own).
+/// A Python script of the project, run from its root, must exit 0 and
+/// print no line the job log's error patterns match (the runbook's, and the
+/// job's own markers the target adds), pytest excepted: its exit statuses
+/// say what its ERROR lines mean. It leaves no trace in the checkout it runs
+/// in: no __pycache__ written, no .pytest_cache (the command shown stays
+/// the plan's own).
 inline command_check_spec python_run(std::vector<std::string> arguments,
                                      std::chrono::milliseconds timeout = std::chrono::minutes(5)) {
     command_check_spec spec;
@@ -63,6 +66,7 @@ inline command_check_spec python_run(std::vector<std::string> arguments,
     spec.command.working_directory = system().project_root;
     spec.command.timeout = timeout;
     spec.command.environment = system().environment;
+    spec.error_patterns = system().error_patterns;
     spec.command.environment["PYTHONDONTWRITEBYTECODE"] = "1";
     const char* addopts = std::getenv("PYTEST_ADDOPTS");
     spec.command.environment["PYTEST_ADDOPTS"] =

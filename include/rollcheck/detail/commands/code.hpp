@@ -108,13 +108,16 @@ inline void add_files_restored_command(CLI::App& group) {
 
 inline void add_run_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
-        "run", "run a command with a deadline; check its exit status and output (pytest's "
-               "summary is read)");
+        "run", "run a command with a deadline; check its exit status and output for error lines "
+               "(pytest is read by its exit statuses)");
     struct options {
         command_check_spec spec;
         std::vector<std::string> argv;
         std::string timeout = "60s";
         bool shell = false;
+        std::vector<std::string> error_patterns;
+        bool no_default_errors = false;
+        std::string pytest = "auto";
     };
     auto o = std::make_shared<options>();
     cmd->add_option("command,--command", o->argv, "the command and its arguments (after --)")
@@ -129,12 +132,28 @@ inline void add_run_command(CLI::App& app) {
     cmd->add_option("--no-match", o->spec.must_not_match,
                     "RE2 pattern no line of stdout or stderr may match (repeatable)")
         ->allow_extra_args(false);
+    cmd->add_option("--error-pattern", o->error_patterns,
+                    "RE2 pattern of an error line: a run that prints one fails even when it "
+                    "exits 0 (repeatable; added to 'ERROR|CRITICAL|Traceback')")
+        ->allow_extra_args(false);
+    cmd->add_flag("--no-default-error-patterns", o->no_default_errors,
+                  "drop the runbook's 'ERROR|CRITICAL|Traceback': only --error-pattern counts");
+    cmd->add_option("--pytest", o->pytest,
+                    "read the run as pytest's: auto (when the command runs pytest), yes or no")
+        ->check(CLI::IsMember({"auto", "yes", "no"}))
+        ->capture_default_str();
     cmd->add_option("--tail", o->spec.tail_lines, "output lines shown as evidence, per stream")
         ->capture_default_str();
     add_duration(*cmd, "--timeout", o->timeout, "deadline; then the whole process tree is killed");
     add_check(*cmd, [o](const output_options& out) {
         if (o->shell && o->argv.size() != 1)
             throw CLI::ValidationError("--shell", "takes exactly one script argument");
+        if (o->no_default_errors) o->spec.error_patterns.clear();
+        o->spec.error_patterns.insert(o->spec.error_patterns.end(), o->error_patterns.begin(),
+                                      o->error_patterns.end());
+        o->spec.pytest = o->pytest == "yes"  ? pytest_reading::yes
+                         : o->pytest == "no" ? pytest_reading::no
+                                             : pytest_reading::detect;
         o->spec.command.argv = o->shell ? command_spec::shell(o->argv.front()).argv : o->argv;
         o->spec.command.timeout = parse_duration(o->timeout);
         o->spec.show = out.evidence_limit();
@@ -144,17 +163,23 @@ inline void add_run_command(CLI::App& app) {
 
 inline void add_proc_command(CLI::App& group, const std::string& name, bool running) {
     auto* cmd = group.add_subcommand(
-        name, running ? "processes whose command line matches are running (at least or exactly N)"
-                      : "no process's command line matches");
+        name, running ? "processes whose command line (or, with --runs, what they run) "
+                        "matches are running (at least or exactly N)"
+                      : "no process's command line (or, with --runs, what it runs) matches");
     struct options {
         process_spec spec;
         std::string wait = "0s";
         bool exactly = false;
+        bool runs = false;
     };
     auto o = std::make_shared<options>();
     cmd->add_option("pattern,--pattern", o->spec.pattern,
                     "RE2 pattern searched in each command line (arguments joined by spaces)")
         ->required();
+    cmd->add_flag("--runs", o->runs,
+                  "search the pattern in what a process runs (the script an interpreter runs, "
+                  "resolved against its directory; the -m module; else its program), so that "
+                  "`less script.py` is not the script");
     if (running) {
         cmd->add_option("--count", o->spec.count, "how many must run (at least)")
             ->capture_default_str();
@@ -166,6 +191,7 @@ inline void add_proc_command(CLI::App& group, const std::string& name, bool runn
                          : o->exactly ? process_expectation::exactly
                                       : process_expectation::at_least;
         o->spec.wait = parse_duration(o->wait);
+        o->spec.match = o->runs ? process_match::runs : process_match::command_line;
         o->spec.show = out.evidence_limit();
         return check_processes(o->spec);
     });

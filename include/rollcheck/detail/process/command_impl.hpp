@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <thread>
@@ -29,7 +30,9 @@
 #include "../../command.hpp"
 #include "../../wording.hpp"
 #include "../pattern.hpp"
+#include "line_scan.hpp"
 #include "output.hpp"
+#include "pytest.hpp"
 #include "tree.hpp"
 
 namespace rollcheck {
@@ -92,12 +95,18 @@ private:
     std::vector<char*> pointers_;
 };
 
+/// Sees each piece of a run's output as it is read, before the capture
+/// drops any of it: the stream (0 stdout, 1 stderr) and the bytes.
+using output_observer = std::function<void(int, std::string_view)>;
+
 /// Reads what is ready on `fd` into `into`; returns false at end of file.
-inline bool drain_ready(int fd, captured_output& into, std::size_t limit) {
+inline bool drain_ready(int fd, captured_output& into, std::size_t limit, int stream,
+                        const output_observer& observe) {
     char buffer[64 * 1024];
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n > 0) {
         into.append(buffer, static_cast<std::size_t>(n), limit);
+        if (observe) observe(stream, std::string_view(buffer, static_cast<std::size_t>(n)));
         return true;
     }
     return n < 0 && (errno == EINTR || errno == EAGAIN);
@@ -146,7 +155,8 @@ inline void close_on_exec(std::initializer_list<int> fds) {
 
 /// Polls the open streams until both end or `until` passes.
 inline void pump_output(int fds[2], captured_output* sinks[2], std::size_t limit,
-                        std::chrono::steady_clock::time_point until) {
+                        std::chrono::steady_clock::time_point until,
+                        const output_observer& observe) {
     using clock = std::chrono::steady_clock;
     while (fds[0] >= 0 || fds[1] >= 0) {
         const auto left =
@@ -157,7 +167,7 @@ inline void pump_output(int fds[2], captured_output* sinks[2], std::size_t limit
         if (ready <= 0) return; // timeout slice over (or EINTR): let the caller look around
         for (int i = 0; i < 2; ++i) {
             if (fds[i] < 0 || pfds[i].revents == 0) continue;
-            if (!drain_ready(fds[i], *sinks[i], limit)) {
+            if (!drain_ready(fds[i], *sinks[i], limit, i, observe)) {
                 ::close(fds[i]);
                 fds[i] = -1;
             }
@@ -176,7 +186,10 @@ ROLLCHECK_INLINE std::string command_spec::display() const {
     return shown;
 }
 
-ROLLCHECK_INLINE command_outcome run_command(const command_spec& spec) {
+namespace detail {
+
+/// run_command, with `observe` shown all the output as it is read.
+inline command_outcome run_observed(const command_spec& spec, const output_observer& observe) {
     namespace bp = boost::process;
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
@@ -255,13 +268,13 @@ ROLLCHECK_INLINE command_outcome run_command(const command_spec& spec) {
         }
         const auto until = std::min(deadline, clock::now() + std::chrono::milliseconds(50));
         if (fds[0] < 0 && fds[1] < 0) exited.wait(until); // its output closed: wait for the exit
-        detail::pump_output(fds, sinks, spec.output_limit, until);
+        detail::pump_output(fds, sinks, spec.output_limit, until, observe);
     }
     // The program is gone or out of time: take down what it left, keep its last words.
     tree.terminate(timed_out ? spec.kill_grace : std::chrono::milliseconds(200));
     if (timed_out) child.wait(ec);
     detail::pump_output(fds, sinks, spec.output_limit,
-                        clock::now() + std::chrono::milliseconds(200));
+                        clock::now() + std::chrono::milliseconds(200), observe);
     for (int& fd : fds)
         if (fd >= 0) ::close(fd);
 
@@ -279,15 +292,21 @@ ROLLCHECK_INLINE command_outcome run_command(const command_spec& spec) {
     return finish();
 }
 
+} // namespace detail
+
+ROLLCHECK_INLINE command_outcome run_command(const command_spec& spec) {
+    return detail::run_observed(spec, {});
+}
+
 namespace detail {
 
-/// One evidence item per stream that printed: its last lines.
+/// One evidence item per stream that printed: its last `lines` lines (none when 0).
 inline void add_output_tail(bounded_evidence& evidence, const command_outcome& run,
                             std::size_t lines) {
     const std::pair<const char*, const captured_output*> streams[] = {{"stdout", &run.out},
                                                                       {"stderr", &run.err}};
     for (const auto& [name, stream] : streams) {
-        if (stream->total_bytes == 0) continue;
+        if (stream->total_bytes == 0 || lines == 0) continue;
         const auto tail = last_lines(stream->text(), lines);
         std::string text = fmt::format("{} (last {}):", name, counted(tail.size(), "line"));
         for (const auto& line : tail)
@@ -296,65 +315,117 @@ inline void add_output_tail(bounded_evidence& evidence, const command_outcome& r
     }
 }
 
-/// The first line of `text` where `re` matches (patterns work line by line, as grep's).
-inline std::optional<std::string> matching_line(const RE2& re, std::string_view text) {
-    while (!text.empty()) {
-        const auto newline = text.find('\n');
-        const auto line = text.substr(0, newline);
-        if (search(re, line)) return std::string(line);
-        if (newline == std::string_view::npos) break;
-        text.remove_prefix(newline + 1);
+/// Evidence for what the scanner found: each required pattern no line
+/// matched, each line a forbidden or error pattern matched; returns the
+/// worst verdict it found (pass when all hold).
+inline verdict check_output_patterns(const command_check_spec& spec,
+                                     const std::vector<std::string>& unwanted,
+                                     const line_scanner& scan, check_result& r) {
+    verdict worst = verdict::pass;
+    for (std::size_t i = 0; i < spec.must_match.size(); ++i) {
+        if (scan.found(i)) continue;
+        const auto& pattern = spec.must_match[i];
+        r.evidence.add({fmt::format("required pattern '{}' not found in the output", pattern),
+                        {{"pattern", pattern}, {"problem", "required pattern missing"}}});
+        worst = verdict::fail;
     }
-    return std::nullopt;
+    for (const auto& hit : scan.hits()) {
+        const bool forbidden = hit.pattern < spec.must_not_match.size();
+        const auto& pattern = unwanted[hit.pattern];
+        r.evidence.add(
+            {fmt::format("{} line {} matches {} pattern '{}': {}", hit.stream, hit.number,
+                         forbidden ? "forbidden" : "error", pattern, hit.line),
+             {{"pattern", pattern},
+              {"problem", forbidden ? "forbidden pattern" : "error line"},
+              {"stream", hit.stream},
+              {"line_number", hit.number},
+              {"line", hit.line}}});
+        worst = verdict::fail;
+    }
+    return worst;
 }
 
-/// Checks must_match and must_not_match against the kept output; returns the
-/// worst verdict it found (pass when all hold).
-inline verdict check_output_patterns(const command_check_spec& spec, const command_outcome& run,
-                                     check_result& r) {
-    const std::string text = run.out.text() + "\n" + run.err.text();
-    const bool truncated = run.out.truncated() || run.err.truncated();
-    verdict worst = verdict::pass;
-    const auto judge = [&](const std::string& pattern, bool wanted) {
-        std::string why; // check_command refused invalid patterns before running
-        const auto re = compile_pattern(pattern, why);
-        const auto line = matching_line(*re, text);
-        const bool found = line.has_value();
-        if (!found && truncated) {
-            r.evidence.add({fmt::format("'{}' is not in the output kept, and the output was longer "
-                                        "than output_limit: the part not kept is unknown",
-                                        pattern),
-                            {{"pattern", pattern}, {"problem", "output truncated"}}});
-            worst = verdict::error;
-            return;
+inline void add_pytest_items(bounded_evidence& evidence, const std::vector<pytest_item>& items,
+                             const char* what) {
+    for (const auto& item : items)
+        evidence.add({item.message.empty() ? fmt::format("{} {}", item.id, what)
+                                           : fmt::format("{} {}: {}", item.id, what, item.message),
+                      {{"test", item.id}, {"problem", what}, {"message", item.message}}});
+}
+
+/// The verdict of an exited pytest run by pytest's exit statuses; `why`
+/// gets what the status means, the evidence the tests and files it names.
+inline verdict judge_pytest(int status, const pytest_session& s, std::string& why,
+                            bounded_evidence& evidence) {
+    switch (status) {
+    case 0:
+        if (s.counts.empty()) {
+            why = "pytest: tests passed, but it printed no summary line: how many ran is unknown";
+            return verdict::error;
         }
-        if (found == wanted) return;
-        if (found) {
-            r.evidence.add(
-                {fmt::format("forbidden pattern '{}' matched: {}", pattern, *line),
-                 {{"pattern", pattern}, {"problem", "forbidden pattern"}, {"line", *line}}});
-        } else {
-            r.evidence.add({fmt::format("required pattern '{}' not found in the output", pattern),
-                            {{"pattern", pattern}, {"problem", "required pattern missing"}}});
+        if (s.ran() == 0) {
+            why = "pytest: no test ran, every one skipped or deselected: nothing was verified";
+            return verdict::error;
         }
-        worst = std::max(worst, verdict::fail);
-    };
-    for (const auto& pattern : spec.must_match)
-        judge(pattern, true);
-    for (const auto& pattern : spec.must_not_match)
-        judge(pattern, false);
-    return worst;
+        why = "pytest: tests passed";
+        return verdict::pass;
+    case 1:
+        why = "pytest: tests failed";
+        add_pytest_items(evidence, s.failed, "failed");
+        add_pytest_items(evidence, s.errored, "errored");
+        if (s.failed.empty() && s.errored.empty())
+            evidence.add({"pytest named no failed test (no `FAILED` line in the output kept)",
+                          {{"problem", "failed tests not named"}}});
+        return verdict::fail;
+    case 2:
+        if (!s.uncollected.empty()) {
+            why = fmt::format("pytest: interrupted: {} did not collect",
+                              counted(s.uncollected.size(), "file"));
+            add_pytest_items(evidence, s.uncollected, "did not collect");
+            return verdict::fail;
+        }
+        why = s.interruption.empty() ? "pytest: interrupted"
+                                     : fmt::format("pytest: interrupted: {}", s.interruption);
+        return verdict::error;
+    case 3:
+        why = fmt::format("pytest: internal error: {}", s.internal_error);
+        return verdict::error;
+    case 4:
+        why = fmt::format("pytest: usage error: {}", s.usage_error);
+        return verdict::error;
+    case 5:
+        why = "pytest: no tests ran";
+        return verdict::error;
+    default:
+        why = "not one of pytest's exit statuses: pytest may not have run";
+        return verdict::error;
+    }
 }
 
 } // namespace detail
 
 ROLLCHECK_INLINE check_result check_command(const command_check_spec& spec) {
     return timed_check("command.run", [&] {
-        for (const auto* patterns : {&spec.must_match, &spec.must_not_match})
+        const std::pair<const char*, const std::vector<std::string>*> lists[] = {
+            {"required pattern", &spec.must_match},
+            {"forbidden pattern", &spec.must_not_match},
+            {"error pattern", &spec.error_patterns}};
+        for (const auto& [role, patterns] : lists)
             for (const auto& pattern : *patterns)
-                if (std::string why; !detail::compile_pattern(pattern, why))
+                if (std::string why; !detail::compile_pattern(pattern, why, {}, role))
                     return check_result::error("command.run", why + "; the command was not run");
-        const auto run = run_command(spec.command);
+        const bool pytest =
+            spec.pytest == pytest_reading::yes ||
+            (spec.pytest == pytest_reading::detect && detail::runs_pytest(spec.command.argv));
+        // pytest prints ERROR in its own reports: its exit status sums them up.
+        auto unwanted = spec.must_not_match;
+        if (!pytest)
+            unwanted.insert(unwanted.end(), spec.error_patterns.begin(), spec.error_patterns.end());
+        detail::line_scanner scan(spec.must_match, unwanted, spec.show);
+        const auto run = detail::run_observed(
+            spec.command, [&scan](int stream, std::string_view data) { scan.feed(stream, data); });
+        scan.finish();
+
         check_result r;
         r.evidence = bounded_evidence(spec.show);
         r.totals = {{"command", run.command},
@@ -362,20 +433,39 @@ ROLLCHECK_INLINE check_result check_command(const command_check_spec& spec) {
                     {"stdout_bytes", run.out.total_bytes},
                     {"stderr_bytes", run.err.total_bytes}};
         if (run.status == command_status::exited) r.totals["exit_status"] = run.exit_code;
-        const auto pytest = detail::pytest_counts(run.out.text());
-        if (!pytest.empty()) r.totals["pytest"] = pytest;
 
         std::string summary = fmt::format("`{}` {}", run.command, run.describe());
         verdict v = verdict::pass;
+        const auto session =
+            pytest ? detail::read_pytest(run.out.text(), run.err.text()) : detail::pytest_session{};
         if (run.status == command_status::failed_to_start ||
             run.status == command_status::timed_out) {
             v = verdict::error;
+        } else if (pytest && run.status == command_status::exited) {
+            std::string why;
+            v = detail::judge_pytest(run.exit_code, session, why, r.evidence);
+            summary += fmt::format(" ({})", why);
         } else if (run.status == command_status::signaled || run.exit_code != spec.expect_exit) {
             v = verdict::fail;
-            summary += fmt::format(" (expected status {})", spec.expect_exit);
+            summary += fmt::format(" (expected status {})", pytest ? 0 : spec.expect_exit);
         }
-        if (v != verdict::error) v = std::max(v, detail::check_output_patterns(spec, run, r));
-        if (!pytest.empty()) summary += "; pytest: " + detail::describe_counts(pytest);
+        if (v != verdict::error)
+            v = std::max(v, detail::check_output_patterns(spec, unwanted, scan, r));
+        if (!pytest) {
+            std::uint64_t errors = 0;
+            for (auto i = spec.must_not_match.size(); i < unwanted.size(); ++i)
+                errors += scan.lines_matching(i);
+            r.totals["error_lines"] = errors;
+            if (errors > 0)
+                summary += fmt::format("; {} {} an error pattern", counted(errors, "line"),
+                                       agreeing(errors, "matches", "match"));
+        }
+        if (pytest) {
+            r.totals["pytest"] = session.counts;
+            summary += session.counts.empty() && run.status == command_status::timed_out
+                           ? "; tests: unknown, pytest printed no summary line"
+                           : "; tests: " + session.describe();
+        }
         detail::add_output_tail(r.evidence, run, spec.tail_lines);
         r.status = v;
         r.summary = std::move(summary);

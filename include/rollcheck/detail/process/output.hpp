@@ -6,11 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
-
-#include "../../wording.hpp"
 
 namespace rollcheck::detail {
 
@@ -47,20 +44,6 @@ inline nlohmann::json pytest_counts(std::string_view out) {
         return found;
     }
     return nlohmann::json::object();
-}
-
-/// "2 failed, 9 passed, 1 warning" from pytest_counts: outcomes as pytest
-/// words them, "error" and "warning" as nouns with their plural.
-inline std::string describe_counts(const nlohmann::json& counts) {
-    std::string text;
-    for (const auto& [name, n] : counts.items()) {
-        const auto count = n.get<long long>();
-        const bool noun = name == "error" || name == "warning";
-        text += (text.empty() ? "" : ", ") + (noun && count >= 0
-                                                  ? counted(static_cast<std::size_t>(count), name)
-                                                  : fmt::format("{} {}", count, name));
-    }
-    return text;
 }
 
 } // namespace rollcheck::detail

@@ -104,6 +104,16 @@ struct proc_stat {
     return args;
 }
 
+/// Where the symbolic link /proc/PID/`name` points ("cwd", "exe"); empty
+/// when the process is gone or is not this user's to read.
+[[nodiscard]] inline std::string read_proc_link(pid_t pid, const char* name) {
+    const auto link = "/proc/" + std::to_string(pid) + "/" + name;
+    std::vector<char> target(4096);
+    const auto n = ::readlink(link.c_str(), target.data(), target.size());
+    if (n <= 0 || static_cast<std::size_t>(n) == target.size()) return {};
+    return std::string(target.data(), static_cast<std::size_t>(n));
+}
+
 /// The real uid of `pid` (the "Uid:" line of /proc/PID/status), or nothing when it is gone.
 [[nodiscard]] inline std::optional<uid_t> read_proc_uid(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
