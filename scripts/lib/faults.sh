@@ -127,7 +127,7 @@ fault_cron_missing() {
 # tail lands on a line of its own, which cron rejects.
 fault_register cron-invalid \
   "crontab valid as cron reads it" \
-  'expected 5 time fields'
+  'not a crontab line'
 fault_cron_invalid() {
   fault_log "the monolith's cron entry wrapped onto two lines"
   sed -i 's| \(scripts/core/batch_opportunity_scoring.py\)|\n\1|' "$1/crontab"

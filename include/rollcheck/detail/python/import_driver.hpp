@@ -28,7 +28,7 @@ namespace rollcheck::detail {
 /// (listed in `removed`), "project" (found under a project root), "installed"
 /// (found elsewhere) or "absent" (nowhere).
 inline constexpr const char* import_driver = R"PY(
-import ast, importlib, importlib.machinery, importlib.util, json, os, select, signal, sys, time, traceback
+import ast, importlib, importlib.machinery, importlib.util, json, os, select, signal, sys, sysconfig, time, traceback
 channel = os.dup(1)
 os.dup2(2, 1)
 sys.stdout = sys.stderr
@@ -36,6 +36,10 @@ config = json.loads(sys.argv[1])
 roots = [os.path.realpath(r) for r in config["roots"]]
 removed = config["removed"]
 machinery = os.path.dirname(importlib.__file__)
+stdlib = os.path.realpath(sysconfig.get_paths()["stdlib"]) + "/"
+# A module may break what it imports (json.dumps = None): the child reports
+# through the functions as they were before any import.
+dumps, write, leave = json.dumps, os.write, os._exit
 class ImportDeadline(BaseException):
     pass
 def emit(record):
@@ -270,6 +274,22 @@ def work(item):
     return {"ok": True, "file": places}
 def on_alarm(signum, frame):
     raise ImportDeadline()
+def standard_modules_loaded():
+    names = []
+    for name, module in list(sys.modules.items()):
+        if name in warm or module is None:
+            continue
+        where = getattr(module, "__file__", None)
+        if where and os.path.realpath(where).startswith(stdlib) and "site-packages" not in where:
+            names.append(name)
+    return names[:300]
+def warm_up(names):
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except BaseException:
+            pass
+        warm.add(name)
 def in_child(item, limit, out):
     try:
         os.setpgid(0, 0)
@@ -284,9 +304,10 @@ def in_child(item, limit, out):
             record = {"ok": False, "type": "deadline"}
         except BaseException as e:
             record = failure(e, item.get("module"))
-        os.write(out, json.dumps(record).encode())
+        record["stdlib"] = standard_modules_loaded()
+        write(out, dumps(record).encode())
     finally:
-        os._exit(0)
+        leave(0)
 def wait_for(pid, seconds):
     end = time.monotonic() + seconds
     try:
@@ -347,6 +368,7 @@ def check(item, limit, left):
         return json.loads(data)
     except ValueError:
         return {"ok": False, "type": "interpreter", "message": describe(status)}
+warm = set(sys.modules)
 start = time.monotonic()
 for item in config["items"]:
     left = config["total"] - (time.monotonic() - start)
@@ -354,6 +376,7 @@ for item in config["items"]:
         break
     emit({"start": item["key"]})
     record = check(item, min(config["limit"], left), left)
+    warm_up(record.pop("stdlib", []))
     record["key"] = item["key"]
     record["cut"] = config["limit"] > left
     emit(record)
