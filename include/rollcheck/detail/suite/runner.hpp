@@ -314,8 +314,8 @@ inline int run(int argc, char* argv[], const std::string& name) {
     session.cli(session.cli() |
                 Opt(target_file, "file")["--target"]("the system to verify (a TOML target file)") |
                 Opt(since_text, "time")["--since"]("when the rollback started (ISO 8601)") |
-                Opt(report_dir, "dir")["--report"]("write junit.xml, results.json, report.md and "
-                                                   "rollcheck.prom here") |
+                Opt(report_dir, "dir")["--report"]("write junit.xml, results.json, report.md, "
+                                                   "rollcheck.prom and report.html here") |
                 Opt(wait)["--wait"]("re-run failing checks until verified or the phase's recovery "
                                     "deadline") |
                 Opt(waiver_file, "file")["--waivers"]("waivers of known P2/P3 failures (TOML)") |
