@@ -11,8 +11,16 @@
 #include <string>
 #include <vector>
 
+#include <csignal>
+#include <thread>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <catch2/catch.hpp>
 
+#include "pg_admin.hpp"
 #include "process_mark.hpp"
 #include "suite_support.hpp"
 
@@ -130,4 +138,60 @@ TEST_CASE("a suite past its --deadline stops as a signal would, its reports writ
     CHECK(std::regex_match(stopped["failure"].get<std::string>(), cut));
     require_valid_junit(s.reports / "junit.xml");
     CHECK(mark.marked_processes().empty());
+}
+
+namespace {
+
+/// How many backends of `db` other than the caller's run a query that
+/// mentions `word`.
+int busy_backends(const std::string& db, const std::string& word) {
+    pqxx::connection c(postgres().conninfo());
+    pqxx::nontransaction tx(c);
+    return tx
+        .exec_params("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state = "
+                     "'active' AND pid <> pg_backend_pid() AND query LIKE '%' || $2 || '%'",
+                     db, word)[0][0]
+        .as<int>();
+}
+
+} // namespace
+
+TEST_CASE("the command line sent SIGTERM during a query cancels it on the server",
+          "[cli][stop][postgres]") {
+    // A view that takes 60 s to read: the query is surely running when the signal comes.
+    const auto db = make_database(
+        "stop",
+        "CREATE VIEW slow_keys AS SELECT g AS k FROM pg_sleep(60), generate_series(1, 10) g");
+    temp_dir dir;
+    const auto out = dir / "out.txt";
+    std::vector<std::string> words = {
+        ROLLCHECK_CLI,      "db",    "duplicates", "--dsn", postgres().conninfo(db), "--table",
+        "public.slow_keys", "--key", "k"};
+    std::vector<char*> argv;
+    for (auto& w : words)
+        argv.push_back(w.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    posix_spawn_file_actions_addopen(&files, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t pid = 0;
+    REQUIRE(::posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), ::environ) == 0);
+    posix_spawn_file_actions_destroy(&files);
+
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (busy_backends(db, "slow_keys") == 0 && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(busy_backends(db, "slow_keys") == 1);
+    ::kill(pid, SIGTERM);
+    int raw = 0;
+    REQUIRE(::waitpid(pid, &raw, 0) == pid);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+
+    CHECK(busy_backends(db, "slow_keys") == 0);
+    CHECK(WIFEXITED(raw));
+    CHECK(WEXITSTATUS(raw) == 143);
+    CHECK_THAT(read_text(out),
+               Catch::StartsWith("ERROR db.duplicates: interrupted by SIGTERM while "
+                                 "checking public.slow_keys on "));
+    CHECK_THAT(read_text(out), Catch::Contains(": its query was cancelled on the server"));
 }
