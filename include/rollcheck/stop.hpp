@@ -33,7 +33,8 @@ namespace rollcheck {
 /// after killing the process groups and removing the scratch directories
 /// still registered. Call it in main before any thread starts: the signals
 /// are blocked in every thread, so that no handler (Catch2's included) sees
-/// them, and every child the library starts unblocks them again.
+/// them, and every child the library starts unblocks them again. It also
+/// removes the scratch directories that rollcheck runs killed by SIGKILL left.
 inline void install_stop_signals();
 
 /// Requests a stop for a reason other than a signal: "its deadline (--deadline 30s)".

@@ -142,6 +142,105 @@ TEST_CASE("a suite past its --deadline stops as a signal would, its reports writ
 
 namespace {
 
+/// Starts `words` with stdout to `out` and the environment plus `env`; its pid.
+pid_t spawn(std::vector<std::string> words, const std::filesystem::path& out,
+            std::vector<std::string> env = {}) {
+    std::vector<char*> argv, envp;
+    for (auto& w : words)
+        argv.push_back(w.data());
+    argv.push_back(nullptr);
+    for (auto& e : env)
+        envp.push_back(e.data());
+    for (char** e = ::environ; *e != nullptr; ++e)
+        envp.push_back(*e);
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    posix_spawn_file_actions_addopen(&files, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t pid = 0;
+    const int rc = ::posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&files);
+    REQUIRE(rc == 0);
+    return pid;
+}
+
+/// The exit status of `pid`, reaped; -1 when a signal ended it.
+int exit_status_of(pid_t pid) {
+    int raw = 0;
+    REQUIRE(::waitpid(pid, &raw, 0) == pid);
+    return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+}
+
+/// Whether `found` holds within 30 s, looking every 20 ms.
+template <typename Condition>
+bool soon(Condition&& found) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!found() && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return found();
+}
+
+/// The scratch clusters' directories in `tmp`.
+std::vector<std::filesystem::path> restore_dirs(const std::filesystem::path& tmp) {
+    std::vector<std::filesystem::path> found;
+    for (const auto& e : std::filesystem::directory_iterator(tmp))
+        if (e.path().filename().string().rfind("rollcheck-restore.", 0) == 0)
+            found.push_back(e.path());
+    return found;
+}
+
+/// Whether a process other than this one names `dir` on its command line.
+bool runs_from(const std::filesystem::path& dir) {
+    for (const pid_t pid : rollcheck::detail::list_pids()) {
+        const auto s = rollcheck::detail::read_proc_stat(pid);
+        if (pid != ::getpid() && s && s->state != 'Z' &&
+            rollcheck::detail::read_proc_file(pid, "cmdline").find(dir.string()) !=
+                std::string::npos)
+            return true;
+    }
+    return false;
+}
+
+/// A table of 1000 keyed rows in a fresh database, dumped to `file`.
+void dump_keyed_table(const std::filesystem::path& file) {
+    const auto db = make_database(
+        "stop", "CREATE TABLE keyed AS SELECT g AS id FROM generate_series(1, 1000) g");
+    REQUIRE(pg_dump(db, file));
+}
+
+/// `rollcheck db backup --restore-check` of a small table's archive, with
+/// `tmp` as its temporary directory and a pg_restore that waits a minute
+/// before restoring, caught once its scratch cluster's server is up.
+struct restore_in_flight {
+    temp_dir dir;
+    std::filesystem::path tmp = dir / "tmp";
+    pid_t pid = 0;
+    std::filesystem::path scratch; ///< the scratch cluster's directory
+
+    restore_in_flight() {
+        std::filesystem::create_directory(tmp);
+        // As root the cluster runs as the OS user postgres, who must reach its directory.
+        using std::filesystem::perms;
+        for (const auto& d : {dir.path(), tmp})
+            std::filesystem::permissions(d, perms::owner_all | perms::group_read |
+                                                perms::group_exec | perms::others_read |
+                                                perms::others_exec);
+        dump_keyed_table(dir / "keyed.dump");
+        pid = spawn({ROLLCHECK_CLI, "db", "backup", (dir / "keyed.dump").string(), "--table",
+                     "keyed", "--restore-check", "--key", "id", "--bindir",
+                     (fixtures / "slow-restore-bin").string()},
+                    dir / "out.txt", {tmpdir()});
+        const bool up = soon([&] {
+            const auto found = restore_dirs(tmp);
+            return !found.empty() && std::filesystem::exists(found.front() / "data/postmaster.pid");
+        });
+        INFO(read_text(dir / "out.txt"));
+        REQUIRE(up);
+        scratch = restore_dirs(tmp).front();
+    }
+    [[nodiscard]] std::string tmpdir() const { return "TMPDIR=" + tmp.string(); }
+};
+
 /// How many backends of `db` other than the caller's run a query that
 /// mentions `word`.
 int busy_backends(const std::string& db, const std::string& word) {
@@ -164,34 +263,45 @@ TEST_CASE("the command line sent SIGTERM during a query cancels it on the server
         "CREATE VIEW slow_keys AS SELECT g AS k FROM pg_sleep(60), generate_series(1, 10) g");
     temp_dir dir;
     const auto out = dir / "out.txt";
-    std::vector<std::string> words = {
-        ROLLCHECK_CLI,      "db",    "duplicates", "--dsn", postgres().conninfo(db), "--table",
-        "public.slow_keys", "--key", "k"};
-    std::vector<char*> argv;
-    for (auto& w : words)
-        argv.push_back(w.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t files;
-    posix_spawn_file_actions_init(&files);
-    posix_spawn_file_actions_addopen(&files, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t pid = 0;
-    REQUIRE(::posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), ::environ) == 0);
-    posix_spawn_file_actions_destroy(&files);
+    const pid_t pid = spawn({ROLLCHECK_CLI, "db", "duplicates", "--dsn", postgres().conninfo(db),
+                             "--table", "public.slow_keys", "--key", "k"},
+                            out);
 
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (busy_backends(db, "slow_keys") == 0 && std::chrono::steady_clock::now() < give_up)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    REQUIRE(busy_backends(db, "slow_keys") == 1);
+    REQUIRE(soon([&] { return busy_backends(db, "slow_keys") == 1; }));
     ::kill(pid, SIGTERM);
-    int raw = 0;
-    REQUIRE(::waitpid(pid, &raw, 0) == pid);
+    const int status = exit_status_of(pid);
     std::this_thread::sleep_for(std::chrono::seconds(1));
 
     CHECK(busy_backends(db, "slow_keys") == 0);
-    CHECK(WIFEXITED(raw));
-    CHECK(WEXITSTATUS(raw) == 143);
+    CHECK(status == 143);
     CHECK_THAT(read_text(out),
                Catch::StartsWith("ERROR db.duplicates: interrupted by SIGTERM while "
                                  "checking public.slow_keys on "));
     CHECK_THAT(read_text(out), Catch::Contains(": its query was cancelled on the server"));
+}
+
+TEST_CASE("the command line sent SIGTERM during a restore check leaves no scratch cluster",
+          "[cli][stop][postgres]") {
+    const restore_in_flight run;
+    ::kill(run.pid, SIGTERM);
+
+    CHECK(exit_status_of(run.pid) == 143);
+    const auto out = read_text(run.dir / "out.txt");
+    CHECK_THAT(out, Catch::StartsWith("ERROR db.backup-restore: ") &&
+                        Catch::Contains(" interrupted by SIGTERM after "));
+    CHECK(restore_dirs(run.tmp).empty());
+    CHECK_FALSE(runs_from(run.scratch));
+}
+
+TEST_CASE("a scratch cluster that a run killed by SIGKILL left is removed by the next run",
+          "[cli][stop][postgres]") {
+    const restore_in_flight run;
+    ::kill(run.pid, SIGKILL);
+    CHECK(exit_status_of(run.pid) == -1);
+    REQUIRE(std::filesystem::exists(run.scratch));
+
+    const pid_t next = spawn({ROLLCHECK_CLI, "--version"}, run.dir / "version.txt", {run.tmpdir()});
+    CHECK(exit_status_of(next) == 0);
+    CHECK_FALSE(std::filesystem::exists(run.scratch));
+    CHECK_FALSE(runs_from(run.scratch));
 }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <system_error>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "../stop.hpp"
+#include "process/proc.hpp"
 
 namespace rollcheck {
 
@@ -125,6 +127,76 @@ private:
     }
 };
 
+/// The file that marks a directory in the temporary directory as a
+/// rollcheck process's scratch space: "PID START_TICKS", its owner.
+inline constexpr const char* scratch_owner_file = ".rollcheck-owner";
+
+/// Marks `dir` (named `rollcheck-*` in the temporary directory) as this
+/// process's scratch space: a second signal removes it, and should this
+/// process die without removing it (SIGKILL), the next rollcheck program
+/// does. Returns why it could not be marked; empty when it was.
+inline std::string mark_scratch_dir(const std::filesystem::path& dir) {
+    const auto self = read_proc_stat(::getpid());
+    std::ofstream out(dir / scratch_owner_file);
+    out << ::getpid() << ' ' << (self ? self->start_ticks : 0) << '\n';
+    stop_registry::add_dir(dir);
+    return out.flush() ? std::string() : "cannot write " + (dir / scratch_owner_file).string();
+}
+
+/// The scratch directory `dir` is gone, or about to be: nothing to take down.
+inline void unmark_scratch_dir(const std::filesystem::path& dir) {
+    stop_registry::remove_dir(dir);
+}
+
+/// Whether the process named in the owner file `owner` is gone; a file not
+/// (yet) readable names no one, and nothing is judged by it.
+inline bool scratch_owner_gone(const std::filesystem::path& owner) {
+    std::ifstream in(owner);
+    pid_t pid = 0;
+    unsigned long long ticks = 0;
+    if (!(in >> pid >> ticks) || pid <= 0) return false;
+    const auto s = read_proc_stat(pid);
+    return !s || s->start_ticks != ticks; // a reused pid is another process
+}
+
+/// Kills what still runs from `dir` (a restore's server, whose command line
+/// names its data directory there), with its process group when it leads one.
+inline void kill_processes_in(const std::filesystem::path& dir) {
+    const std::string needle = dir.string() + "/";
+    const auto running = [&] {
+        std::vector<proc_stat> found;
+        for (const auto& p : list_processes())
+            if (p.pid != ::getpid() && p.state != 'Z' &&
+                read_proc_file(p.pid, "cmdline").find(needle) != std::string::npos)
+                found.push_back(p);
+        return found;
+    };
+    for (const auto& p : running())
+        ::kill(p.pgrp == p.pid ? -p.pid : p.pid, SIGKILL);
+    for (int i = 0; i < 100 && !running().empty(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+/// Removes the scratch directories that rollcheck processes now gone left in
+/// the temporary directory (SIGKILL cannot be caught), ending first what
+/// still runs from them. Best effort: a directory it cannot read is left.
+inline void remove_stale_scratch() {
+    std::error_code ec;
+    const auto tmp = std::filesystem::temp_directory_path(ec);
+    if (ec) return;
+    std::vector<std::filesystem::path> stale;
+    for (std::filesystem::directory_iterator it(tmp, ec), end; !ec && it != end; it.increment(ec)) {
+        const auto& dir = it->path();
+        if (dir.filename().string().rfind("rollcheck-", 0) == 0 &&
+            scratch_owner_gone(dir / scratch_owner_file))
+            stale.push_back(dir);
+    }
+    for (const auto& dir : stale) {
+        kill_processes_in(dir);
+        std::filesystem::remove_all(dir, ec);
+    }
+}
+
 /// The signals of the stop path.
 inline sigset_t stop_signals() {
     sigset_t set;
@@ -163,6 +235,7 @@ inline void install_stop_signals() {
         const sigset_t set = detail::stop_signals();
         ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
         (void)detail::stop(); // its eventfd exists before any signal comes
+        detail::remove_stale_scratch();
         std::thread([set] {
             for (;;) {
                 int sig = 0;
