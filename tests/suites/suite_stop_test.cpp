@@ -305,3 +305,34 @@ TEST_CASE("a scratch cluster that a run killed by SIGKILL left is removed by the
     CHECK_FALSE(std::filesystem::exists(run.scratch));
     CHECK_FALSE(runs_from(run.scratch));
 }
+
+namespace {
+
+/// Whether `pid` has installed the stop path: SIGTERM blocked, taken by its thread.
+bool stop_path_installed(pid_t pid) {
+    std::istringstream status(rollcheck::detail::read_proc_file(pid, "status"));
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("SigBlk:", 0) == 0)
+            return (std::stoull(line.substr(7), nullptr, 16) & (1ULL << (SIGTERM - 1))) != 0;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("the command line sent SIGTERM while it follows a log ends the window there",
+          "[cli][stop]") {
+    temp_dir dir;
+    const auto log = dir.write("app.log", "");
+    const pid_t pid = spawn(
+        {ROLLCHECK_CLI, "logs", "follow", log.string(), "--for", "10m", "--require", "heartbeat"},
+        dir / "out.txt");
+    REQUIRE(soon([&] { return stop_path_installed(pid); }));
+    ::kill(pid, SIGTERM);
+
+    CHECK(exit_status_of(pid) == 143);
+    const std::regex said("ERROR logs\\.follow: interrupted by SIGTERM after [0-9.]+ m?s of " +
+                          log.string() + " \\(0 bytes written\\) \\([0-9]+ ms\\)\n");
+    const auto out = read_text(dir / "out.txt");
+    INFO(out);
+    CHECK(std::regex_match(out, said));
+}
