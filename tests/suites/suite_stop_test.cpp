@@ -336,3 +336,16 @@ TEST_CASE("the command line sent SIGTERM while it follows a log ends the window 
     INFO(out);
     CHECK(std::regex_match(out, said));
 }
+
+TEST_CASE("a suite sent SIGTERM while --wait re-runs a failing check ends the back-off there",
+          "[suite][stop]") {
+    const stopped_suite s("stop-wait.toml", {"--wait"});
+    INFO(s.run.out.text());
+    INFO(s.run.err.text());
+
+    CHECK(s.run.exit_code == 143);
+    const auto& waited = find_case(s.json, "a job that is never back");
+    const std::regex cut("interrupted by SIGTERM after [0-9.]+ m?s");
+    CHECK(std::regex_match(waited["failure"].get<std::string>(), cut));
+    require_valid_junit(s.reports / "junit.xml");
+}
