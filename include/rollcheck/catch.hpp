@@ -27,6 +27,7 @@
 #include <fmt/format.h>
 
 #include "result.hpp"
+#include "stop.hpp"
 
 namespace Catch {
 /// Catch prints a result the way rollcheck does: verdict, summary, evidence.
@@ -66,8 +67,12 @@ result_retry() {
 
 /// The result `compute` gives, through the retry when there is one and the
 /// result is `fresh`: computed by the assertion itself. A variable's value
-/// would only repeat itself, so it is asserted as it is.
+/// would only repeat itself, so it is asserted as it is. A stopped run
+/// (stop.hpp) starts no check: the result says so instead.
 inline check_result settle_result(bool fresh, const std::function<check_result()>& compute) {
+    if (fresh && stop_requested())
+        return check_result::error("rollcheck.stop",
+                                   "not run: the run was interrupted by " + stop_reason());
     return fresh && result_retry() ? result_retry()(compute) : compute();
 }
 

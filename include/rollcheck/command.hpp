@@ -97,6 +97,7 @@ enum class command_status {
     exited,         ///< the program exited; see exit_code
     signaled,       ///< a signal ended it; see signal
     timed_out,      ///< the deadline passed and rollcheck killed the tree
+    interrupted,    ///< the run was stopped (stop.hpp) and rollcheck killed the tree
     failed_to_start ///< not found, not executable, bad working directory; see error
 };
 
@@ -106,7 +107,7 @@ struct command_outcome {
     command_status status = command_status::failed_to_start;
     int exit_code = -1; ///< when status is exited
     int signal = 0;     ///< when status is signaled
-    std::string error;  ///< why it failed to start
+    std::string error;  ///< why it failed to start; what interrupted it
     captured_output out;
     captured_output err;
     std::chrono::milliseconds elapsed{0};
@@ -124,6 +125,9 @@ struct command_outcome {
         case command_status::timed_out:
             return fmt::format("timed out after {}; its process tree was killed",
                                describe_span(elapsed));
+        case command_status::interrupted:
+            return fmt::format("interrupted by {} after {}; its process tree was killed", error,
+                               describe_span(elapsed));
         case command_status::failed_to_start:
             return fmt::format("could not start: {}", error);
         }
@@ -138,7 +142,8 @@ struct command_outcome {
 /// `spec.input`, or /dev/null.
 /// When it exits, or at the deadline, whatever it left running (its group,
 /// its descendants, orphans handed back to this process as child subreaper)
-/// is terminated, so a run leaves no process behind.
+/// is terminated, so a run leaves no process behind. A stop of the run
+/// (stop.hpp) kills the tree at once; after one, no command starts.
 [[nodiscard]] ROLLCHECK_INLINE command_outcome run_command(const command_spec& spec);
 
 /// Whether check_command reads a run as a pytest session.

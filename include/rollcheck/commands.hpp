@@ -46,7 +46,7 @@ inline constexpr const char* db_commands_summary =
     "PostgreSQL checks: duplicates, recent writes, freshness, baseline and compare, backups";
 
 /// The exit status of the subcommand that ran: 0 pass, warn or skip; 1 fail;
-/// 2 error.
+/// 2 error; 128+signal when a signal stopped it (stop.hpp).
 [[nodiscard]] inline int exit_status();
 
 /// "db.duplicates" → {"db", "duplicates"}: the subcommand a check kind is.

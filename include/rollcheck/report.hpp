@@ -121,6 +121,9 @@ struct run_record {
     /// The results.json of the run taken before the rollback that the
     /// failing cases were compared with; empty when none was.
     std::string before;
+    /// What stopped the run before its end ("SIGTERM", "its deadline
+    /// (--deadline 30s)"); empty when it ran to its end.
+    std::string interrupted_by;
 
     /// The worst verdict of the cases, a waived case counting as `warn`;
     /// `error` when there is none.

@@ -19,6 +19,8 @@ using rollcheck_suite_listener = rollcheck::detail::suite_listener;
 CATCH_REGISTER_LISTENER(rollcheck_suite_listener)
 
 int main(int argc, char* argv[]) {
+    // First, before any thread: a stopped run still writes its reports (stop.hpp).
+    rollcheck::install_stop_signals();
 #ifdef ROLLCHECK_SUITE_NAME
     return rollcheck::suite::run(argc, argv, ROLLCHECK_SUITE_NAME);
 #else

@@ -10,12 +10,16 @@
 #include <CLI/CLI.hpp>
 
 #include <rollcheck/progress.hpp>
+#include <rollcheck/stop.hpp>
 
 namespace rollcheck_cli {
 
 class program {
 public:
     program() {
+        // First, before any thread: a stopped check cancels its work and
+        // leaves nothing behind (stop.hpp).
+        rollcheck::install_stop_signals();
         app.set_version_flag("--version", "rollcheck " ROLLCHECK_VERSION);
         app.require_subcommand(1);
         app.add_flag("-q,--quiet", quiet_,

@@ -9,6 +9,7 @@
 
 #include "../converge.hpp"
 #include "../progress.hpp"
+#include "../stop.hpp"
 #include "../wording.hpp"
 
 namespace rollcheck {
@@ -42,7 +43,7 @@ ROLLCHECK_INLINE convergence retry_until_verified(const std::function<check_resu
             out.green_at = now;
             return out;
         }
-        if (now >= policy.deadline) return out;
+        if (now >= policy.deadline || stop_requested()) return out;
         // The last wait ends at the deadline: one more look, then the verdict.
         const auto wake = now + std::min<clock::duration>(delay, policy.deadline - now);
         if (policy.label.empty()) progress.subject(out.last.check);
@@ -55,9 +56,10 @@ ROLLCHECK_INLINE convergence retry_until_verified(const std::function<check_resu
                 progress.note(detail::waiting_note(out, ms(wake - t), ms(policy.deadline - t)));
                 progress.flush();
             }
-            std::this_thread::sleep_for(progress.active()
-                                            ? std::min<clock::duration>(milliseconds(250), wake - t)
-                                            : wake - t);
+            if (!sleep_unless_stopped(progress.active()
+                                          ? std::min<clock::duration>(milliseconds(250), wake - t)
+                                          : wake - t))
+                return out; // a stopped run looks no more
         }
         delay = std::min(delay * 2, std::max(policy.max_delay, policy.first_delay));
     }

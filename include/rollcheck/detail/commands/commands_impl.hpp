@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "../../commands.hpp"
+#include "../../stop.hpp"
 #include "code.hpp"
 #include "common.hpp"
 #include "cron.hpp"
@@ -28,7 +29,7 @@ inline void add_host_commands(CLI::App& app) {
 }
 
 inline int exit_status() {
-    return detail::commands::exit_status_slot();
+    return stop_requested() ? stop_exit_status() : detail::commands::exit_status_slot();
 }
 
 inline std::vector<std::string> command_words(const std::string& kind) {

@@ -95,7 +95,7 @@ run_pg_restore(const backup_spec& spec, std::vector<std::string> args, std::stri
     cmd.output_limit = 64 * 1024 * 1024; // a listing must be read whole
     auto run = run_command(cmd);
     if (run.status == command_status::failed_to_start || run.status == command_status::timed_out ||
-        run.status == command_status::signaled)
+        run.status == command_status::signaled || run.status == command_status::interrupted)
         could_not_run = fmt::format("{}: {}", run.command, run.describe());
     else if (run.out.truncated())
         could_not_run =

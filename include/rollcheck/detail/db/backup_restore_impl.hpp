@@ -267,7 +267,7 @@ inline check_result restore_and_judge(const backup_restore_spec& spec,
     const auto shown = [&](std::string text) { return scrub(std::move(text), into); };
     check_result r;
     if (run.status == command_status::failed_to_start || run.status == command_status::timed_out ||
-        run.status == command_status::signaled) {
+        run.status == command_status::signaled || run.status == command_status::interrupted) {
         r = error(shown(fmt::format("{}: {}", run.command, run.describe())));
     } else if (!run.succeeded()) {
         r = check_result::fail(

@@ -2,7 +2,9 @@
 /// A throwaway PostgreSQL cluster to restore a backup into: initdb in a fresh
 /// temporary directory, a server that listens on a unix socket in that
 /// directory only, and, with the object, an immediate stop and the directory
-/// removed, on every path. Every wait has a deadline.
+/// removed, on every path. Every wait has a deadline. The directory is marked
+/// as this process's (stop.hpp), so a run killed by SIGKILL leaves it to the
+/// next rollcheck program to remove.
 #pragma once
 
 #include <cerrno>
@@ -27,6 +29,7 @@
 #include <libpq-fe.h>
 
 #include "../../command.hpp"
+#include "../../stop.hpp"
 #include "../../wording.hpp"
 #include "../process/tree.hpp"
 
@@ -161,6 +164,7 @@ public:
                 (void)reaped_within(std::chrono::seconds(5));
             }
             direct_children::remove(server_);
+            stop_registry::remove_group(server_);
             server_ = -1;
         }
         if (directory_.empty()) return true;
@@ -171,7 +175,9 @@ public:
             ec.clear();
             std::filesystem::remove_all(directory_, ec);
         }
-        return !std::filesystem::exists(directory_, ec);
+        const bool gone = !std::filesystem::exists(directory_, ec);
+        if (gone) unmark_scratch_dir(directory_);
+        return gone;
     }
 
 private:
@@ -189,6 +195,7 @@ private:
             return fmt::format("cannot make a directory like {}: {}", pattern,
                                std::strerror(errno));
         directory_ = pattern;
+        if (auto why = mark_scratch_dir(directory_); !why.empty()) return why;
         if (owner_.switch_user && ::chown(directory_.c_str(), owner_.uid, owner_.gid) != 0)
             return fmt::format("cannot hand {} to the OS user postgres: {}", directory_.string(),
                                std::strerror(errno));
@@ -250,6 +257,7 @@ private:
             if (rc == 0) {
                 server_ = pid;
                 direct_children::add(pid);
+                stop_registry::add_group(pid);
             }
         }
         posix_spawn_file_actions_destroy(&files);
@@ -270,6 +278,9 @@ private:
                 return fmt::format("the server stopped as it started: {}", last_line_of(log()));
             }
             if (::PQping(ping.c_str()) == PQPING_OK) return {};
+            if (stop_requested())
+                return fmt::format("the run was interrupted by {} while the server started",
+                                   stop_reason());
             if (std::chrono::steady_clock::now() >= deadline)
                 return fmt::format("the server did not accept connections within {}: {}",
                                    describe_span(step_timeout_), last_line_of(log()));

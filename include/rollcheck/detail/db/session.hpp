@@ -4,6 +4,7 @@
 #pragma once
 
 #include "../../postgres.hpp"
+#include "../../stop.hpp"
 #include "../../wording.hpp"
 
 namespace rollcheck {
@@ -144,25 +145,22 @@ inline std::string first_line(std::string_view message) {
 
 namespace detail {
 
-/// Cuts a connection's socket when a deadline passes before it is
-/// disarmed: whatever the connection waits for then fails at once. It
-/// holds a duplicate of the socket, so the number it shuts down is never
+/// Watches a connection while it works: when a deadline passes before it
+/// is disarmed, cuts the connection's socket, so whatever the connection
+/// waits for fails at once; when the run is stopped (stop.hpp), cancels the
+/// query on the server first, so that no backend goes on scanning for a
+/// client that is gone, and cuts the socket should the server not answer.
+/// It holds a duplicate of the socket, so the number it shuts down is never
 /// one the connection has since closed and something else reused.
 class connection_watchdog {
 public:
-    connection_watchdog(int socket, std::chrono::milliseconds after) {
-        if (after.count() <= 0 || socket < 0) return;
-        socket_ = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
+    connection_watchdog(pqxx::connection_base& connection, std::chrono::milliseconds after) {
+        socket_ = ::fcntl(connection.sock(), F_DUPFD_CLOEXEC, 0);
         if (socket_ < 0) return;
         const auto until =
-            std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(after, longest);
-        thread_ = std::thread([this, until] {
-            std::unique_lock<std::mutex> lock(mutex_);
-            if (!disarmed_.wait_until(lock, until, [this] { return done_; })) {
-                fired_ = true;
-                ::shutdown(socket_, SHUT_RDWR);
-            }
-        });
+            std::chrono::steady_clock::now() +
+            (after.count() > 0 ? std::min<std::chrono::milliseconds>(after, longest) : longest);
+        thread_ = std::thread([this, &connection, until] { watch(connection, until); });
     }
     ~connection_watchdog() {
         (void)disarm();
@@ -186,6 +184,32 @@ public:
 
 private:
     static constexpr std::chrono::hours longest{24 * 365 * 100}; // no steady_clock overflow
+    /// How often the stop is looked at, and how long a cancelled query has to end.
+    static constexpr std::chrono::milliseconds glance{50}, cancel_grace{1000};
+
+    void watch(pqxx::connection_base& connection, std::chrono::steady_clock::time_point until) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        while (!done_) {
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= until) {
+                fired_ = true;
+                ::shutdown(socket_, SHUT_RDWR);
+                return;
+            }
+            if (stop_requested()) {
+                try {
+                    connection.cancel_query();
+                } catch (const std::exception&) {
+                    // The server could not be told: cutting the socket below still ends the wait.
+                }
+                if (!disarmed_.wait_for(lock, cancel_grace, [this] { return done_; }))
+                    ::shutdown(socket_, SHUT_RDWR);
+                return;
+            }
+            disarmed_.wait_for(lock,
+                               std::min<std::chrono::steady_clock::duration>(glance, until - now));
+        }
+    }
 
     int socket_ = -1;
     std::mutex mutex_;
@@ -353,7 +377,7 @@ auto pg_session::read_snapshot(Body&& body) {
 
 template <typename Transaction, typename Body>
 auto pg_session::run(Body&& body) {
-    detail::connection_watchdog watchdog(connection_.sock(), spec_.deadline);
+    detail::connection_watchdog watchdog(connection_, spec_.deadline);
     try {
         Transaction tx(connection_);
         tx.exec_params("SELECT set_config('statement_timeout', $1, true), "
@@ -434,6 +458,9 @@ template <typename Body>
 check_result db_check(std::string check, const connection_spec& spec, const std::string& object,
                       Body&& body) {
     return timed_check(check, [&]() -> check_result {
+        if (stop_requested())
+            return check_result::error(check,
+                                       "not run: the run was interrupted by " + stop_reason());
         std::optional<pg_session> session;
         try {
             session.emplace(spec);
@@ -448,6 +475,11 @@ check_result db_check(std::string check, const connection_spec& spec, const std:
             const bool connection_fault =
                 dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
                 dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr;
+            if (session && stop_requested())
+                return check_result::error(
+                    check, fmt::format("interrupted by {} while checking {} on {}: its query was "
+                                       "cancelled on the server",
+                                       stop_reason(), object, session->target().describe()));
             if (session && session->deadline_passed() && connection_fault)
                 return check_result::error(
                     check, fmt::format("no answer from {} within the deadline of {} while "

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "../../log_scan.hpp"
+#include "../../stop.hpp"
 #include "../../wording.hpp"
 #include "follow.hpp"
 #include "journal.hpp"
@@ -486,18 +487,26 @@ ROLLCHECK_INLINE check_result check_log_follow(const log_follow_spec& spec) {
                 return check_result::error(check, why);
             names.push_back(input.name);
         }
-        const auto deadline = std::chrono::steady_clock::now() + spec.window;
+        const auto started = std::chrono::steady_clock::now();
+        const auto deadline = started + spec.window;
         for (;;) {
             follower.poll();
             const auto now = std::chrono::steady_clock::now();
             if (now >= deadline) break;
-            std::this_thread::sleep_for(
-                std::min<std::chrono::steady_clock::duration>(spec.poll_interval, deadline - now));
+            if (!sleep_unless_stopped(std::min<std::chrono::steady_clock::duration>(
+                    spec.poll_interval, deadline - now)))
+                break;
         }
+        const auto followed = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
         const std::string where =
-            fmt::format("{} of {} ({} written)", describe_span(spec.window),
+            fmt::format("{} of {} ({} written)", describe_span(followed),
                         names.size() == 1 ? names.front() : fmt::format("{} files", names.size()),
                         describe_bytes(tally.bytes));
+        // A window cut short vouches for nothing it did not watch.
+        if (stop_requested())
+            return check_result::error(
+                check, fmt::format("interrupted by {} after {}", stop_reason(), where));
         auto r = detail::judge_scan(check, patterns, tally, spec.rules, where);
         r.totals["rotations"] = follower.rotations();
         // Unread lines could hold errors: no pass can vouch for them.

@@ -23,6 +23,8 @@
 
 #include "../../progress.hpp"
 #include "../../result.hpp"
+#include "../../stop.hpp"
+#include "../../wording.hpp"
 #include "json_record.hpp"
 #include "line_clock.hpp"
 #include "patterns.hpp"
@@ -162,6 +164,11 @@ public:
     void run() {
         stream s(ctx_.patterns.database());
         while (reader_.advance()) {
+            // A stopped run scans no further: the rest of a large file could take minutes.
+            if (stop_requested())
+                throw std::runtime_error(
+                    fmt::format("{}: interrupted by {} after {} read", cursor_.name, stop_reason(),
+                                describe_bytes(reader_.block_offset() - begin_)));
             const auto block = reader_.block();
             if (s.id == nullptr && !tally_.first_nul)
                 if (const void* nul = std::memchr(block.data(), '\0', block.size()))

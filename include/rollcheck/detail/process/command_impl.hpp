@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../../command.hpp"
+#include "../../stop.hpp"
 #include "../../wording.hpp"
 #include "../pattern.hpp"
 #include "line_scan.hpp"
@@ -206,6 +207,10 @@ inline command_outcome run_observed(const command_spec& spec, const output_obser
         outcome.error = "empty command";
         return finish();
     }
+    if (stop_requested()) {
+        outcome.error = "the run was interrupted by " + stop_reason();
+        return finish();
+    }
     const auto program = detail::resolve_program(spec, outcome.error);
     if (!outcome.error.empty()) return finish();
 
@@ -240,12 +245,17 @@ inline command_outcome run_observed(const command_spec& spec, const output_obser
                     (bp::std_out > out_pipe), (bp::std_err > err_pipe),
                     bp::start_dir = cwd.string(),
                     bp::extend::on_setup([&env](auto& exec) { exec.env = env.envp(); }),
-                    bp::extend::on_exec_setup([](auto&) { ::setpgid(0, 0); }), ec);
+                    bp::extend::on_exec_setup([](auto&) {
+                        ::setpgid(0, 0);
+                        detail::unblock_stop_signals();
+                    }),
+                    ec);
     if (ec) {
         outcome.error = fmt::format("'{}': {}", spec.argv.front(), ec.message());
         return finish();
     }
     detail::direct_children::add(child.id());
+    detail::stop_registry::add_group(child.id());
     registering.unlock();
     detail::process_tree tree(child.id());
     const detail::exit_waiter exited(child.id());
@@ -255,11 +265,15 @@ inline command_outcome run_observed(const command_spec& spec, const output_obser
     err_pipe.assign_source(-1);
     captured_output* sinks[2] = {&outcome.out, &outcome.err};
 
-    bool timed_out = false;
+    bool timed_out = false, interrupted = false;
     auto next_refresh = clock::now();
     while (child.running(ec) && !ec) {
         if (clock::now() >= deadline) {
             timed_out = true;
+            break;
+        }
+        if (stop_requested()) {
+            interrupted = true;
             break;
         }
         if (clock::now() >= next_refresh) {
@@ -271,16 +285,21 @@ inline command_outcome run_observed(const command_spec& spec, const output_obser
         detail::pump_output(fds, sinks, spec.output_limit, until, observe);
     }
     // The program is gone or out of time: take down what it left, keep its last words.
-    tree.terminate(timed_out ? spec.kill_grace : std::chrono::milliseconds(200));
-    if (timed_out) child.wait(ec);
+    // A stopped run does not wait out the grace: whoever stopped it waits for its reports.
+    tree.terminate(timed_out && !interrupted ? spec.kill_grace : std::chrono::milliseconds(200));
+    if (timed_out || interrupted) child.wait(ec);
     detail::pump_output(fds, sinks, spec.output_limit,
                         clock::now() + std::chrono::milliseconds(200), observe);
     for (int& fd : fds)
         if (fd >= 0) ::close(fd);
 
     detail::direct_children::remove(child.id());
+    detail::stop_registry::remove_group(child.id());
     const int raw = child.native_exit_code();
-    if (timed_out) {
+    if (interrupted) {
+        outcome.status = command_status::interrupted;
+        outcome.error = stop_reason();
+    } else if (timed_out) {
         outcome.status = command_status::timed_out;
     } else if (WIFSIGNALED(raw)) {
         outcome.status = command_status::signaled;
@@ -439,7 +458,7 @@ ROLLCHECK_INLINE check_result check_command(const command_check_spec& spec) {
         const auto session =
             pytest ? detail::read_pytest(run.out.text(), run.err.text()) : detail::pytest_session{};
         if (run.status == command_status::failed_to_start ||
-            run.status == command_status::timed_out) {
+            run.status == command_status::timed_out || run.status == command_status::interrupted) {
             v = verdict::error;
         } else if (pytest && run.status == command_status::exited) {
             std::string why;

@@ -79,14 +79,19 @@ ROLLCHECK_INLINE std::string describe_recovery(const phase_recovery& p) {
 
 ROLLCHECK_INLINE std::string closing_line(const run_record& run) {
     const verdict v = run.worst();
+    const std::string stopped = run.interrupted_by.empty()
+                                    ? std::string()
+                                    : "; the run was interrupted by " + run.interrupted_by;
     if (run.cases.empty())
-        return fmt::format("{}: 0 checks: no check ran; nothing was verified", detail::upper(v));
+        return fmt::format("{}: 0 checks: no check ran; nothing was verified{}", detail::upper(v),
+                           stopped);
     const int rank = detail::worst_failing_rank(run.cases);
     return fmt::format(
-        "{}: {}: {}{}; {}", detail::upper(v), counted(run.cases.size(), "check"),
+        "{}: {}: {}{}; {}{}", detail::upper(v), counted(run.cases.size(), "check"),
         detail::describe_counts(detail::count_cases(run.cases)), detail::before_counts(run),
         rank < 0 ? std::string("verified: no action")
-                 : fmt::format("worst failing severity {}", detail::matrix_action(rank)));
+                 : fmt::format("worst failing severity {}", detail::matrix_action(rank)),
+        stopped);
 }
 
 ROLLCHECK_INLINE std::string describe_notice(const notice_record& n) {

@@ -7,10 +7,13 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -20,7 +23,9 @@
 #include "../../commands.hpp"
 #include "../../notify.hpp"
 #include "../../progress.hpp"
+#include "../../stop.hpp"
 #include "../../suite.hpp"
+#include "../../wording.hpp"
 
 namespace rollcheck {
 
@@ -35,6 +40,20 @@ inline std::string describe_assertion(const Catch::AssertionResult& r) {
     if (r.hasMessage() && !r.getMessage().empty() && r.getMessage() != what)
         text += ": " + r.getMessage();
     return text;
+}
+
+/// A case the stop reached is an error that says so, whatever it had found:
+/// one begun after the stop never ran; one running then was cut short.
+inline void mark_stopped_case(case_record& c) {
+    const auto& s = state();
+    if (s.case_after_stop) {
+        c.results.clear();
+        c.failure = "not run: the run was interrupted";
+    } else if (stop_requested()) {
+        c.failure = fmt::format("interrupted by {} after {}", stop_reason(),
+                                describe_span(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    stop_time() - s.case_started)));
+    }
 }
 
 /// Records each test case of the run with the verifier results it asserted.
@@ -53,6 +72,7 @@ public:
         state().current = std::move(c);
         state().verifier_assertion = false;
         state().case_started = std::chrono::steady_clock::now();
+        state().case_after_stop = stop_requested();
     }
 
     bool assertionEnded(const Catch::AssertionStats& stats) override {
@@ -70,6 +90,7 @@ public:
     void testCaseEnded(const Catch::TestCaseStats& stats) override {
         auto& s = state();
         if (s.current) {
+            mark_stopped_case(*s.current);
             if (exit_status(s.current->worst()) != 0) s.current->green_at.reset();
             s.current->seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - s.case_started)
@@ -146,11 +167,25 @@ inline void compare_before_rollback(run_record& record) {
 inline int finish_run(const std::string& report_dir) {
     auto& record = state().record;
     record.finished = std::chrono::system_clock::now();
+    if (stop_requested()) {
+        record.interrupted_by = stop_reason();
+        record.notes.push_back(fmt::format(
+            "the run was interrupted by {} after {}: the check then running and those after it "
+            "are errors",
+            record.interrupted_by,
+            describe_span(std::chrono::duration_cast<std::chrono::milliseconds>(
+                stop_time() - state().run_started))));
+    }
     apply_waivers(record, state().waivers, record.finished);
     compare_before_rollback(record);
-    int status = run_exit_status(record);
+    // A gate never reads a stopped run as a pass, whatever its checks found.
+    int status = stop_requested() ? stop_exit_status() : run_exit_status(record);
     std::cout << closing_line(record) << '\n';
-    notify_team(record);
+    {
+        // The notices a stopped run owes go out within their own deadline.
+        const after_stop_scope owed;
+        notify_team(record);
+    }
     if (report_dir.empty()) return status;
     const auto failed = write_reports(record, report_dir);
     if (!failed.empty()) {
@@ -245,6 +280,38 @@ private:
     std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
 };
 
+/// While alive, stops the run as a signal would once `span` has passed
+/// (`--deadline`): a CI step then ends with its reports before the job's own
+/// timeout kills it without any.
+class run_deadline {
+public:
+    run_deadline(std::chrono::milliseconds span, const std::string& shown) {
+        if (span.count() <= 0) return;
+        thread_ = std::thread([this, span, shown] {
+            std::unique_lock<std::mutex> lock(mutex_);
+            if (!ended_.wait_for(lock, span, [this] { return over_; }))
+                request_stop(fmt::format("its deadline (--deadline {})", shown));
+        });
+    }
+    ~run_deadline() {
+        if (!thread_.joinable()) return;
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            over_ = true;
+        }
+        ended_.notify_one();
+        thread_.join();
+    }
+    run_deadline(const run_deadline&) = delete;
+    run_deadline& operator=(const run_deadline&) = delete;
+
+private:
+    std::mutex mutex_;
+    std::condition_variable ended_;
+    bool over_ = false;
+    std::thread thread_;
+};
+
 /// A target file's [[check]], run as a test case of its own.
 class declared_invoker : public Catch::ITestInvoker {
 public:
@@ -309,7 +376,7 @@ inline int run(int argc, char* argv[], const std::string& name) {
     std::string target_file, since_text, report_dir, waiver_file, before_dir;
     bool wait = false, quiet = false;
     auto& notify = detail::run_notify();
-    std::string notify_timeout = "10s";
+    std::string notify_timeout = "10s", deadline_text;
     using Catch::clara::Opt;
     session.cli(session.cli() |
                 Opt(target_file, "file")["--target"]("the system to verify (a TOML target file)") |
@@ -328,7 +395,9 @@ inline int run(int argc, char* argv[], const std::string& name) {
                 Opt(notify.command, "command")["--notify-command"](
                     "pipe the verdict to this shell command (mail -s ...)") |
                 Opt(notify_timeout,
-                    "duration")["--notify-timeout"]("deadline of each notice (default 10s)"));
+                    "duration")["--notify-timeout"]("deadline of each notice (default 10s)") |
+                Opt(deadline_text, "duration")["--deadline"](
+                    "stop the run after this long, as SIGTERM would: the reports are written"));
     if (const int rc = session.applyCommandLine(argc, argv); rc != 0) return 2;
     detail::before_reports() = before_dir;
     {
@@ -339,6 +408,16 @@ inline int run(int argc, char* argv[], const std::string& name) {
             return 2;
         }
         notify.timeout = *timeout;
+    }
+    std::chrono::milliseconds deadline{0};
+    if (!deadline_text.empty()) {
+        std::string why;
+        const auto span = parse_duration(deadline_text, why);
+        if (!span) {
+            std::cerr << "error: --deadline " << why << '\n';
+            return 2;
+        }
+        deadline = *span;
     }
     auto& config = session.configData();
     if (config.showHelp || config.listTests || config.listTestNamesOnly || config.listTags ||
@@ -379,7 +458,10 @@ inline int run(int argc, char* argv[], const std::string& name) {
         static_cast<Catch::WarnAbout::What>(config.warnings | Catch::WarnAbout::NoTests);
     detail::record_verifier_results();
     if (detail::state().wait) detail::retry_until_deadline();
-    session.run(); // the verdicts decide the exit status, not Catch2's count of failures
+    {
+        const detail::run_deadline stops_at(deadline, deadline_text);
+        session.run(); // the verdicts decide the exit status, not Catch2's count of failures
+    }
     if (record.cases.empty()) {
         std::cerr << "error: no test case ran (a filter that matches nothing?)\n";
         detail::finish_run(report_dir);

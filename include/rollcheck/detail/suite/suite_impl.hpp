@@ -25,6 +25,9 @@ struct suite_state {
     /// The next failed assertion is a verifier's, whose result is already recorded.
     bool verifier_assertion = false;
     std::chrono::steady_clock::time_point case_started;
+    /// The current case began after the run was stopped: it checks nothing.
+    bool case_after_stop = false;
+    std::chrono::steady_clock::time_point run_started = std::chrono::steady_clock::now();
 };
 
 inline suite_state& state() {
