@@ -119,6 +119,9 @@ struct target {
     /// `[rollback] before`: the reports of a run taken before the rollback
     /// (compare_with_earlier_run), if given.
     std::filesystem::path before;
+    /// `[rollback] deadline`: a suite run stops, its reports written, once
+    /// this long has passed (as `--deadline`); none when not given.
+    std::optional<std::chrono::milliseconds> deadline;
     /// `[recovery] wait`: re-run failing checks until verified or their
     /// phase's deadline, as `--wait` does.
     bool wait = false;

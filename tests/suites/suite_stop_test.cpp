@@ -140,6 +140,20 @@ TEST_CASE("a suite past its --deadline stops as a signal would, its reports writ
     CHECK(mark.marked_processes().empty());
 }
 
+TEST_CASE("the target's [rollback] deadline stops a suite as --deadline does", "[suite][stop]") {
+    const process_mark mark;
+    const stopped_suite s("stop-target-deadline.toml");
+    INFO(s.run.out.text());
+    INFO(s.run.err.text());
+
+    CHECK(s.run.exit_code == 2);
+    CHECK(s.closing() == "ERROR: 4 checks: 3 passed, 1 error; worst failing severity P1: Rollback "
+                         "within 1 hour — tech lead approval; the run was interrupted by its "
+                         "deadline ([rollback] deadline 3 s)");
+    require_valid_junit(s.reports / "junit.xml");
+    CHECK(mark.marked_processes().empty());
+}
+
 namespace {
 
 /// Starts `words` with stdout to `out` and the environment plus `env`; its pid.

@@ -258,6 +258,7 @@ entry_points = ["jobs/nightly.py"]
 old_modules = ["core.lead_extractor", "core.scoring"]
 [rollback]
 before = "reports-before/"
+deadline = "4m30s"
 )");
     CHECK(t.revision == "pre-migration-2026-11-28");
     CHECK(t.environment ==
@@ -265,6 +266,7 @@ before = "reports-before/"
     CHECK(t.entry_points == std::vector<std::string>{"jobs/nightly.py"});
     CHECK(t.old_modules == std::vector<std::string>{"core.lead_extractor", "core.scoring"});
     CHECK(t.before == dir / "reports-before");
+    CHECK(t.deadline == std::chrono::milliseconds(270000));
 }
 
 TEST_CASE("each fault of a target is named with its key and line:column") {
@@ -278,6 +280,9 @@ TEST_CASE("each fault of a target is named with its key and line:column") {
          {"target.toml:2:16: [project] entry_points: expected an array of strings, found a "
           "string"}},
         {"[project]\nrevision = \"\"\n", {"target.toml:2:12: [project] revision: empty"}},
+        {"[rollback]\ndeadline = \"soon\"\n",
+         {"target.toml:2:12: [rollback] deadline: 'soon' is not a duration (like 90s, 15m, 1h, "
+          "7d)"}},
         {"[database]\ntabel = \"orders\"\n",
          {"target.toml:2:1: unknown key 'tabel' in [database]"}},
         {"[datbase]\ntable = \"orders\"\n", {"target.toml:1:1: unknown table [datbase]"}},

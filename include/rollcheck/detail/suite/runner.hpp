@@ -290,7 +290,7 @@ public:
         thread_ = std::thread([this, span, shown] {
             std::unique_lock<std::mutex> lock(mutex_);
             if (!ended_.wait_for(lock, span, [this] { return over_; }))
-                request_stop(fmt::format("its deadline (--deadline {})", shown));
+                request_stop(fmt::format("its deadline ({})", shown));
         });
     }
     ~run_deadline() {
@@ -458,8 +458,13 @@ inline int run(int argc, char* argv[], const std::string& name) {
         static_cast<Catch::WarnAbout::What>(config.warnings | Catch::WarnAbout::NoTests);
     detail::record_verifier_results();
     if (detail::state().wait) detail::retry_until_deadline();
+    std::string deadline_source = "--deadline " + deadline_text;
+    if (deadline_text.empty() && detail::state().loaded->deadline) {
+        deadline = *detail::state().loaded->deadline;
+        deadline_source = "[rollback] deadline " + describe_span(deadline);
+    }
     {
-        const detail::run_deadline stops_at(deadline, deadline_text);
+        const detail::run_deadline stops_at(deadline, deadline_source);
         session.run(); // the verdicts decide the exit status, not Catch2's count of failures
     }
     if (record.cases.empty()) {

@@ -252,7 +252,7 @@ private:
         read_logs(section(root, "logs", {"files", "errors", "progress"}));
         read_api(section(root, "api", {"url", "host", "port"}));
         read_pipeline(section(root, "pipeline", {"unified", "archive"}));
-        read_rollback(section(root, "rollback", {"since", "waivers", "before"}));
+        read_rollback(section(root, "rollback", {"since", "waivers", "before", "deadline"}));
         read_recovery(
             section(root, "recovery", {"wait", "1-3", "4-5", "6", "7", "8", "9-10", "11"}));
         if (const auto* checks = root.get("check")) read_checks(*checks);
@@ -572,6 +572,15 @@ private:
     void read_rollback(const toml::table& t) {
         read_path(t, "[rollback]", "waivers", dir_, target_.waivers);
         read_path(t, "[rollback]", "before", dir_, target_.before);
+        if (const auto* deadline = string_at(t, "[rollback]", "deadline")) {
+            std::string why;
+            if (const auto span = parse_duration(deadline->get(), why); span && span->count() > 0)
+                target_.deadline = *span;
+            else
+                fail(deadline->source(),
+                     fmt::format("[rollback] deadline: {}",
+                                 why.empty() ? "'" + deadline->get() + "' is not positive" : why));
+        }
         const auto* node = t.get("since");
         if (node == nullptr) return;
         std::string text;
