@@ -223,3 +223,19 @@ TEST_CASE("a container removed between the list and its inspect is reported, odd
     CHECK(r.evidence.items()[0].text ==
           "app_2.gone: removed while it was checked — app_2.gone (local/app:1): removed");
 }
+
+TEST_CASE("an answer longer than the body limit is an error, not a partial list") {
+    nlohmann::json list = nlohmann::json::array();
+    for (int i = 0; i < 100; ++i)
+        list.push_back(listed(fmt::format("{:064x}", i), fmt::format("shop-web-{}", i), "running"));
+    fake_engine engine(daemon_with(list));
+    auto spec = down_at(engine.host());
+    spec.docker.body_limit = 4096;
+    auto r = check_containers_down(spec);
+    CHECK(r.status == verdict::error);
+    CHECK(r.summary ==
+          engine.socket_path() +
+              ": the answer to GET /v1.41/containers/json?all=1&filters=%7B%22label%22%"
+              "3A%5B%22com.docker.compose.project%3Dshop%22%5D%7D is longer than "
+              "4096 bytes");
+}
