@@ -2,14 +2,12 @@
 /// A container's log as a log file for the scan: its json-file where the
 /// daemon keeps one this process can read, else the API's logs endpoint,
 /// written as the json-file would be (`{"log":…,"stream":…,"time":…}` lines)
-/// so that the scan reads both alike: times, tracebacks, every feature.
+/// to an unlinked temporary file, so that the scan reads both alike: times,
+/// tracebacks, every feature.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
 
@@ -31,7 +29,7 @@ namespace rollcheck::detail {
 /// RFC 3339 time (timestamps=1).
 class log_demultiplexer {
 public:
-    log_demultiplexer(std::ostream& out, bool tty) : out_(out), tty_(tty) {}
+    log_demultiplexer(int fd, bool tty) : fd_(fd), tty_(tty) {}
 
     void feed(std::string_view bytes) {
         if (tty_) {
@@ -57,10 +55,12 @@ public:
         }
     }
 
-    /// Writes what is left of unfinished lines.
+    /// Writes what is left: unfinished lines, and the buffer.
     void finish() {
         for (int s : {1, 2})
             if (!pending_[s].empty()) write_line(s, pending_[s]);
+        write_all(fd_, out_.data(), out_.size());
+        out_.clear();
     }
 
 private:
@@ -80,43 +80,25 @@ private:
         const auto space = line.find(' ');
         const auto time = space == std::string::npos ? std::string() : line.substr(0, space);
         const auto message = space == std::string::npos ? line : line.substr(space + 1);
-        out_ << nlohmann::json{{"log", message + "\n"},
-                               {"stream", stream == 2 ? "stderr" : "stdout"},
-                               {"time", time}}
-                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-             << '\n';
+        out_ += nlohmann::json{
+            {"log", message + "\n"},
+            {"stream", stream == 2 ? "stderr" : "stdout"},
+            {"time",
+             time}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        out_ += '\n';
+        if (out_.size() >= 256 * 1024) {
+            write_all(fd_, out_.data(), out_.size());
+            out_.clear();
+        }
     }
 
-    std::ostream& out_;
+    int fd_;
     bool tty_;
+    std::string out_; ///< lines not yet written
     std::string header_;
     std::uint32_t remaining_ = 0;
     int frame_stream_ = 1;
     std::string pending_[3];
-};
-
-/// A temporary directory, removed with everything in it.
-class temp_directory {
-public:
-    temp_directory() {
-        const char* dir = std::getenv("TMPDIR");
-        std::string pattern =
-            fmt::format("{}/rollcheck-container.XXXXXX", dir && *dir ? dir : "/tmp");
-        if (::mkdtemp(pattern.data()) == nullptr)
-            throw std::runtime_error(fmt::format("cannot create a temporary directory in {}: {}",
-                                                 dir && *dir ? dir : "/tmp", std::strerror(errno)));
-        path_ = pattern;
-    }
-    ~temp_directory() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    temp_directory(const temp_directory&) = delete;
-    temp_directory& operator=(const temp_directory&) = delete;
-    [[nodiscard]] const std::string& path() const noexcept { return path_; }
-
-private:
-    std::string path_;
 };
 
 /// `text` with every `from` replaced by `to`.
@@ -172,10 +154,11 @@ private:
         scan.format = log_format::json;
         return renamed(check_log_scan(scan), c.log_path, spec.container);
     }
-    temp_directory dir;
-    const auto file = dir.path() + "/container.log";
-    std::ofstream out(file, std::ios::binary);
-    log_demultiplexer demux(out, c.tty);
+    // An unlinked file, named for the scan by its descriptor: nothing to
+    // remove afterwards, whatever happens.
+    const unique_fd copy = anonymous_temp_file();
+    const auto file = fmt::format("/proc/self/fd/{}", copy.get());
+    log_demultiplexer demux(copy.get(), c.tty);
     std::string target =
         "/containers/" + query_encode(c.id) + "/logs?stdout=1&stderr=1&timestamps=1";
     if (scan.since) {
@@ -193,10 +176,6 @@ private:
                                                client.socket(), spec.container, answer.status,
                                                engine_client::daemon_message(answer.body)));
     demux.finish();
-    out.close();
-    if (!out)
-        return check_result::error(
-            check, fmt::format("cannot write the log of {} to {}", spec.container, file));
     scan.files = {file};
     scan.format = log_format::json;
     scan.rotated = false;
