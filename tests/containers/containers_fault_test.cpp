@@ -44,6 +44,10 @@ std::string http(int status, const std::string& body) {
                        status, body.size(), body);
 }
 
+/// The head of a logs answer that never ends: frames follow until the client hangs up.
+const std::string endless_log = "HTTP/1.1 200 OK\r\nContent-Type: "
+                                "application/vnd.docker.raw-stream\r\nConnection: close\r\n\r\n";
+
 /// An Engine API on a unix socket: `answer` maps a request's target to the
 /// whole HTTP response; "" keeps the connection open and says nothing.
 class fake_engine {
@@ -82,7 +86,21 @@ private:
                 continue;
             }
             net::write(socket, net::buffer(response), ec);
+            if (response == endless_log) write_log_frames(socket);
         }
+    }
+
+    /// Frames of one stdout line each, until the client hangs up.
+    void write_log_frames(local::socket& socket) {
+        const std::string line = "2026-12-07T03:20:28.948160364Z ERROR: again\n";
+        std::string frame = {1, 0, 0, 0, 0, 0, 0, static_cast<char>(line.size())};
+        frame += line;
+        std::string frames;
+        while (frames.size() < 64 * 1024)
+            frames += frame;
+        boost::system::error_code ec;
+        while (!stop_ && !ec)
+            net::write(socket, net::buffer(frames), ec);
     }
 
     rollcheck_test::temp_dir dir_;
@@ -238,4 +256,29 @@ TEST_CASE("an answer longer than the body limit is an error, not a partial list"
               ": the answer to GET /v1.41/containers/json?all=1&filters=%7B%22label%22%"
               "3A%5B%22com.docker.compose.project%3Dshop%22%5D%7D is longer than "
               "4096 bytes");
+}
+
+TEST_CASE("a container log that never ends: an error by the deadline, saying how much came") {
+    const auto id = std::string(64, 'c');
+    nlohmann::json inspect;
+    inspect[id] = {{"Id", id},
+                   {"State", {{"Status", "running"}}},
+                   {"Config", {{"Tty", false}}},
+                   {"HostConfig", {{"LogConfig", {{"Type", "journald"}}}}}};
+    const auto inspected = daemon_with(nlohmann::json::array(), inspect);
+    fake_engine engine([&](const std::string& target) {
+        return target.find("/logs?") != std::string::npos ? endless_log : inspected(target);
+    });
+    container_log_spec spec;
+    spec.docker = at(engine.host());
+    spec.container = id;
+    spec.scan.rules.errors = {"ERROR"};
+    const auto start = std::chrono::steady_clock::now();
+    auto r = check_container_log_scan(spec);
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    CHECK(r.status == verdict::error);
+    CHECK_THAT(r.summary,
+               Catch::Matches(engine.socket_path() + ": the answer to GET /v1.41/containers/" + id +
+                              "/logs\\?stdout=1&stderr=1&timestamps=1 did not end within 1 s "
+                              "\\([0-9.]+ [KMG]iB read\\)"));
 }

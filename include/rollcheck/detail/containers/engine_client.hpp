@@ -199,7 +199,13 @@ private:
                 answer.body.append(chunk, got);
             if (ec == http::error::need_buffer) continue;
             if (ec) {
-                answer.error = describe(ec, what);
+                // A body that keeps coming (a log of gigabytes) is not "no answer".
+                answer.error =
+                    ec == boost::beast::error::timeout
+                        ? fmt::format("{}: the answer to {} did not end within {} "
+                                      "({} read)",
+                                      socket_, what, describe_span(timeout_), describe_bytes(total))
+                        : describe(ec, what);
                 return answer;
             }
         }
