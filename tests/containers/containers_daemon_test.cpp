@@ -144,6 +144,14 @@ TEST_CASE("unhealthy, restarting, without a health check, and none matching") {
     CHECK(r.summary == "1 of 1 container matching name '^shop-web-1$' is not running, healthy: "
                        "shop-web-1");
 
+    // A container that is plainly failing outweighs one that cannot be told.
+    spec = running(*host, "^(sick|crashing)-app$");
+    spec.healthy = true;
+    r = check_containers_running(spec);
+    CHECK(r.status == verdict::fail);
+    CHECK(r.summary == "2 of 2 containers matching name '^(sick|crashing)-app$' are not running, "
+                       "healthy: crashing-app, sick-app");
+
     spec = running(*host, "^api$");
     spec.image_pattern = "^local/";
     r = check_containers_running(spec);

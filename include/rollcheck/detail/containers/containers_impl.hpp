@@ -43,6 +43,38 @@ namespace detail {
     return false;
 }
 
+/// What is wrong with inspected container `c` by `spec`; `unknown` counts
+/// the problems that only say it cannot be told (no health check, no
+/// start time): those alone make an error, not a failure.
+[[nodiscard]] inline std::vector<std::string>
+problems_of(const container_info& c, const containers_running_spec& spec, std::size_t& unknown) {
+    std::vector<std::string> problems;
+    if (c.restarting)
+        problems.push_back(fmt::format("restarting (restarted {}×)", c.restart_count));
+    else if (c.state != "running")
+        problems.push_back("not running (" + c.state + ")");
+    else if (c.restart_count > spec.max_restarts)
+        problems.push_back(
+            fmt::format("restarted {}× (at most {} allowed)", c.restart_count, spec.max_restarts));
+    if (spec.healthy && c.health.empty()) {
+        problems.push_back("has no health check");
+        ++unknown;
+    } else if (spec.healthy && c.health != "healthy") {
+        problems.push_back(c.health);
+    }
+    if (spec.started_after) {
+        std::string why;
+        const auto started = parse_time(c.started_at, why);
+        if (!started) {
+            problems.push_back("start time unknown ('" + c.started_at + "')");
+            ++unknown;
+        } else if (*started < *spec.started_after) {
+            problems.push_back("started before " + format_utc(*spec.started_after));
+        }
+    }
+    return problems;
+}
+
 /// The names of `containers`, at most three, for a summary.
 [[nodiscard]] inline std::string some_names(const std::vector<container_info>& containers) {
     std::string text;
@@ -125,7 +157,7 @@ ROLLCHECK_INLINE check_result check_containers_running(const containers_running_
         const auto selected = fmt::format("{}", fmt::join(selectors, " and "));
 
         bounded_evidence bad(spec.show), good(spec.show);
-        std::size_t matched = 0, undecided = 0;
+        std::size_t matched = 0, failing = 0;
         std::vector<detail::container_info> bad_ones;
         for (auto& c : *all) {
             if ((name_re && !detail::search(*name_re, c.name)) ||
@@ -133,6 +165,7 @@ ROLLCHECK_INLINE check_result check_containers_running(const containers_running_
                 continue;
             ++matched;
             std::vector<std::string> problems;
+            std::size_t unknown = 0;
             switch (detail::inspect_container(*client, c, why)) {
             case detail::inspected::failed:
                 return check_result::error(check, why);
@@ -141,29 +174,9 @@ ROLLCHECK_INLINE check_result check_containers_running(const containers_running_
                 problems.push_back("removed while it was checked");
                 break;
             case detail::inspected::ok:
-                if (c.restarting)
-                    problems.push_back(fmt::format("restarting (restarted {}×)", c.restart_count));
-                else if (c.state != "running")
-                    problems.push_back("not running (" + c.state + ")");
-                else if (c.restart_count > spec.max_restarts)
-                    problems.push_back(fmt::format("restarted {}× (at most {} allowed)",
-                                                   c.restart_count, spec.max_restarts));
-                if (spec.healthy && c.health.empty()) {
-                    problems.push_back("has no health check");
-                    ++undecided;
-                } else if (spec.healthy && c.health != "healthy") {
-                    problems.push_back(c.health);
-                }
-                if (spec.started_after) {
-                    const auto started = parse_time(c.started_at, why);
-                    if (!started) {
-                        problems.push_back("start time unknown ('" + c.started_at + "')");
-                        ++undecided;
-                    } else if (*started < *spec.started_after) {
-                        problems.push_back("started before " + format_utc(*spec.started_after));
-                    }
-                }
+                problems = detail::problems_of(c, spec, unknown);
             }
+            if (problems.size() > unknown) ++failing;
             auto data = detail::container_data(c);
             if (problems.empty()) {
                 good.add({detail::describe_container(c), std::move(data)});
@@ -185,7 +198,7 @@ ROLLCHECK_INLINE check_result check_containers_running(const containers_running_
                                    counted(matched, "container matches", "containers match"),
                                    selected, spec.min_count));
         else if (!bad_ones.empty())
-            r = check_result::make(check, undecided > 0 ? verdict::error : verdict::fail,
+            r = check_result::make(check, failing > 0 ? verdict::fail : verdict::error,
                                    fmt::format("{} of {} matching {} {} not {}: {}",
                                                bad_ones.size(), counted(matched, "container"),
                                                selected, agreeing(bad_ones.size(), "is", "are"),

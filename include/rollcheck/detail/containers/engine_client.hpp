@@ -181,7 +181,18 @@ private:
         const bool streaming = sink != nullptr && answer.status == 200;
         char chunk[64 * 1024];
         std::size_t total = 0;
+        // A body that keeps coming (a log of gigabytes) is not "no answer".
+        const auto unfinished = [&] {
+            return fmt::format("{}: the answer to {} did not end within {} ({} read)", socket_,
+                               what, describe_span(timeout_), describe_bytes(total));
+        };
         while (!parser.is_done()) {
+            // The stream's timer fires only while a read waits: a body that
+            // comes faster than it is handled would never wait.
+            if (std::chrono::steady_clock::now() >= deadline_) {
+                answer.error = unfinished();
+                return answer;
+            }
             parser.get().body().data = chunk;
             parser.get().body().size = sizeof chunk;
             ec = await([&](auto handler) {
@@ -199,13 +210,8 @@ private:
                 answer.body.append(chunk, got);
             if (ec == http::error::need_buffer) continue;
             if (ec) {
-                // A body that keeps coming (a log of gigabytes) is not "no answer".
                 answer.error =
-                    ec == boost::beast::error::timeout
-                        ? fmt::format("{}: the answer to {} did not end within {} "
-                                      "({} read)",
-                                      socket_, what, describe_span(timeout_), describe_bytes(total))
-                        : describe(ec, what);
+                    ec == boost::beast::error::timeout ? unfinished() : describe(ec, what);
                 return answer;
             }
         }
