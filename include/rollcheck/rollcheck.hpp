@@ -10,6 +10,7 @@
 #include "backup.hpp"
 #include "baseline.hpp"
 #include "command.hpp"
+#include "containers.hpp"
 #include "converge.hpp"
 #include "cron.hpp"
 #include "cron_ran.hpp"

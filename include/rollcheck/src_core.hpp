@@ -8,6 +8,7 @@
 #endif
 
 // Each includes the implementations whose internals it uses.
+#include "detail/containers/containers_impl.hpp"
 #include "detail/converge_impl.hpp"
 #include "detail/cron/cron_impl.hpp"
 #include "detail/cron/cron_ran_impl.hpp"

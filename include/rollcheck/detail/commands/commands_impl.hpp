@@ -7,6 +7,7 @@
 #include "../../stop.hpp"
 #include "code.hpp"
 #include "common.hpp"
+#include "containers.hpp"
 #include "cron.hpp"
 #include "db.hpp"
 #include "logs.hpp"
@@ -26,6 +27,7 @@ inline void add_host_commands(CLI::App& app) {
     detail::commands::cron::add_cron_commands(app);
     detail::commands::logs::add_logs_commands(app);
     detail::commands::code::add_code_commands(app);
+    detail::commands::containers::add_containers_commands(app);
 }
 
 inline int exit_status() {

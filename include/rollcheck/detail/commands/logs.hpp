@@ -11,6 +11,7 @@
 #include "../../log_scan.hpp"
 
 #include "common.hpp"
+#include "containers.hpp"
 
 namespace rollcheck::detail::commands {
 namespace logs {
@@ -102,6 +103,9 @@ inline void add_scan(CLI::App& group) {
     auto until_met = std::make_shared<bool>(false);
     auto format = std::make_shared<format_options>();
     auto journal = std::make_shared<log_journal>();
+    auto container = std::make_shared<std::string>();
+    auto through_api = std::make_shared<bool>(false);
+    auto docker = std::make_shared<containers::docker_options>();
     rules->add_to(*cmd, false);
     format->add_to(*cmd);
     cmd->add_flag("--journal", journal->enabled,
@@ -112,6 +116,12 @@ inline void add_scan(CLI::App& group) {
     cmd->add_option("--unit,-u", journal->unit, "only the journal entries of this systemd unit");
     cmd->add_option("--identifier,-t", journal->identifier,
                     "only the journal entries with this SYSLOG_IDENTIFIER");
+    cmd->add_option("--container", *container,
+                    "read this container's log (name or id) instead of files: its json-file "
+                    "where readable, else the Docker Engine API's");
+    cmd->add_flag("--through-api", *through_api,
+                  "--container: read the log through the API even where its file is readable");
+    docker->add_to(*cmd, "--docker-host");
     cmd->add_option("--since", *since, "only lines at or after TIME (or DURATION ago)")
         ->check(since_validator());
     cmd->add_flag("--rotated", *rotated,
@@ -130,7 +140,13 @@ inline void add_scan(CLI::App& group) {
         spec.stop_when_met = *until_met;
         spec.show = out.evidence_limit();
         format->apply(spec);
-        return check_log_scan(spec);
+        if (container->empty()) return check_log_scan(spec);
+        container_log_spec from;
+        from.docker = docker->endpoint();
+        from.container = *container;
+        from.through_api = *through_api;
+        from.scan = std::move(spec);
+        return check_container_log_scan(from);
     });
 }
 

@@ -427,7 +427,8 @@ private:
             return;
         }
         const std::uint64_t number = line_number(hit.start);
-        while (record != nullptr && !line.empty() && line.back() == '\n')
+        // A record's message ends "\n", or "\r\n" from a container with a TTY.
+        while (record != nullptr && !line.empty() && (line.back() == '\n' || line.back() == '\r'))
             line.remove_suffix(1);
         if (record != nullptr) full_size = line.size();
         nlohmann::json data = {{"file", cursor_.name},
@@ -571,7 +572,7 @@ private:
             const auto record = record_starting(pos);
             std::string_view text =
                 record && record->message ? std::string_view(*record->message) : "";
-            while (!text.empty() && text.back() == '\n')
+            while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
                 text.remove_suffix(1);
             if (!text.empty() && !indented(text))
                 return std::make_pair(printable_line(text, evidence_text_limit), header_line + k);
