@@ -201,5 +201,6 @@ TEST_CASE("a job printing 1 GiB is read to its last line in bounded memory") {
           "stdout (last 1 line):\n      CRITICAL: lost the connection to the database");
     CHECK(r.totals["stdout_bytes"] == 1073741824 + 46);
     // What rollcheck keeps of it: the capture's 64 KiB and one line being read.
-    CHECK(rollcheck_test::peak_rss_kib() < 200 * 1024);
+    if (rollcheck_test::peak_memory_is_meaningful)
+        CHECK(rollcheck_test::peak_rss_kib() < 200 * 1024);
 }
