@@ -497,8 +497,11 @@ ROLLCHECK_INLINE check_result check_log_follow(const log_follow_spec& spec) {
                     spec.poll_interval, deadline - now)))
                 break;
         }
-        const auto followed = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now() - started);
+        // A whole window is named as asked; one cut short, as far as it went.
+        const auto followed = stop_requested()
+                                  ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::steady_clock::now() - started)
+                                  : spec.window;
         const std::string where =
             fmt::format("{} of {} ({} written)", describe_span(followed),
                         names.size() == 1 ? names.front() : fmt::format("{} files", names.size()),
