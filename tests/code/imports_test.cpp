@@ -330,3 +330,15 @@ TEST_CASE("modules that fork, flood stdout or change the process's state at impo
     CHECK(r.summary == "7 modules import and 0 removed modules are gone (/usr/bin/python3)");
     CHECK(mark.marked_processes().empty());
 }
+
+TEST_CASE("an entry point that does not parse fails, and says it was not checked either way") {
+    checkout tree;
+    auto spec = tree.spec();
+    spec.entry_points = {"scripts/broken_job.py"};
+    const auto r = check_imports(spec);
+    REQUIRE_VERDICT(r, verdict::fail);
+    CHECK(r.evidence.items().at(0).text ==
+          "scripts/broken_job.py: SyntaxError: invalid syntax (at scripts/broken_job.py:1)");
+    CHECK(r.totals["entry_points_checked"][0]["checked"] ==
+          "not checked: it could not be read or parsed");
+}

@@ -251,21 +251,24 @@ class StaticResolver:
                 self.fail({"type": "ImportError", "message": "cannot import name %r from %r" % (attribute, base),
                            "missing": base + "." + attribute, "owner": owner(base + "." + attribute)}, link)
 def check_script(path):
+    global how
     with open(path, "rb") as f:
         tree = ast.parse(f.read(), path)
     sys.path[0] = os.path.dirname(os.path.realpath(path))
     sys.argv = [path]
     if any(is_main_guard(node) for node in tree.body):
+        how = "imported"
         spec = importlib.util.spec_from_file_location("__rollcheck_entry__", path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
         spec.loader.exec_module(module)
-        return {"ok": True, "how": "imported"}
+        return {"ok": True, "how": how}
+    how = "resolved"
     set_up_path(tree.body, {"__file__": path, "__name__": "__rollcheck_entry__", "__builtins__": __builtins__})
     resolver = StaticResolver()
     resolver.walk(path, "__rollcheck_entry__", "", [])
     failures = resolver.failures[:20]
-    return {"ok": not failures, "how": "resolved", "failures": failures, "failed": len(resolver.failures)}
+    return {"ok": not failures, "how": how, "failures": failures, "failed": len(resolver.failures)}
 def work(item):
     if "script" in item:
         return check_script(item["script"])
@@ -304,6 +307,8 @@ def in_child(item, limit, out):
             record = {"ok": False, "type": "deadline"}
         except BaseException as e:
             record = failure(e, item.get("module"))
+        if how:
+            record["how"] = how
         record["stdlib"] = standard_modules_loaded()
         write(out, dumps(record).encode())
     finally:
@@ -368,6 +373,7 @@ def check(item, limit, left):
         return json.loads(data)
     except ValueError:
         return {"ok": False, "type": "interpreter", "message": describe(status)}
+how = None  # in a child: how its script was checked, once that is known
 warm = set(sys.modules)
 start = time.monotonic()
 for item in config["items"]:

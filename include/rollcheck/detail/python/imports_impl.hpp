@@ -404,11 +404,12 @@ inline void tally_imports(const import_spec& spec, const std::vector<import_item
         program);
 }
 
-/// "imported under another name …" or "resolved without running it …".
+/// How an entry point was checked: imported, resolved, or neither.
 inline std::string how_checked(const nlohmann::json& record) {
-    return text_of(record, "how") == "resolved"
-               ? "imports resolved without running it (no __main__ guard)"
-               : "imported under another name (its main is guarded)";
+    const auto how = text_of(record, "how");
+    if (how == "resolved") return "imports resolved without running it (no __main__ guard)";
+    if (how == "imported") return "imported under another name (its main is guarded)";
+    return "not checked: it could not be read or parsed";
 }
 
 } // namespace detail
