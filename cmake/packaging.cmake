@@ -5,15 +5,15 @@
 # What goes where (docs/install.md says why):
 #   /usr/bin/rollcheck                          the command line
 #   /usr/libexec/rollcheck/rollcheck-db         its `db` commands, which `rollcheck db` runs
-#   /usr/lib/rollcheck/bin/verify-phase*        the phase suites, off PATH: a suite is
-#                                               named after its program, and the name
-#                                               selects its phase, so it cannot take a prefix
+#   /usr/lib/rollcheck/bin/rollcheck-suite      the suite, off PATH, and a link to it for
+#                                               each program the default plan names: the
+#                                               name selects the phase, so it cannot take a prefix
+#   /usr/share/rollcheck/plans                  the plans (the default one among them)
 #   /usr/include/rollcheck, /usr/share/rollcheck/cmake   the library and its CMake package
 #   /usr/share/doc/rollcheck/examples           the example projects and target files
-#   /usr/share/man/man1                         rollcheck.1, rollcheck-verify-phase*.1
+#   /usr/share/man/man1                         rollcheck.1, rollcheck-suite.1
 #   /usr/share/bash-completion/completions/rollcheck
 
-set(ROLLCHECK_SUITE_DIR lib/rollcheck/bin)
 set(ROLLCHECK_DOC_DIR ${CMAKE_INSTALL_DATADIR}/doc/rollcheck)
 
 # Man pages, from each program's --help (help2man), gzipped as Debian wants
@@ -36,14 +36,7 @@ if(ROLLCHECK_HELP2MAN AND ROLLCHECK_GZIP)
     set(man_pages ${man_pages} ${page_file} PARENT_SCOPE)
   endfunction()
   rollcheck_man(rollcheck_cli rollcheck "prove that a rollback or a deploy left a system healthy")
-  foreach(suite verify-phase1-3 verify-phase4-5 verify-phase6 verify-phase7 verify-phase8
-                verify-phase9-10 verify-phase11 verify-rollback)
-    string(REPLACE "verify-phase" "phase " what ${suite})
-    if(suite STREQUAL "verify-rollback")
-      set(what "every phase")
-    endif()
-    rollcheck_man(${suite} rollcheck-${suite} "rollcheck's suite of ${what} of the rollback plan")
-  endforeach()
+  rollcheck_man(rollcheck_suite rollcheck-suite "rollcheck's suites: a plan's phases as Catch2 test cases")
   add_custom_target(rollcheck_man ALL DEPENDS ${man_pages})
   install(FILES ${man_pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 else()
@@ -52,9 +45,12 @@ endif()
 
 install(TARGETS rollcheck_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS rollcheck_db RUNTIME DESTINATION ${ROLLCHECK_DB_PROGRAM_DIR})
-install(TARGETS verify-phase1-3 verify-phase4-5 verify-phase6 verify-phase7 verify-phase8
-                verify-phase9-10 verify-phase11 verify-rollback
-        RUNTIME DESTINATION ${ROLLCHECK_SUITE_DIR})
+install(TARGETS rollcheck_suite RUNTIME DESTINATION ${ROLLCHECK_SUITE_DIR})
+install(FILES ${ROLLCHECK_PLAN_FILES} DESTINATION ${ROLLCHECK_PLAN_DIR})
+# The links to the suite, made by the installed suite from the installed plan.
+install(CODE "execute_process(COMMAND \${CMAKE_COMMAND}
+  -DSUITE=\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${ROLLCHECK_SUITE_DIR}/rollcheck-suite
+  -P ${PROJECT_SOURCE_DIR}/cmake/plan-programs.cmake COMMAND_ERROR_IS_FATAL ANY)")
 install(FILES packaging/rollcheck.bash-completion
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME rollcheck)
 install(DIRECTORY examples/consumer examples/custom-suite examples/targets examples/ci

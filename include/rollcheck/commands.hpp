@@ -60,6 +60,15 @@ inline constexpr const char* db_commands_summary =
                                                      const std::vector<std::string>& arguments,
                                                      const std::string& where);
 
+/// Whether `kind` names a check of the command line ("db.duplicates").
+[[nodiscard]] inline bool is_check_kind(const std::string& kind);
+
+/// What is wrong with `arguments` as the options of the check `kind`,
+/// found by parsing and validating them without running the check; empty
+/// when nothing is. Safe to call from several threads.
+[[nodiscard]] inline std::string declared_check_fault(const std::string& kind,
+                                                      const std::vector<std::string>& arguments);
+
 } // namespace rollcheck::cli
 
 // The definitions, apart so that this file reads as the API.

@@ -50,9 +50,12 @@ struct waiver {
 
 /// One test case of a suite: one check of a phase of the plan.
 struct case_record {
-    /// The test case name: "no duplicated submission_id in opportunities_unified".
+    /// The test case name: "no duplicated key in the orders table".
     std::string name;
-    /// The plan's phase: "1-3", "4-5", "6", "7", "8", "9-10", "11".
+    /// The plan's id of the check ("phase7.no-row-lost"); empty for a test
+    /// case written in C++ or a target's [[check]].
+    std::string id;
+    /// The id of the plan's phase the case belongs to.
     std::string phase;
     /// "P0" to "P3", from the plan's decision matrix.
     std::string severity;
@@ -129,14 +132,6 @@ struct run_record {
     /// `error` when there is none.
     [[nodiscard]] verdict worst() const;
 };
-
-/// The plan's recovery targets: phase 1-3 in 5 minutes, 4-5 in 15, 6 in 20,
-/// 7 in 60, 8 in 10, 9-10 and 11 in 5.
-[[nodiscard]] inline std::map<std::string, std::chrono::milliseconds> plan_recovery_targets() {
-    using std::chrono::minutes;
-    return {{"1-3", minutes(5)}, {"4-5", minutes(15)}, {"6", minutes(20)}, {"7", minutes(60)},
-            {"8", minutes(10)},  {"9-10", minutes(5)}, {"11", minutes(5)}};
-}
 
 /// How long a phase took to turn green, against its recovery target.
 struct phase_recovery {

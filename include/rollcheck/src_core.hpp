@@ -19,6 +19,7 @@
 #include "detail/logs/log_scan_impl.hpp"
 #include "detail/net/net_impl.hpp"
 #include "detail/process/command_impl.hpp"
+#include "detail/plan/plan_impl.hpp"
 #include "detail/process/processes_impl.hpp"
 #include "detail/python/imports_impl.hpp"
 #include "detail/report/fleet_impl.hpp"

@@ -1,7 +1,8 @@
 /// \file suite_main.hpp
-/// The main of a phase suite. Include it in exactly one translation unit.
-/// The suite is named after its program ("verify-phase7"), so one compiled
-/// main serves every suite; define ROLLCHECK_SUITE_NAME to fix the name.
+/// The main of a suite. Include it in exactly one translation unit. The
+/// suite is named after its program, so one compiled main serves every
+/// phase of a plan (a link named as a phase's program runs that phase);
+/// define ROLLCHECK_SUITE_NAME to fix the name.
 #pragma once
 
 #define CATCH_CONFIG_RUNNER
@@ -18,13 +19,40 @@
 using rollcheck_suite_listener = rollcheck::detail::suite_listener;
 CATCH_REGISTER_LISTENER(rollcheck_suite_listener)
 
+/// ROLLCHECK_DEFAULT_PLAN, when defined: the plan file a target that names
+/// none follows, found in the first of ROLLCHECK_PLAN_DIRS (':'-separated,
+/// relative to this program's own directory) that holds it, so that the
+/// build tree and an installed prefix both find theirs.
+inline std::filesystem::path rollcheck_default_plan() {
+#if defined(ROLLCHECK_DEFAULT_PLAN) && defined(ROLLCHECK_PLAN_DIRS)
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return {};
+    const std::string dirs = ROLLCHECK_PLAN_DIRS;
+    std::filesystem::path first;
+    for (std::size_t start = 0; start <= dirs.size();) {
+        auto end = dirs.find(':', start);
+        if (end == std::string::npos) end = dirs.size();
+        const auto plan =
+            (self.parent_path() / dirs.substr(start, end - start) / ROLLCHECK_DEFAULT_PLAN)
+                .lexically_normal();
+        if (first.empty()) first = plan;
+        if (std::filesystem::exists(plan, ec)) return plan;
+        start = end + 1;
+    }
+    return first; // not found: the run says so, naming where it looked first
+#else
+    return {};
+#endif
+}
+
 int main(int argc, char* argv[]) {
     // First, before any thread: a stopped run still writes its reports (stop.hpp).
     rollcheck::install_stop_signals();
 #ifdef ROLLCHECK_SUITE_NAME
-    return rollcheck::suite::run(argc, argv, ROLLCHECK_SUITE_NAME);
+    const std::string name = ROLLCHECK_SUITE_NAME;
 #else
-    return rollcheck::suite::run(argc, argv,
-                                 std::filesystem::path(argc > 0 ? argv[0] : "suite").filename());
+    const std::string name = std::filesystem::path(argc > 0 ? argv[0] : "suite").filename();
 #endif
+    return rollcheck::suite::run(argc, argv, name, rollcheck_default_plan());
 }

@@ -1,9 +1,9 @@
 /// \file target.hpp
 /// The target file: one TOML file that points the phase suites at one
 /// environment (its checkout, database, crontab, logs, API) and declares
-/// extra checks. The plan's own values are the defaults, so a target for the
-/// plan's system names little more than where things are. docs/target.md
-/// describes the format.
+/// extra checks. A plan's `[defaults]` fill in what the target leaves out,
+/// so a target for the plan's system names little more than where things
+/// are. docs/target.md describes the format.
 ///
 /// Not part of rollcheck.hpp: reading TOML costs toml++'s headers in every
 /// unit that includes this one, so only the programs that read targets do.
@@ -46,7 +46,7 @@ namespace rollcheck {
 /// A check the target declares with `[[check]]`, for a phase suite to run
 /// through the verifier named `kind`.
 struct declared_check {
-    std::string phase;    ///< "1-3", "4-5", "6", "7", "8", "9-10" or "11"
+    std::string phase;    ///< the id of one of the plan's phases
     std::string severity; ///< "P0" (most urgent) to "P3"
     std::string name;     ///< what people read: "orders table has no duplicated order_id"
     std::string kind;     ///< the verifier as results name it: "db.duplicates"
@@ -76,16 +76,15 @@ struct target {
     /// `[project] entry_points`: the old system's scripts, whose imports
     /// must resolve as `python SCRIPT` runs them after every phase that
     /// removes code; relative to the root.
-    std::vector<std::string> entry_points{"scripts/core/batch_opportunity_scoring.py",
-                                          "scripts/dlt/dlt_trust_pipeline.py"};
+    std::vector<std::string> entry_points;
     /// `[project] old_modules`: the old system's modules that must import
     /// after every phase that removes code.
     std::vector<std::string> old_modules;
 
     connection_spec connection;                   ///< `dsn`, never holding a password
-    table_ref table{"", "opportunities_unified"}; ///< the table rows land in
-    std::string key = "submission_id";            ///< one row per value of this column
-    std::string timestamp_column = "created_at";  ///< when a row was written
+    table_ref table;              ///< the table rows land in
+    std::string key;              ///< one row per value of this column
+    std::string timestamp_column; ///< when a row was written
     std::filesystem::path backup;                 ///< the `pg_dump -Fc` archive
     std::filesystem::path baseline;               ///< what `db baseline` wrote
     /// `[backup] restore_check`: Phase 7 proves the backup by restoring it.
@@ -97,24 +96,28 @@ struct target {
     std::filesystem::path crontab_file;     ///< a crontab file, or
     std::string crontab_user;               ///< a user's crontab; neither: the caller's
     std::filesystem::path crontab_snapshot; ///< what `cron snapshot` wrote
-    std::string job_schedule = "0 2 * * *"; ///< the monolith's restored cron entry
-    std::string job_command = "python scripts/core/batch_opportunity_scoring.py";
+    std::string job_schedule;               ///< the job's cron schedule
+    std::string job_command;                ///< the job's command, as its cron entry runs it
     /// `[cron] syslog`: where cron records the runs it starts (resolved)
     std::vector<std::string> cron_logs;
     /// `[cron] journal`: cron's record is also in this machine's systemd journal
     bool cron_journal = false;
-    std::vector<std::string> log_files{"logs/batch_opportunity_scoring.log"};   ///< resolved
-    std::vector<std::string> error_patterns{"ERROR|CRITICAL|Traceback"};        ///< RE2
-    std::vector<std::string> progress_patterns{"processed [0-9]+ submissions"}; ///< RE2
+    std::vector<std::string> log_files;         ///< the job's logs, resolved
+    std::vector<std::string> error_patterns;    ///< RE2: an error line of the job's
+    std::vector<std::string> progress_patterns; ///< RE2: a line of the job's progress
 
-    /// The API's health URL; by default made of `api_host` and `api_port`.
-    std::string api_url = "http://127.0.0.1:8000/";
-    std::string api_host = "127.0.0.1"; ///< from `url` when that is given
-    int api_port = 8000;                ///< from `url` when that is given
+    /// The API's health URL; when not given, made of `api_host` and `api_port`.
+    std::string api_url;
+    std::string api_host; ///< from `url` when that is given
+    int api_port = 0;     ///< from `url` when that is given
 
-    std::string unified_pattern = "run_unified_pipeline"; ///< its processes and cron entries
-    std::filesystem::path archive_dir;                    ///< scripts/archive/monoliths_YYYYMMDD
-    std::optional<time_point> since;                      ///< when the rollback started, if given
+    /// `[pipeline]`: the values of this system that a plan names and the
+    /// target format does not (`unified = "run_unified_pipeline"`), each a
+    /// string or an array of strings, as written.
+    std::map<std::string, std::vector<std::string>> pipeline;
+    /// `[rollback] plan`: the plan file to run, if given.
+    std::filesystem::path plan;
+    std::optional<time_point> since; ///< when the rollback started, if given
     std::filesystem::path waivers;                        ///< `[rollback] waivers`, if given
     /// `[rollback] before`: the reports of a run taken before the rollback
     /// (compare_with_earlier_run), if given.
@@ -127,8 +130,19 @@ struct target {
     bool wait = false;
     /// Per phase, the recovery time the plan promises, counted from the
     /// rollback's start; `[recovery]` overrides them phase by phase.
-    std::map<std::string, std::chrono::milliseconds> recovery_targets = plan_recovery_targets();
+    std::map<std::string, std::chrono::milliseconds> recovery_targets;
     std::vector<declared_check> checks;
+};
+
+/// What the plan a target is read for tells the reader.
+struct target_plan_facts {
+    /// The plan file whose `[defaults]` table (in the target's format)
+    /// fills in every key the target does not give; none when empty.
+    std::filesystem::path defaults_file;
+    /// The phases `[recovery]` and `[[check]]` may name; any when empty.
+    std::vector<std::string> phases;
+    /// The recovery targets the plan promises, before `[recovery]`.
+    std::map<std::string, std::chrono::milliseconds> recovery_targets;
 };
 
 /// A fault of the target file, located: "target.toml:3:1: unknown key
@@ -158,12 +172,21 @@ inline constexpr std::size_t target_file_limit = std::size_t{1} << 20;
 /// invalid values, a password in a DSN, a project root that does not
 /// exist): each is an error. Files the target names other than the project
 /// root may not exist yet; the checks that read them say so.
-[[nodiscard]] ROLLCHECK_INLINE target_reading load_target(const std::filesystem::path& path);
+/// `plan` says which phases exist and what the target leaves to the plan.
+[[nodiscard]] ROLLCHECK_INLINE target_reading load_target(const std::filesystem::path& path,
+                                                          const target_plan_facts& plan = {});
 
 /// Reads `text` as the target file `name`: `name` is used in messages and
 /// its directory resolves the target's relative paths.
 [[nodiscard]] ROLLCHECK_INLINE target_reading parse_target(std::string_view text,
-                                                           const std::filesystem::path& name);
+                                                           const std::filesystem::path& name,
+                                                           const target_plan_facts& plan = {});
+
+/// The plan file the target at `path` names with `[rollback] plan`,
+/// resolved; empty when it names none or cannot be read (load_target then
+/// says why).
+[[nodiscard]] ROLLCHECK_INLINE std::filesystem::path
+plan_named_by_target(const std::filesystem::path& path);
 
 } // namespace rollcheck
 

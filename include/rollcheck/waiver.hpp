@@ -40,7 +40,7 @@ struct waiver_reading {
 };
 
 /// Reads the waiver file at `path`. Never throws for the file's faults: a
-/// missing key, an unknown key, a bad date or severity, an unknown phase.
+/// missing key, an unknown key, a bad date or severity.
 [[nodiscard]] ROLLCHECK_INLINE waiver_reading load_waivers(const std::filesystem::path& path);
 
 /// Reads `text` as the waiver file `name`.

@@ -66,4 +66,29 @@ inline check_result run_declared_check(const std::string& kind,
     return result;
 }
 
+inline bool is_check_kind(const std::string& kind) {
+    CLI::App app{"rollcheck", "rollcheck"};
+    add_all_commands(app);
+    const CLI::App* at = &app;
+    for (const auto& word : command_words(kind)) {
+        const auto subcommands = at->get_subcommands([&](const CLI::App* s) {
+            return s->get_name() == word;
+        });
+        if (subcommands.size() != 1) return false;
+        at = subcommands.front();
+    }
+    return at != &app && at->get_subcommands([](const CLI::App*) { return true; }).empty();
+}
+
+inline std::string declared_check_fault(const std::string& kind,
+                                        const std::vector<std::string>& arguments) {
+    const bool before = std::exchange(detail::commands::parse_only(), true);
+    const auto r = run_declared_check(kind, arguments, "");
+    detail::commands::parse_only() = before;
+    if (r.status == verdict::pass) return {};
+    // The summary starts with the label run_declared_check gave it.
+    const auto label = fmt::format("{} (): ", kind);
+    return r.summary.rfind(label, 0) == 0 ? r.summary.substr(label.size()) : r.summary;
+}
+
 } // namespace rollcheck::cli

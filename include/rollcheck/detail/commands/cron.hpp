@@ -63,12 +63,13 @@ inline void add_lint(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "lint", "Check crontab files: every error and warning with its file, line and column");
     auto files = std::make_shared<std::vector<std::string>>();
+    auto users = std::make_shared<std::vector<std::string>>();
     auto system = std::make_shared<bool>(false);
     auto no_programs = std::make_shared<bool>(false);
-    cmd->add_option("FILE", *files,
+    cmd->add_option("files,--files", *files,
                     "crontab files ('-' reads standard input; a directory is "
-                    "read like /etc/cron.d)")
-        ->required();
+                    "read like /etc/cron.d); none: the current user's crontab");
+    cmd->add_option("--user", *users, "a user whose crontab 'crontab -l -u USER' lists");
     cmd->add_flag("--system", *system, "the system format, with a user field (/etc/crontab)");
     cmd->add_flag("--no-program-check", *no_programs,
                   "do not warn about commands whose program is not found");
@@ -77,6 +78,9 @@ inline void add_lint(CLI::App& group) {
         spec.show = out.evidence_limit();
         spec.check_programs = !*no_programs;
         std::error_code ec;
+        for (const auto& u : *users)
+            spec.sources.push_back(cron_source::user_crontab(u));
+        if (files->empty() && users->empty()) spec.sources.push_back(cron_source::user_crontab());
         for (const auto& f : *files) {
             if (f == "-") {
                 std::string text((std::istreambuf_iterator<char>(std::cin)), {});
@@ -221,7 +225,8 @@ inline void add_diff(CLI::App& group) {
         source_options sources;
     };
     auto o = std::make_shared<options>();
-    cmd->add_option("SNAPSHOT", o->snapshot, "a file written by 'rollcheck cron snapshot'")
+    cmd->add_option("snapshot,--snapshot", o->snapshot,
+                    "a file written by 'rollcheck cron snapshot'")
         ->required();
     o->sources.add_to(*cmd);
     add_check(*cmd, [o](const output_options& out) {

@@ -41,6 +41,7 @@ namespace rollcheck::detail {
     };
     return {
         {"name", c.name},
+        {"id", c.id},
         {"phase", c.phase},
         {"severity", c.severity},
         {"tags", c.tags},

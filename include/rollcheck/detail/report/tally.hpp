@@ -126,26 +126,13 @@ inline void count_case(verdict_counts& counts, const case_record& c) {
     return rank;
 }
 
-/// Where a phase comes in the plan: its first number ("9-10" → 9).
-[[nodiscard]] inline int phase_order(std::string_view phase) noexcept {
-    if (phase.empty() || !std::isdigit(static_cast<unsigned char>(phase[0]))) return INT_MAX;
-    int n = 0;
-    for (std::size_t i = 0; i < phase.size() && std::isdigit(static_cast<unsigned char>(phase[i]));
-         ++i)
-        n = std::min(n * 10 + (phase[i] - '0'), INT_MAX / 10 - 1);
-    return n;
-}
-
-/// The phases of the run in the plan's order, so testsuite ids stay put
-/// whatever order the cases ran in.
+/// The phases of the run in the order their first cases ran: the plan's,
+/// whose checks run in its order.
 [[nodiscard]] inline std::vector<std::string> phases_of(const std::vector<case_record>& cases) {
     std::vector<std::string> phases;
     for (const auto& c : cases)
         if (std::find(phases.begin(), phases.end(), c.phase) == phases.end())
             phases.push_back(c.phase);
-    std::stable_sort(phases.begin(), phases.end(), [](const auto& a, const auto& b) {
-        return phase_order(a) != phase_order(b) ? phase_order(a) < phase_order(b) : a < b;
-    });
     return phases;
 }
 

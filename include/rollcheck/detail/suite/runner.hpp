@@ -26,6 +26,7 @@
 #include "../../stop.hpp"
 #include "../../suite.hpp"
 #include "../../wording.hpp"
+#include "plan_cases.hpp"
 
 namespace rollcheck {
 
@@ -198,17 +199,37 @@ inline int finish_run(const std::string& report_dir) {
     return status;
 }
 
+/// Every fault of `reading`, under a first line naming the file's role.
+template <typename Reading>
+[[nodiscard]] std::string faults_of(const Reading& reading, const std::string& what) {
+    std::string text = what + " cannot be used:";
+    for (const auto& e : reading.errors)
+        text += "\n  " + e.text();
+    return text;
+}
+
 /// Loads the waivers of `file` (none when empty); an error names each fault.
 inline std::string load_run_waivers(const std::filesystem::path& file) {
     if (file.empty()) return {};
     auto reading = load_waivers(file);
-    if (!reading.ok()) {
-        std::string text = fmt::format("waiver file {} cannot be used:", file.string());
-        for (const auto& e : reading.errors)
-            text += "\n  " + e.text();
-        return text;
-    }
+    if (!reading.ok()) return faults_of(reading, fmt::format("waiver file {}", file.string()));
     state().waivers = std::move(reading.waivers);
+    return {};
+}
+
+/// Loads the plan the run follows: `--plan`, else the target's `[rollback]
+/// plan`, else `fallback` (none for a suite of one's own); an error says
+/// what is wrong with it.
+inline std::string load_run_plan(const std::filesystem::path& asked,
+                                 const std::string& target_file,
+                                 const std::filesystem::path& fallback) {
+    auto file = asked;
+    if (file.empty() && !target_file.empty()) file = plan_named_by_target(target_file);
+    if (file.empty()) file = fallback;
+    if (file.empty()) return {};
+    auto reading = load_plan(file);
+    if (!reading.ok()) return faults_of(reading, fmt::format("plan file {}", file.string()));
+    current_plan().followed = std::move(*reading.value);
     return {};
 }
 
@@ -219,13 +240,9 @@ inline std::string prepare_run(const std::string& target_file, const std::string
     if (target_file.empty())
         return "no target: give --target FILE, the system to verify (see docs/target.md; "
                "scripts/rehearse --keep leaves one in its sandbox)";
-    auto reading = load_target(target_file);
-    if (!reading.ok()) {
-        std::string text = fmt::format("target file {} cannot be used:", target_file);
-        for (const auto& e : reading.errors)
-            text += "\n  " + e.text();
-        return text;
-    }
+    const auto& followed = current_plan().followed;
+    auto reading = load_target(target_file, followed ? followed->facts() : target_plan_facts{});
+    if (!reading.ok()) return faults_of(reading, fmt::format("target file {}", target_file));
     s.loaded = std::move(*reading.value);
     s.since = s.loaded->since;
     if (!since_text.empty()) {
@@ -326,33 +343,72 @@ private:
     declared_check check_;
 };
 
-/// Whether the suite `name` runs the checks of `phase`.
-inline bool suite_covers(const std::string& name, const std::string& phase) {
-    const std::string prefix = "verify-phase";
-    return name.rfind(prefix, 0) != 0 || name.substr(prefix.size()) == phase;
-}
+/// A plan's check, run as a test case of its own.
+class plan_invoker : public Catch::ITestInvoker {
+public:
+    explicit plan_invoker(std::size_t index) : index_(index) {}
+    void invoke() const override {
+        const auto& b = current_plan().checks.at(index_);
+        auto& s = state();
+        if (s.current) s.current->id = b.check->id;
+        for (const auto& note : b.fallbacks)
+            if (std::find(s.record.notes.begin(), s.record.notes.end(), note) ==
+                s.record.notes.end())
+                s.record.notes.push_back(note);
+        if (!b.skipped.empty()) {
+            REQUIRE_VERIFIED(check_result::skip(b.check->kind, b.skipped));
+        } else if (!b.unresolved.empty()) {
+            REQUIRE_VERIFIED(check_result::error(b.check->kind, b.unresolved));
+        } else {
+            const in_project here(*s.loaded);
+            if (!here.error().empty()) FAIL(here.error());
+            REQUIRE_VERIFIED(cli::run_declared_check(b.check->kind, b.arguments, b.check->where));
+        }
+    }
 
-/// A waiver of this suite's phases must name one of its test cases: a
-/// misspelt name would otherwise waive nothing, silently.
+private:
+    std::size_t index_;
+};
+
+/// A waiver of this run's phases must name one of its checks, by name or by
+/// the plan's id: a misspelt one would otherwise waive nothing, silently.
 inline std::string check_waiver_names(const std::string& name) {
     const auto& tests = Catch::getRegistryHub().getTestCaseRegistry().getAllTests();
+    const auto& checks = current_plan().checks;
     std::string errors;
     for (const auto& w : state().waivers) {
-        if (!suite_covers(name, w.phase)) continue;
-        const bool known = std::any_of(tests.begin(), tests.end(), [&](const auto& t) {
-            return t.name == w.check && phase_of(t.tags) == w.phase;
-        });
+        if (!phase_selected(w.phase)) continue;
+        const bool known = std::any_of(tests.begin(), tests.end(),
+                                       [&](const auto& t) {
+                                           return t.name == w.check && phase_of(t.tags) == w.phase;
+                                       }) ||
+                           std::any_of(checks.begin(), checks.end(), [&](const auto& b) {
+                               return b.check->id == w.check && b.check->phase == w.phase;
+                           });
         if (!known)
-            errors += fmt::format("\n  {}: no check named '{}' in phase {} of {}", w.where, w.check,
-                                  w.phase, name);
+            errors += fmt::format("\n  {}: no check named '{}' in phase {} of {}", w.where,
+                                  w.check, w.phase, name);
     }
     return errors.empty() ? errors : "waiver file cannot be used:" + errors;
 }
 
-inline void register_declared_checks(const std::string& name) {
+/// The plan's checks of the selected phases, in the plan's order.
+inline void register_plan_checks() {
+    const auto& checks = current_plan().checks;
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+        const auto& b = checks[i];
+        Catch::getMutableRegistryHub().registerTest(
+            Catch::makeTestCase(new plan_invoker(i), "", Catch::NameAndTags{b.name, tags_of(b)},
+                                Catch::SourceLineInfo(current_plan().followed->file.c_str(),
+                                                      line_of(b.check->where))));
+    }
+}
+
+/// The target's [[check]] tables of the selected phases.
+inline void register_declared_checks() {
     const auto& t = *state().loaded;
     for (const auto& check : t.checks) {
-        if (!suite_covers(name, check.phase)) continue;
+        if (!phase_selected(check.phase)) continue;
         Catch::getMutableRegistryHub().registerTest(Catch::makeTestCase(
             new declared_invoker(check), "",
             Catch::NameAndTags{check.name,
@@ -361,25 +417,97 @@ inline void register_declared_checks(const std::string& name) {
     }
 }
 
+/// Follows the plan: selects its phases, binds its checks to the target and
+/// validates them, then registers them; an error says what is wrong.
+inline std::string follow_plan(const std::string& program, const std::vector<std::string>& asked) {
+    auto& run = current_plan();
+    if (!run.followed) {
+        if (!asked.empty()) return "--phase needs a plan: give --plan FILE";
+        return {};
+    }
+    if (auto why = select_phases(program, asked); !why.empty()) return why;
+    run_values values;
+    values.rollback_started = state().since;
+    values.started = state().record.started;
+    bind_plan_checks(*state().loaded, values);
+    const auto faults = validate_plan_checks();
+    if (!faults.empty()) {
+        std::string text = fmt::format("plan file {} cannot be used:", run.followed->file.string());
+        for (const auto& f : faults)
+            text += "\n  " + f;
+        return text;
+    }
+    register_plan_checks();
+    return {};
+}
+
+/// What the listing options need to know of the run.
+struct listing_request {
+    std::string plan_file, target_file, since_text;
+    std::vector<std::string> phases;
+};
+
+/// `--list-programs`, `--list-tests` and the like: the plan's checks are
+/// listed as a run would name them, with the target's values, or the plan's
+/// defaults when no target is given.
+inline int list_plan(Catch::Session& session, const std::string& name,
+                     const listing_request& asked, const std::filesystem::path& default_plan,
+                     bool programs) {
+    auto why = load_run_plan(asked.plan_file, asked.target_file, default_plan);
+    const auto& followed = current_plan().followed;
+    if (why.empty() && programs && !followed) why = "no plan: give --plan FILE";
+    if (why.empty() && programs) {
+        if (!followed->program.empty()) std::cout << followed->program << '\n';
+        for (const auto& phase : followed->phases)
+            if (!phase.program.empty()) std::cout << phase.program << '\n';
+        return 0;
+    }
+    if (why.empty() && !asked.target_file.empty())
+        why = prepare_run(asked.target_file, asked.since_text, "", false);
+    else if (why.empty())
+        state().loaded =
+            parse_target("", "the plan's defaults", followed ? followed->facts() : target_plan_facts{})
+                .value;
+    if (why.empty() && !state().loaded) why = "the plan's [defaults] cannot be read";
+    if (why.empty()) why = follow_plan(name, asked.phases);
+    if (!why.empty()) {
+        std::cerr << "error: " << why << '\n';
+        return 2;
+    }
+    register_declared_checks();
+    return session.run();
+}
+
 } // namespace detail
 
 namespace suite {
 
 /// Runs the suite `name`: every Catch2 option, plus `--target FILE` (required
-/// to run checks), `--since TIME` and `--report DIR`. Returns the exit status
-/// of the worst verdict (0 pass/warn/skip, 1 fail, 2 error), whatever Catch2
-/// would have returned; 2 without a usable target or when no test case ran.
-/// The target's `[[check]]` tables of the suite's phase (every phase for a
-/// suite not named `verify-phaseN`) run as test cases of their own.
-inline int run(int argc, char* argv[], const std::string& name) {
+/// to run checks), `--plan FILE`, `--phase ID`, `--since TIME` and `--report
+/// DIR`. Returns the exit status of the worst verdict (0 pass/warn/skip, 1
+/// fail, 2 error), whatever Catch2 would have returned; 2 without a usable
+/// target or plan, or when no test case ran.
+///
+/// The run follows a plan: `--plan`, else the target's `[rollback] plan`,
+/// else `default_plan` (none: the program's own test cases and the target's
+/// `[[check]]` tables alone). It checks the phases `--phase` names, else the
+/// phase whose program `name` is, else every phase; each of their checks,
+/// and each `[[check]]` of the target in them, runs as a test case.
+inline int run(int argc, char* argv[], const std::string& name,
+               const std::filesystem::path& default_plan = {}) {
     Catch::Session session;
-    std::string target_file, since_text, report_dir, waiver_file, before_dir;
-    bool wait = false, quiet = false;
+    std::string target_file, since_text, report_dir, waiver_file, before_dir, plan_file;
+    std::vector<std::string> phases;
+    bool wait = false, quiet = false, list_programs = false;
     auto& notify = detail::run_notify();
     std::string notify_timeout = "10s", deadline_text;
     using Catch::clara::Opt;
     session.cli(session.cli() |
                 Opt(target_file, "file")["--target"]("the system to verify (a TOML target file)") |
+                Opt(plan_file, "file")["--plan"]("the runbook to follow (a TOML plan file)") |
+                Opt(phases, "id")["--phase"]("check this phase of the plan (repeatable)") |
+                Opt(list_programs)["--list-programs"](
+                    "print the programs the plan names, one a line, and exit") |
                 Opt(since_text, "time")["--since"]("when the rollback started (ISO 8601)") |
                 Opt(report_dir, "dir")["--report"]("write junit.xml, results.json, report.md, "
                                                    "rollcheck.prom and report.html here") |
@@ -420,9 +548,10 @@ inline int run(int argc, char* argv[], const std::string& name) {
         deadline = *span;
     }
     auto& config = session.configData();
-    if (config.showHelp || config.listTests || config.listTestNamesOnly || config.listTags ||
-        config.listReporters)
-        return session.run();
+    if (config.showHelp || config.listReporters) return session.run();
+    if (list_programs || config.listTests || config.listTestNamesOnly || config.listTags)
+        return detail::list_plan(session, name, {plan_file, target_file, since_text, phases},
+                                 default_plan, list_programs);
 
     // Long work shows its progress to a person watching stderr, never in a log.
     std::optional<progress_scope> shown;
@@ -439,6 +568,12 @@ inline int run(int argc, char* argv[], const std::string& name) {
 #ifdef ROLLCHECK_VERSION
     record.version = ROLLCHECK_VERSION;
 #endif
+    if (auto why = detail::load_run_plan(plan_file, target_file, default_plan); !why.empty()) {
+        std::cerr << "error: " << why << '\n';
+        detail::record_setup_error(name + ".plan", why);
+        detail::finish_run(report_dir);
+        return 2;
+    }
     if (const auto why = detail::prepare_run(target_file, since_text, waiver_file, wait);
         !why.empty()) {
         std::cerr << "error: " << why << '\n';
@@ -446,7 +581,13 @@ inline int run(int argc, char* argv[], const std::string& name) {
         detail::finish_run(report_dir);
         return 2;
     }
-    detail::register_declared_checks(name);
+    if (const auto why = detail::follow_plan(name, phases); !why.empty()) {
+        std::cerr << "error: " << why << '\n';
+        detail::record_setup_error(name + ".plan", why);
+        detail::finish_run(report_dir);
+        return 2;
+    }
+    detail::register_declared_checks();
     if (const auto why = detail::check_waiver_names(name); !why.empty()) {
         std::cerr << "error: " << why << '\n';
         detail::state().waivers.clear();

@@ -35,8 +35,11 @@ inline suite_state& state() {
     return instance;
 }
 
-/// "11" from the tag "phase11", "P1" from "P1": a case's phase and severity.
+/// "orders" from the tag "phase:orders" (or "phase11" from "11"), "P1"
+/// from "P1": a case's phase and severity.
 inline std::string phase_of(const std::vector<std::string>& tags) {
+    for (const auto& tag : tags)
+        if (tag.rfind("phase:", 0) == 0 && tag.size() > 6) return tag.substr(6);
     for (const auto& tag : tags)
         if (tag.rfind("phase", 0) == 0 && tag.size() > 5) return tag.substr(5);
     return {};

@@ -68,9 +68,6 @@ private:
         read_text(t, "phase", w.phase);
         read_text(t, "justification", w.justification);
         read_expiry(t, w.expires);
-        if (!w.phase.empty() && !one_of(w.phase, target_phases))
-            fail(t.get("phase")->source(), fmt::format("[[waiver]] phase: '{}' is not a phase ({})",
-                                                       w.phase, listed(target_phases)));
         if (t.contains("max_severity")) {
             read_text(t, "max_severity", w.max_severity);
             if (!w.max_severity.empty() && w.max_severity != "P2" && w.max_severity != "P3")
@@ -170,7 +167,7 @@ ROLLCHECK_INLINE void apply_waivers(run_record& run, const std::vector<waiver>& 
         }
         bool used = false, known = false;
         for (auto& c : run.cases) {
-            if (c.name != w.check || c.phase != w.phase) continue;
+            if ((c.name != w.check && c.id != w.check) || c.phase != w.phase) continue;
             known = true;
             if (c.worst() < verdict::fail || c.waived_by) continue;
             used = true;

@@ -54,8 +54,7 @@ namespace detail {
     }
 }
 
-/// The phases of docs/plan.md and the severities, as `[[check]]` names them.
-inline constexpr std::string_view target_phases[] = {"1-3", "4-5", "6", "7", "8", "9-10", "11"};
+/// The severities, as `[[check]]` names them.
 inline constexpr std::string_view target_severities[] = {"P0", "P1", "P2", "P3"};
 
 template <std::size_t N>
@@ -148,42 +147,70 @@ read_target_file(const std::filesystem::path& path, std::string& why,
     return text;
 }
 
+/// A fault at a line and column of a TOML file (0: the file as a whole).
+struct located {
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+    std::string message;
+};
+
+/// The fault of text too large, or binary, to be `what`; none when it may be.
+[[nodiscard]] inline std::optional<located>
+screen_text(std::string_view text, std::size_t limit, std::string_view what) {
+    if (text.size() > limit)
+        return located{0, 0, fmt::format("larger than {} MiB: not a {}", limit >> 20, what)};
+    const auto nul = text.find('\0');
+    if (nul == std::string_view::npos) return std::nullopt;
+    const auto before = text.substr(0, nul);
+    const auto line_start = before.rfind('\n');
+    return located{
+        static_cast<std::uint32_t>(1 + std::count(before.begin(), before.end(), '\n')),
+        static_cast<std::uint32_t>(line_start == std::string_view::npos ? nul + 1
+                                                                         : nul - line_start),
+        fmt::format("a NUL byte: this is binary data, not a TOML {}", what)};
+}
+
 /// Reads one target file's TOML into a target, collecting every fault.
 class target_reader {
 public:
-    explicit target_reader(const std::filesystem::path& name) : name_(name.string()) {
+    target_reader(const std::filesystem::path& name, const target_plan_facts& plan)
+        : name_(name.string()), plan_(plan) {
         std::error_code ec;
         auto file = std::filesystem::absolute(name, ec);
         if (ec) file = name;
         target_.file = file.lexically_normal();
         dir_ = target_.file.parent_path();
         target_.project_root = dir_;
+        target_.recovery_targets = plan.recovery_targets;
     }
 
     target_reading read(std::string_view text) && {
-        if (screen(text)) {
-            try {
-                read_document(toml::parse(text, std::string_view(name_)));
-            } catch (const toml::parse_error& e) {
-                fail(e.source(), std::string(e.description()));
-            }
+        if (const auto fault = screen_text(text, target_file_limit, "target file")) {
+            errors_.push_back(*fault);
+            return finish();
+        }
+        try {
+            auto document = toml::parse(text, std::string_view(name_));
+            add_plan_defaults(document);
+            read_document(document);
+        } catch (const toml::parse_error& e) {
+            fail(e.source(), std::string(e.description()));
         }
         return finish();
     }
 
-private:
-    struct located {
-        std::uint32_t line = 0;
-        std::uint32_t column = 0;
-        std::string message;
-    };
+    /// Reads `document` alone, as the plan's `[defaults]` are checked.
+    target_reading read_table(const toml::table& document) && {
+        read_document(document);
+        return finish();
+    }
 
+private:
     // Messages ---------------------------------------------------------------
 
     void fail(const toml::source_region& at, std::string message) {
         errors_.push_back({at.begin.line, at.begin.column, std::move(message)});
     }
-    void fail_file(std::string message) { errors_.push_back({0, 0, std::move(message)}); }
 
     void wrong_type(std::string_view label, std::string_view key, std::string_view expected,
                     const toml::node& found) {
@@ -197,6 +224,7 @@ private:
             return std::tie(a.line, a.column) < std::tie(b.line, b.column);
         });
         for (auto& e : errors_) {
+            // A value the plan's [defaults] gave has no place in the target.
             auto where = e.line == 0 ? name_ : fmt::format("{}:{}:{}", name_, e.line, e.column);
             reading.errors.push_back({std::move(where), std::move(e.message)});
         }
@@ -204,25 +232,47 @@ private:
         return reading;
     }
 
-    // Before TOML: what is no target file at all ----------------------------
+    // The plan's defaults ------------------------------------------------------
 
-    /// False (with the fault) for text too large, or binary, to be a target.
-    bool screen(std::string_view text) {
-        if (text.size() > target_file_limit) {
-            fail_file(
-                fmt::format("larger than {} MiB: not a target file", target_file_limit >> 20));
-            return false;
+    /// Fills in, from the plan's `[defaults]`, each key the target leaves
+    /// out. Keys that only make sense together (a URL, or a host and a
+    /// port) come from one side: the target's when it gives any of them.
+    void add_plan_defaults(toml::table& document) {
+        if (plan_.defaults_file.empty()) return;
+        toml::table plan;
+        try {
+            plan = toml::parse_file(plan_.defaults_file.string());
+        } catch (const toml::parse_error&) {
+            return; // the plan was read before; a file changed since is the plan's fault
         }
-        const auto nul = text.find('\0');
-        if (nul == std::string_view::npos) return true;
-        const auto before = text.substr(0, nul);
-        const auto line_start = before.rfind('\n');
-        toml::source_region at;
-        at.begin.line =
-            static_cast<toml::source_index>(1 + std::count(before.begin(), before.end(), '\n'));
-        at.begin.column = static_cast<toml::source_index>(
-            line_start == std::string_view::npos ? nul + 1 : nul - line_start);
-        fail(at, "a NUL byte: this is binary data, not a TOML target file");
+        const auto* defaults = plan["defaults"].as_table();
+        if (defaults == nullptr) return;
+        for (auto&& [section, values] : *defaults) {
+            const auto* from = values.as_table();
+            if (from == nullptr) continue;
+            auto* into = document[section.str()].as_table();
+            if (into == nullptr) {
+                if (document.contains(section.str())) continue; // reported as the target's
+                document.insert(section, toml::table{});
+                into = document[section.str()].as_table();
+            }
+            for (auto&& [key, value] : *from)
+                if (!into->contains(key.str()) && !group_given(*into, section.str(), key.str()))
+                    into->insert(key, value);
+        }
+    }
+
+    /// Whether the target gives a key of the group `key` belongs to.
+    static bool group_given(const toml::table& target_section, std::string_view section,
+                            std::string_view key) {
+        static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>>
+            groups = {{"api", {"url", "host", "port"}}, {"cron", {"crontab", "user"}}};
+        for (const auto& [name, keys] : groups) {
+            if (name != section || std::find(keys.begin(), keys.end(), key) == keys.end())
+                continue;
+            for (const auto k : keys)
+                if (target_section.contains(k)) return true;
+        }
         return false;
     }
 
@@ -251,16 +301,25 @@ private:
                     {"crontab", "user", "snapshot", "schedule", "command", "syslog", "journal"}));
         read_logs(section(root, "logs", {"files", "errors", "progress"}));
         read_api(section(root, "api", {"url", "host", "port"}));
-        read_pipeline(section(root, "pipeline", {"unified", "archive"}));
-        read_rollback(section(root, "rollback", {"since", "waivers", "before", "deadline"}));
-        read_recovery(
-            section(root, "recovery", {"wait", "1-3", "4-5", "6", "7", "8", "9-10", "11"}));
+        read_pipeline(root);
+        read_rollback(
+            section(root, "rollback", {"since", "waivers", "before", "deadline", "plan"}));
+        read_recovery(recovery_section(root));
         if (const auto* checks = root.get("check")) read_checks(*checks);
     }
 
     /// The table `[name]`, its unknown keys reported; an empty table when absent.
     const toml::table& section(const toml::table& root, std::string_view name,
                                std::initializer_list<std::string_view> known) {
+        const auto& table = any_section(root, name);
+        for (auto&& [key, value] : table)
+            if (std::find(known.begin(), known.end(), key.str()) == known.end())
+                fail(key.source(), fmt::format("unknown key '{}' in [{}]", key.str(), name));
+        return table;
+    }
+
+    /// The table `[name]`, any key allowed; an empty table when absent.
+    const toml::table& any_section(const toml::table& root, std::string_view name) {
         static const toml::table none;
         const auto* node = root.get(name);
         if (node == nullptr) return none;
@@ -270,10 +329,31 @@ private:
                                              toml_type_name(*node)));
             return none;
         }
-        for (auto&& [key, value] : *table)
-            if (std::find(known.begin(), known.end(), key.str()) == known.end())
-                fail(key.source(), fmt::format("unknown key '{}' in [{}]", key.str(), name));
         return *table;
+    }
+
+    /// `[recovery]`: `wait` and a duration per phase of the plan.
+    const toml::table& recovery_section(const toml::table& root) {
+        const auto& table = any_section(root, "recovery");
+        for (auto&& [key, value] : table)
+            if (key.str() != "wait" && !is_phase(key.str()))
+                fail(key.source(), fmt::format("unknown key '{}' in [recovery]: {}", key.str(),
+                                               phases_named()));
+        return table;
+    }
+
+    /// Whether the plan has the phase `id` (any id, without a plan).
+    [[nodiscard]] bool is_phase(std::string_view id) const {
+        return plan_.phases.empty() ||
+               std::find(plan_.phases.begin(), plan_.phases.end(), id) != plan_.phases.end();
+    }
+
+    /// "the plan's phases are 1-3, 4-5, 11".
+    [[nodiscard]] std::string phases_named() const {
+        std::string text;
+        for (const auto& p : plan_.phases)
+            text += (text.empty() ? "" : ", ") + p;
+        return "the plan's phases are " + text;
     }
 
     /// The value of `key` when it is a string; a fault when it is something else.
@@ -516,10 +596,15 @@ private:
         exclusive(t, "[api]", "url", "port", "the health URL, or host and port");
         read_string(t, "[api]", "host", target_.api_host);
         read_port(t);
-        const auto host = target_.api_host.find(':') == std::string::npos
-                              ? target_.api_host
-                              : "[" + target_.api_host + "]";
-        target_.api_url = fmt::format("http://{}:{}/", host, target_.api_port);
+        if (t.contains("host") || t.contains("port")) {
+            // Given one of them, the other is the usual one.
+            if (target_.api_host.empty()) target_.api_host = "127.0.0.1";
+            if (target_.api_port == 0) target_.api_port = 80;
+            const auto host = target_.api_host.find(':') == std::string::npos
+                                  ? target_.api_host
+                                  : "[" + target_.api_host + "]";
+            target_.api_url = fmt::format("http://{}:{}/", host, target_.api_port);
+        }
         if (const auto* url = string_at(t, "[api]", "url")) {
             std::string why;
             if (const auto parsed = parse_http_url(url->get(), why)) {
@@ -543,9 +628,16 @@ private:
         target_.api_port = static_cast<int>(port->get());
     }
 
-    void read_pipeline(const toml::table& t) {
-        read_string(t, "[pipeline]", "unified", target_.unified_pattern);
-        read_path(t, "[pipeline]", "archive", target_.project_root, target_.archive_dir);
+    /// `[pipeline]`: any key, a string or an array of strings.
+    void read_pipeline(const toml::table& root) {
+        for (auto&& [key, node] : any_section(root, "pipeline")) {
+            auto& values = target_.pipeline[std::string(key.str())];
+            if (const auto* text = node.as_string())
+                values.push_back(text->get());
+            else if (strings_at(*root["pipeline"].as_table(), "[pipeline]", key.str()) != nullptr)
+                for (const auto& item : *node.as_array())
+                    if (const auto* s = item.as_string()) values.push_back(s->get());
+        }
     }
 
     void read_recovery(const toml::table& t) {
@@ -556,7 +648,7 @@ private:
                 wrong_type("[recovery]", "wait", "a boolean", *node);
         }
         for (auto&& [key, node] : t) {
-            if (key.str() == "wait" || !one_of(key.str(), target_phases)) continue;
+            if (key.str() == "wait" || !is_phase(key.str())) continue;
             const auto* text = string_at(t, "[recovery]", key.str());
             if (text == nullptr) continue;
             std::string why;
@@ -571,6 +663,7 @@ private:
 
     void read_rollback(const toml::table& t) {
         read_path(t, "[rollback]", "waivers", dir_, target_.waivers);
+        read_path(t, "[rollback]", "plan", dir_, target_.plan);
         read_path(t, "[rollback]", "before", dir_, target_.before);
         if (const auto* deadline = string_at(t, "[rollback]", "deadline")) {
             std::string why;
@@ -624,9 +717,9 @@ private:
         read_check_field(t, "severity", check.severity);
         read_check_field(t, "name", check.name);
         read_check_field(t, "kind", check.kind);
-        if (!check.phase.empty() && !one_of(check.phase, target_phases))
+        if (!check.phase.empty() && !is_phase(check.phase))
             fail(t.get("phase")->source(), fmt::format("[[check]] phase: '{}' is not a phase ({})",
-                                                       check.phase, listed(target_phases)));
+                                                       check.phase, phases_named()));
         if (!check.severity.empty() && !one_of(check.severity, target_severities))
             fail(t.get("severity")->source(),
                  fmt::format("[[check]] severity: '{}' is not a severity ({})", check.severity,
@@ -689,6 +782,7 @@ private:
     }
 
     std::string name_;
+    target_plan_facts plan_;
     std::filesystem::path dir_;
     target target_;
     std::vector<located> errors_;
@@ -697,11 +791,13 @@ private:
 } // namespace detail
 
 ROLLCHECK_INLINE target_reading parse_target(std::string_view text,
-                                             const std::filesystem::path& name) {
-    return detail::target_reader(name).read(text);
+                                             const std::filesystem::path& name,
+                                             const target_plan_facts& plan) {
+    return detail::target_reader(name, plan).read(text);
 }
 
-ROLLCHECK_INLINE target_reading load_target(const std::filesystem::path& path) {
+ROLLCHECK_INLINE target_reading load_target(const std::filesystem::path& path,
+                                            const target_plan_facts& plan) {
     std::string why;
     const auto text = detail::read_target_file(path, why);
     if (!text) {
@@ -709,7 +805,23 @@ ROLLCHECK_INLINE target_reading load_target(const std::filesystem::path& path) {
         reading.errors.push_back({path.string(), why});
         return reading;
     }
-    return parse_target(*text, path);
+    return parse_target(*text, path, plan);
+}
+
+ROLLCHECK_INLINE std::filesystem::path plan_named_by_target(const std::filesystem::path& path) {
+    std::string why;
+    const auto text = detail::read_target_file(path, why);
+    if (!text || detail::screen_text(*text, target_file_limit, "")) return {};
+    try {
+        const auto document = toml::parse(*text, path.string());
+        const auto* plan = document["rollback"]["plan"].as_string();
+        if (plan == nullptr || plan->get().empty()) return {};
+        std::error_code ec;
+        const auto file = std::filesystem::absolute(path, ec);
+        return detail::resolve_path((ec ? path : file).parent_path(), plan->get());
+    } catch (const toml::parse_error&) {
+        return {};
+    }
 }
 
 } // namespace rollcheck
