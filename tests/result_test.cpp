@@ -1,5 +1,7 @@
 // The result model: verdict order, bounded evidence, printing and JSON.
+#include <chrono>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -95,4 +97,58 @@ TEST_CASE("timed_check turns an escaped exception into an error and times the bo
     CHECK(ok.check == "x");
     CHECK(ok.passed());
     CHECK(ok.elapsed >= std::chrono::milliseconds(20));
+}
+
+namespace {
+
+/// A part's result with `n` evidence items, `elapsed` ms and totals.
+check_result part(verdict v, const std::string& summary, std::size_t limit, std::size_t n,
+                  nlohmann::json totals, int elapsed) {
+    auto r = check_result::make("part", v, summary);
+    r.evidence = bounded_evidence(limit);
+    for (std::size_t i = 0; i < n; ++i)
+        r.evidence.add({fmt::format("item {}", i), {{"index", i}}});
+    r.totals = std::move(totals);
+    r.elapsed = std::chrono::milliseconds(elapsed);
+    return r;
+}
+
+} // namespace
+
+TEST_CASE("combine_results: the worst verdict, every part named, evidence bounded, totals kept") {
+    const auto paths = part(verdict::pass, "all 2 paths absent under /srv/app", 10, 0,
+                            {{"root", "/srv/app"}, {"remaining", 0}}, 3);
+    const auto imports = part(verdict::fail, "1 of 2 modules not as expected", 2, 3,
+                              {{"modules", 2}, {"root", "/srv/app/src"}}, 40);
+    const auto r = combine_results("files.removed", {{"paths", paths}, {"imports", imports}}, 10);
+    CHECK(r.check == "files.removed");
+    CHECK(r.status == verdict::fail);
+    CHECK(r.summary == "paths: all 2 paths absent under /srv/app; imports: 1 of 2 modules not as "
+                       "expected");
+    // The part kept two of its three items: the third stays counted.
+    REQUIRE(r.evidence.items().size() == 2);
+    CHECK(r.evidence.total() == 3);
+    CHECK(r.evidence.items()[1].text == "imports: item 1");
+    CHECK(r.evidence.items()[1].data == nlohmann::json{{"index", 1}, {"part", "imports"}});
+    CHECK(r.totals == nlohmann::json{{"root", "/srv/app"},
+                                     {"remaining", 0},
+                                     {"modules", 2},
+                                     {"imports.root", "/srv/app/src"}});
+    CHECK(r.elapsed == std::chrono::milliseconds(43));
+    CHECK(
+        fmt::format("{}", r) ==
+        "FAIL files.removed: paths: all 2 paths absent under /srv/app; imports: 1 of 2 modules "
+        "not as expected (43 ms)\n  - imports: item 0\n  - imports: item 1\n  … 1 more not shown");
+
+    // The combined bound applies across parts.
+    const auto many = part(verdict::error, "unreadable", 10, 4, nlohmann::json::object(), 0);
+    const auto bounded = combine_results("x", {{"a", many}, {"b", imports}}, 5);
+    CHECK(bounded.status == verdict::error);
+    CHECK(bounded.evidence.items().size() == 5);
+    CHECK(bounded.evidence.items()[4].text == "b: item 0");
+    CHECK(bounded.evidence.total() == 7);
+
+    const auto none = combine_results("x", {});
+    CHECK(none.status == verdict::error);
+    CHECK(none.summary == "nothing was checked");
 }

@@ -29,8 +29,9 @@
 
 namespace rollcheck::cli {
 
-/// Adds every subcommand (`db …`, `cron …`, `logs …`, `py imports`, `files …`,
-/// `run`, `proc …`, `net …`, `containers …`) to `app`. Each prints its result when it runs.
+/// Adds every subcommand (`db …`, `cron …`, `logs …`, `job …`, `py imports`,
+/// `files …`, `run`, `proc …`, `net …`, `containers …`) to `app`. Each prints
+/// its result when it runs.
 inline void add_all_commands(CLI::App& app);
 
 /// The `db …` subcommands alone: the PostgreSQL checks.

@@ -135,6 +135,37 @@ struct [[nodiscard]] check_result {
     return v;
 }
 
+/// One result of a check made of others, each part named (`{"paths", absent},
+/// {"imports", imports}`): the worst verdict, the summary "paths: …; imports:
+/// …", every part's evidence prefixed with its name (at most `show` items
+/// kept, all counted), their totals in one object and their time added up.
+/// A total two parts both have is kept as "NAME.total" for the later one, so
+/// that neither hides the other. No parts is an error: nothing was checked.
+[[nodiscard]] inline check_result
+combine_results(std::string check, const std::vector<std::pair<std::string, check_result>>& parts,
+                std::size_t show = 10) {
+    if (parts.empty()) return check_result::error(std::move(check), "nothing was checked");
+    check_result r = check_result::make(std::move(check), verdict::skip, "");
+    r.evidence = bounded_evidence(show);
+    for (const auto& [name, part] : parts) {
+        r.status = std::max(r.status, part.status);
+        r.summary += fmt::format("{}{}: {}", r.summary.empty() ? "" : "; ", name, part.summary);
+        for (const auto& item : part.evidence.items()) {
+            nlohmann::json data = item.data;
+            if (data.is_object()) data["part"] = name;
+            r.evidence.add({fmt::format("{}: {}", name, item.text), std::move(data)});
+        }
+        r.evidence.count_more(part.evidence.total() - part.evidence.items().size());
+        r.elapsed += part.elapsed;
+        if (part.totals.is_object())
+            for (const auto& [key, value] : part.totals.items())
+                r.totals[r.totals.contains(key) ? name + "." + key : key] = value;
+        else if (!part.totals.is_null())
+            r.totals[name] = part.totals;
+    }
+    return r;
+}
+
 /// Runs `body` as the check named `check`, timing it and turning an escaped
 /// exception into an `error` result (a bug or a fault nobody foresaw must
 /// never read as a pass). `body` returns a check_result.

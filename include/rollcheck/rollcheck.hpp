@@ -21,6 +21,7 @@
 #include "fleet.hpp"
 #include "freshness.hpp"
 #include "imports.hpp"
+#include "job_ran.hpp"
 #include "log_format.hpp"
 #include "log_scan.hpp"
 #include "net.hpp"

@@ -16,6 +16,7 @@
 #include "detail/cron/crontab_impl.hpp"
 #include "detail/db/names_impl.hpp"
 #include "detail/files/files_impl.hpp"
+#include "detail/jobs/job_ran_impl.hpp"
 #include "detail/logs/log_scan_impl.hpp"
 #include "detail/net/net_impl.hpp"
 #include "detail/process/command_impl.hpp"

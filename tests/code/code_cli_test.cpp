@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
 #include <rollcheck/command.hpp>
+#include <rollcheck/time.hpp>
 
 #include "code_support.hpp"
 #include "run_program.hpp"
@@ -30,8 +31,9 @@ command_outcome cli(std::vector<std::string> args) {
 
 TEST_CASE("every code subcommand has help") {
     const std::vector<std::vector<std::string>> commands = {
-        {"py", "imports"},   {"files", "absent"}, {"files", "restored"}, {"run"},
-        {"proc", "running"}, {"proc", "absent"},  {"net", "port"},       {"net", "http"}};
+        {"py", "imports"}, {"files", "absent"}, {"files", "removed"}, {"files", "restored"},
+        {"run"},           {"proc", "running"}, {"proc", "absent"},   {"net", "port"},
+        {"net", "http"},   {"job", "ran"}};
     for (auto args : commands) {
         args.push_back("--help");
         const auto r = cli(args);
@@ -164,4 +166,156 @@ TEST_CASE("rollcheck proc --runs counts what runs the script, not what names it"
                                  "' (none expected); 1 process names it without running it (") &&
                    Catch::Contains("/usr/bin/tail -f " + script.string() + "` names '" + pattern +
                                    "' but does not run it: it runs program /usr/bin/tail\n"));
+}
+
+namespace {
+
+/// The fixture checkout, and `files removed` run on it.
+struct checkout : rollcheck_test::checkout {
+    /// `files removed` of `paths` under the checkout, its imports checked by Debian's Python.
+    [[nodiscard]] command_outcome removed(std::vector<std::string> paths,
+                                          std::vector<std::string> imports) const {
+        std::vector<std::string> args{
+            "files", "removed", "--root", dir.path().string(), "--python", rollcheck_test::python};
+        args.insert(args.end(), imports.begin(), imports.end());
+        args.insert(args.end(), paths.begin(), paths.end());
+        return cli(args);
+    }
+};
+
+} // namespace
+
+TEST_CASE("rollcheck files removed passes when the paths are gone, their modules no longer "
+          "import and the old ones still do") {
+    checkout tree;
+    const auto r = tree.removed({"core/pipeline/", "tests/test_*_new.py"},
+                                {"--gone", "core.pipeline", "--module", "core.lead_extractor",
+                                 "--entry-point", "scripts/core/batch_opportunity_scoring.py"});
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out.text(),
+               Catch::StartsWith("PASS files.removed: paths: all 2 paths absent under " +
+                                 tree.dir.path().string() +
+                                 "; imports: 1 module imports, 1 entry point resolves and 1 "
+                                 "removed module is gone (/usr/bin/python3) ("));
+
+    // Without --python it is the absence check alone, under its own name.
+    const auto alone = cli({"files", "removed", "--root", tree.dir.path().string(), "sdk/"});
+    CHECK(alone.exit_code == 0);
+    CHECK_THAT(alone.out.text(), Catch::StartsWith("PASS files.removed: 1 path absent under "));
+    const auto no_python = cli({"files", "removed", "--gone", "core.pipeline", "sdk/"});
+    CHECK(no_python.exit_code == 2);
+    CHECK_THAT(no_python.err.text(), Catch::Contains("--gone requires --python"));
+}
+
+TEST_CASE("rollcheck files removed fails when a path remains, naming it") {
+    checkout tree;
+    tree.dir.write("docs/unified.md", "# the unified pipeline\n");
+    const auto r = tree.removed({"core/pipeline/", "docs/unified.md"},
+                                {"--gone", "core.pipeline", "--module", "core.lead_extractor"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(
+        r.out.text(),
+        Catch::StartsWith("FAIL files.removed: paths: 1 of 2 paths still present under " +
+                          tree.dir.path().string() +
+                          ": 1 entry left; imports: 1 module imports and 1 removed module is "
+                          "gone (/usr/bin/python3) (") &&
+            Catch::EndsWith("\n  - paths: docs/unified.md: still there (file of 23 bytes)\n"));
+}
+
+TEST_CASE("rollcheck files removed fails when a removed module still imports") {
+    checkout tree;
+    const auto r = tree.removed({"core/pipeline/"}, {"--gone", "core.enrichment", "--json"});
+    CHECK(r.exit_code == 1);
+    const auto json = nlohmann::json::parse(r.out.text());
+    CHECK(json["check"] == "files.removed");
+    CHECK(json["verdict"] == "fail");
+    CHECK_THAT(json["summary"].get<std::string>(),
+               Catch::StartsWith("paths: 1 path absent under " + tree.dir.path().string() +
+                                 "; imports: 1 of 1 module not as expected: 1 failed"));
+    REQUIRE(json["evidence"].size() == 1);
+    CHECK(json["evidence"][0]["part"] == "imports");
+    CHECK(json["evidence"][0]["module"] == "core.enrichment");
+    CHECK(json["totals"]["remaining"] == 0);
+    CHECK(json["totals"]["must_not_import"] == 1);
+}
+
+TEST_CASE("rollcheck files removed fails when an old module no longer imports") {
+    checkout tree;
+    tree.roll_back();
+    const auto r = tree.removed({"core/enrichment/"},
+                                {"--gone", "core.enrichment", "--module", "core.lead_extractor"});
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out.text(),
+               Catch::StartsWith("FAIL files.removed: paths: 1 path absent under " +
+                                 tree.dir.path().string() +
+                                 "; imports: 1 of 2 modules not as "
+                                 "expected: 1 failed") &&
+                   Catch::EndsWith("\n  - imports: core.lead_extractor: core.lead_extractor "
+                                   "(core/lead_extractor.py:2) → core.enrichment: removed by the "
+                                   "rollback, still imported\n"));
+}
+
+TEST_CASE("rollcheck run and py imports set each --env NAME=VALUE for what they run, and "
+          "one without = is an error naming it") {
+    auto r = cli({"run", "--env", "X=y", "--env", "EMPTY=", "--shell",
+                  R"(test "$X" = y && test "${EMPTY-unset}" = "")"});
+    CHECK(r.exit_code == 0);
+    r = cli({"run", "--shell", R"(test "$X" = y)"});
+    CHECK(r.exit_code == 1);
+    r = cli({"run", "--env", "X", "--shell", "true"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err.text(), Catch::Contains("'X' is not NAME=VALUE"));
+    r = cli({"run", "--env", "=y", "--", "/bin/true"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err.text(), Catch::Contains("'=y' is not NAME=VALUE"));
+
+    rollcheck_test::temp_dir dir;
+    dir.write("lib/only_on_the_env_path.py", "");
+    const std::vector<std::string> imports{
+        "py",    "imports",           "--python", rollcheck_test::python,
+        "--cwd", dir.path().string(), "-m",       "only_on_the_env_path"};
+    auto with_env = imports;
+    with_env.insert(with_env.end(), {"--env", "PYTHONPATH=" + (dir / "lib").string()});
+    CHECK(cli(with_env).exit_code == 0);
+    CHECK(cli(imports).exit_code != 0);
+    with_env.back() = "PYTHONPATH";
+    r = cli(with_env);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err.text(), Catch::Contains("'PYTHONPATH' is not NAME=VALUE"));
+}
+
+TEST_CASE("rollcheck job ran exits 0 when the job's log shows it ran since --since, 1 when "
+          "nothing does, 2 when its log cannot be read") {
+    rollcheck_test::temp_dir dir;
+    const auto stem = rollcheck_test::unique_name("batch_job");
+    const auto command = "cd " + dir.path().string() + " && python3 " + stem + ".py";
+    const auto now = std::chrono::system_clock::now();
+    const auto fresh = dir.write("fresh.log", format_utc(now) + " INFO scored 3 submissions\n");
+    const auto stale = dir.write("stale.log", "2020-01-01T00:00:00Z INFO scored 3 submissions\n");
+    const auto job_ran = [&](const std::filesystem::path& log) {
+        return cli({"job", "ran", "--command", command, "--log", log.string(), "--since", "10m",
+                    "--progress", "scored"});
+    };
+    auto r = job_ran(fresh);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out.text(),
+               Catch::StartsWith("PASS job.ran: '" + command + "' ran since ") &&
+                   Catch::Contains(": its log shows it: a line matching 'scored' at " +
+                                   fresh.string() + ":1 ("));
+    r = job_ran(stale);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(
+        r.out.text(),
+        Catch::StartsWith("FAIL job.ran: no sign that '" + command + "' ran since ") &&
+            Catch::Contains(": its process: 0 processes run '" + stem +
+                            "' (at least 1 expected); its log: no line matching 'scored' in '" +
+                            stale.string() + "': nothing written since"));
+    r = job_ran(dir / "missing.log");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.out.text(),
+               Catch::Contains("its log: " + (dir / "missing.log").string() + ": cannot open"));
+    r = cli({"job", "ran", "--command", command, "--since", "soon"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err.text(), Catch::Contains("'soon'"));
+    CHECK(cli({"job", "ran", "--log", fresh.string()}).exit_code == 2); // --command missing
 }

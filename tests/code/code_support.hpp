@@ -51,4 +51,19 @@ private:
     std::thread thread_;
 };
 
+#ifdef CODE_FIXTURES
+/// A copy of tests/code/fixtures/checkout, a tree shaped like a real
+/// checkout: a shim that re-exports from a new package, scripts that put the
+/// root on sys.path, a vendored package one module adds to sys.path.
+struct checkout {
+    temp_dir dir;
+    checkout() {
+        std::filesystem::copy(CODE_FIXTURES "/checkout", dir.path(),
+                              std::filesystem::copy_options::recursive);
+    }
+    /// The rollback: the package the shim core/lead_extractor.py re-exports from, removed.
+    void roll_back() const { std::filesystem::remove_all(dir / "core/enrichment"); }
+};
+#endif
+
 } // namespace rollcheck_test

@@ -202,16 +202,8 @@ TEST_CASE("checking imports writes no __pycache__ into the checked tree") {
 
 namespace {
 
-/// A copy of tests/code/fixtures/checkout, a tree shaped like a real
-/// checkout: a shim that re-exports from a new package, scripts that put the
-/// root on sys.path, a vendored package one module adds to sys.path.
-struct checkout {
-    rollcheck_test::temp_dir dir;
-    checkout() {
-        std::filesystem::copy(CODE_FIXTURES "/checkout", dir.path(),
-                              std::filesystem::copy_options::recursive);
-    }
-    void roll_back() const { std::filesystem::remove_all(dir / "core/enrichment"); }
+/// The fixture checkout, checked from its root.
+struct checkout : rollcheck_test::checkout {
     [[nodiscard]] import_spec spec() const {
         import_spec s;
         s.interpreter = python;

@@ -1,6 +1,6 @@
 // The systemd journal as a log source: real journal files, written by
 // systemd-journal-remote from export format and read through sd-journal, for
-// `logs scan` and for cron's record in `cron ran`.
+// `logs scan` and for cron's record in `cron ran` and `job ran`.
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <rollcheck/command.hpp>
 #include <rollcheck/cron_ran.hpp>
+#include <rollcheck/job_ran.hpp>
 #include <rollcheck/log_scan.hpp>
 
 #include "log_test_support.hpp"
@@ -345,6 +346,33 @@ TEST_CASE("cron ran: cron's record in the journal proves the run, and the result
         CHECK(none.summary ==
               "no log lines to check in journal file " + bare + " of identifier CRON: no entry");
     }
+}
+
+TEST_CASE("job ran: cron's record in the journal since the window's start proves the run") {
+    rollcheck_test::temp_dir dir;
+    const auto file = write_journal(dir, "cron.journal", batch_day());
+    job_ran_spec spec;
+    spec.command = "/opt/app/run_batch.sh --all";
+    spec.process = rollcheck_test::unique_name("no_such_job");
+    spec.cron_journal.files = {file};
+    spec.since = at_second(15);
+    auto r = check_job_ran(spec);
+    INFO(r.summary);
+    CHECK(r.status == verdict::pass);
+    CHECK(r.summary == "'/opt/app/run_batch.sh --all' ran since 2026-11-28T09:00:15.000Z: cron's "
+                       "record in the journal shows it: a record of cron starting "
+                       "'/opt/app/run_batch.sh --all' at journal file " +
+                           file + " of identifier CRON (2026-11-28T09:00:20.000Z)");
+    CHECK(r.totals["proved_by"] == "cron's record in the journal");
+
+    // The record of 09:00:20 is before this window: the journal shows no run in it.
+    spec.since = at_second(25);
+    r = check_job_ran(spec);
+    CHECK(r.status == verdict::fail);
+    CHECK_THAT(r.summary,
+               Catch::EndsWith("; cron's record in the journal: no record of cron "
+                               "starting '/opt/app/run_batch.sh --all' in journal file " +
+                               file + " of identifier CRON: nothing written since"));
 }
 
 TEST_CASE("rollcheck logs scan --journal-file prints journal findings and exits 1") {

@@ -26,6 +26,19 @@ inline CLI::Option* add_duration(CLI::App& cmd, const std::string& name, std::st
     return cmd.add_option(name, value, help)->check(duration_validator())->capture_default_str();
 }
 
+/// --module, --gone and --entry-point: what an import check imports.
+inline std::vector<CLI::Option*> add_import_lists(CLI::App& cmd, import_spec& spec) {
+    return {cmd.add_option("--module,-m", spec.must_import, "module that must import (repeatable)")
+                ->allow_extra_args(false),
+            cmd.add_option("--gone,-g", spec.must_not_import,
+                           "module that must not be importable any more (repeatable)")
+                ->allow_extra_args(false),
+            cmd.add_option("--entry-point,-e", spec.entry_points,
+                           "script whose imports must resolve as `python SCRIPT` runs it, "
+                           "without running its job (repeatable; relative to --cwd)")
+                ->allow_extra_args(false)};
+}
+
 inline void add_py_imports_command(CLI::App& group) {
     auto* cmd =
         group.add_subcommand("imports", "modules and entry points import, and removed modules no "
@@ -33,6 +46,7 @@ inline void add_py_imports_command(CLI::App& group) {
     struct options {
         import_spec spec;
         std::string interpreter, timeout = "60s", module_timeout = "10s";
+        environment_options env;
     };
     auto o = std::make_shared<options>();
     cmd->add_option("--python", o->interpreter,
@@ -43,20 +57,14 @@ inline void add_py_imports_command(CLI::App& group) {
     cmd->add_option("--pythonpath", o->spec.python_path,
                     "entry put before the inherited PYTHONPATH (repeatable)")
         ->allow_extra_args(false);
-    cmd->add_option("--module,-m", o->spec.must_import, "module that must import (repeatable)")
-        ->allow_extra_args(false);
-    cmd->add_option("--gone,-g", o->spec.must_not_import,
-                    "module that must not be importable any more (repeatable)")
-        ->allow_extra_args(false);
-    cmd->add_option("--entry-point,-e", o->spec.entry_points,
-                    "script whose imports must resolve as `python SCRIPT` runs it, without "
-                    "running its job (repeatable; relative to --cwd)")
-        ->allow_extra_args(false);
+    add_import_lists(*cmd, o->spec);
+    o->env.add_to(*cmd, "the interpreter (a PYTHONPATH here replaces the inherited one)");
     add_duration(*cmd, "--timeout", o->timeout, "deadline for the whole check");
     add_duration(*cmd, "--module-timeout", o->module_timeout,
                  "deadline for one module's import (a module still importing is an error)");
     add_check(*cmd, [o](const output_options& out) {
         o->spec.interpreter = o->interpreter;
+        o->spec.environment = o->env.variables();
         o->spec.timeout = parse_duration(o->timeout);
         o->spec.module_timeout = parse_duration(o->module_timeout);
         o->spec.show = out.evidence_limit();
@@ -75,6 +83,50 @@ inline void add_files_absent_command(CLI::App& group) {
     add_check(*cmd, [spec](const output_options& out) {
         spec->show = out.evidence_limit();
         return check_absent(*spec);
+    });
+}
+
+inline void add_files_removed_command(CLI::App& group) {
+    auto* cmd = group.add_subcommand(
+        "removed", "paths a rollback removed are gone and, with --python, their modules no "
+                   "longer import while the old system's still do: one result of both");
+    struct options {
+        absent_spec paths;
+        import_spec imports;
+        std::string interpreter;
+        environment_options env;
+    };
+    auto o = std::make_shared<options>();
+    cmd->add_option("paths,--paths", o->paths.paths,
+                    "paths and globs that must be gone (*, ?, [...], ** for any directories; "
+                    "quote them)")
+        ->required();
+    cmd->add_option("--root", o->paths.root, "directory relative paths start from (default: .)");
+    auto* python = cmd->add_option(
+        "--python", o->interpreter,
+        "also check imports with this interpreter (a path) or virtualenv directory");
+    auto needing_python = add_import_lists(*cmd, o->imports);
+    needing_python.push_back(
+        cmd->add_option("--cwd", o->imports.working_directory,
+                        "directory the interpreter runs in (default: --root)"));
+    needing_python.push_back(o->env.add_to(*cmd, "the interpreter"));
+    for (auto* option : needing_python)
+        option->needs(python);
+    add_check(*cmd, [o](const output_options& out) {
+        o->paths.show = out.evidence_limit();
+        auto absent = check_absent(o->paths);
+        if (o->interpreter.empty()) {
+            absent.check = "files.removed";
+            return absent;
+        }
+        import_spec spec = o->imports;
+        spec.interpreter = o->interpreter;
+        if (spec.working_directory.empty()) spec.working_directory = o->paths.root;
+        spec.environment = o->env.variables();
+        spec.show = out.evidence_limit();
+        return combine_results("files.removed",
+                               {{"paths", std::move(absent)}, {"imports", check_imports(spec)}},
+                               out.evidence_limit());
     });
 }
 
@@ -118,12 +170,14 @@ inline void add_run_command(CLI::App& app) {
         std::vector<std::string> error_patterns;
         bool no_default_errors = false;
         std::string pytest = "auto";
+        environment_options env;
     };
     auto o = std::make_shared<options>();
     cmd->add_option("command,--command", o->argv, "the command and its arguments (after --)")
         ->required();
     cmd->add_flag("--shell", o->shell, "run the one argument with /bin/sh -c");
     cmd->add_option("--cwd", o->spec.command.working_directory, "directory the command runs in");
+    o->env.add_to(*cmd, "the command");
     cmd->add_option("--expect-exit", o->spec.expect_exit, "exit status that means success")
         ->capture_default_str();
     cmd->add_option("--match", o->spec.must_match,
@@ -155,6 +209,7 @@ inline void add_run_command(CLI::App& app) {
                          : o->pytest == "no" ? pytest_reading::no
                                              : pytest_reading::detect;
         o->spec.command.argv = o->shell ? command_spec::shell(o->argv.front()).argv : o->argv;
+        o->spec.command.environment = o->env.variables();
         o->spec.command.timeout = parse_duration(o->timeout);
         o->spec.show = out.evidence_limit();
         return check_command(o->spec);
@@ -244,9 +299,11 @@ inline void add_code_commands(CLI::App& app) {
     py->require_subcommand(1);
     add_py_imports_command(*py);
 
-    auto* files = app.add_subcommand("files", "removed paths are gone, restored files are intact");
+    auto* files = app.add_subcommand(
+        "files", "removed paths are gone (and their modules with them), restored files are intact");
     files->require_subcommand(1);
     add_files_absent_command(*files);
+    add_files_removed_command(*files);
     add_files_restored_command(*files);
 
     add_run_command(app);

@@ -10,6 +10,7 @@
 #include "containers.hpp"
 #include "cron.hpp"
 #include "db.hpp"
+#include "job.hpp"
 #include "logs.hpp"
 
 namespace rollcheck::cli {
@@ -26,6 +27,7 @@ inline void add_db_commands(CLI::App& app) {
 inline void add_host_commands(CLI::App& app) {
     detail::commands::cron::add_cron_commands(app);
     detail::commands::logs::add_logs_commands(app);
+    detail::commands::job::add_job_commands(app);
     detail::commands::code::add_code_commands(app);
     detail::commands::containers::add_containers_commands(app);
 }

@@ -1,11 +1,14 @@
 // What every subcommand of the command line shares: output options, printing
-// a result, the exit status, and options holding durations and times.
+// a result, the exit status, and options holding durations, times and
+// environment variables.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -114,5 +117,34 @@ inline void add_check(CLI::App& cmd, std::function<check_result(const output_opt
         },
         "TIME", "time");
 }
+
+/// `--env NAME=VALUE`, repeatable: variables set for what a subcommand runs.
+struct environment_options {
+    std::vector<std::string> assignments;
+
+    CLI::Option* add_to(CLI::App& cmd, const std::string& what) {
+        return cmd
+            .add_option("--env", assignments,
+                        fmt::format("NAME=VALUE: a variable set for {} (repeatable)", what))
+            ->allow_extra_args(false)
+            ->check(CLI::Validator(
+                [](std::string& text) -> std::string {
+                    const auto equals = text.find('=');
+                    return equals == std::string::npos || equals == 0
+                               ? fmt::format("'{}' is not NAME=VALUE", text)
+                               : std::string();
+                },
+                "NAME=VALUE", "assignment"));
+    }
+    /// Each NAME=VALUE as a variable; a later one of a name wins, as in a shell.
+    [[nodiscard]] std::map<std::string, std::string> variables() const {
+        std::map<std::string, std::string> out;
+        for (const auto& text : assignments) {
+            const auto equals = text.find('=');
+            out[text.substr(0, equals)] = text.substr(equals + 1);
+        }
+        return out;
+    }
+};
 
 } // namespace rollcheck::detail::commands

@@ -238,6 +238,21 @@ inline void add_diff(CLI::App& group) {
     });
 }
 
+/// --cron-log, --cron-journal, --cron-journal-file and --user: where cron's
+/// record of starting a job is read, and whose crontab started it.
+template <class Spec>
+inline void add_record_options(CLI::App& cmd, Spec& spec) {
+    cmd.add_option("--cron-log", spec.cron_logs,
+                   "a file where cron records the runs it starts (/var/log/syslog, "
+                   "/var/log/cron.log; repeatable, globs and rotated files read)");
+    cmd.add_flag("--cron-journal", spec.cron_journal.enabled,
+                 "cron's record in the systemd journal: CRON entries '(user) CMD (command)' "
+                 "(this machine's journal, or --cron-journal-file)");
+    cmd.add_option("--cron-journal-file", spec.cron_journal.files,
+                   "a journal file holding cron's record; repeatable");
+    cmd.add_option("--user", spec.user, "the crontab's owner in cron's record (default: any)");
+}
+
 inline void add_ran(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "ran", "Check that a job ran after its last scheduled time: it left a line in its log, "
@@ -251,18 +266,10 @@ inline void add_ran(CLI::App& group) {
     cmd->add_option("--schedule", o->spec.schedule, "the job's schedule")->required();
     cmd->add_option("--log", o->log, "the job's log file");
     cmd->add_option("--match", o->spec.match, "text the job's log lines contain");
-    cmd->add_option("--cron-log", o->spec.cron_logs,
-                    "a file where cron records the runs it starts (/var/log/syslog, "
-                    "/var/log/cron.log; repeatable, globs and rotated files read)");
-    cmd->add_flag("--cron-journal", o->spec.cron_journal.enabled,
-                  "cron's record in the systemd journal: CRON entries '(user) CMD (command)' "
-                  "(this machine's journal, or --cron-journal-file)");
-    cmd->add_option("--cron-journal-file", o->spec.cron_journal.files,
-                    "a journal file holding cron's record; repeatable");
+    add_record_options(*cmd, o->spec);
     cmd->add_option("--command", o->spec.command,
                     "the entry's command as the crontab writes it (with --cron-log, "
                     "--cron-journal)");
-    cmd->add_option("--user", o->spec.user, "the crontab's owner in cron's record (default: any)");
     cmd->add_option("--grace", o->grace, "how long a run has to write its line")
         ->check(duration_validator())
         ->capture_default_str();

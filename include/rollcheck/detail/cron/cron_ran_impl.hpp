@@ -89,9 +89,8 @@ inline log_scan_spec record_scan_of(const cron_ran_spec& spec) {
     return scan;
 }
 
-/// The journal cron's record is read from: the spec's, cron's entries by default.
-inline log_journal cron_journal_of(const cron_ran_spec& spec) {
-    log_journal journal = spec.cron_journal;
+/// The journal cron's record is read from: `journal`, cron's entries by default.
+inline log_journal cron_journal_of(log_journal journal) {
     journal.enabled = true;
     if (journal.identifier.empty()) journal.identifier = "CRON";
     return journal;
@@ -100,7 +99,7 @@ inline log_journal cron_journal_of(const cron_ran_spec& spec) {
 /// Cron's record in the journal: its entries' messages for this command.
 inline log_scan_spec journal_record_scan_of(const cron_ran_spec& spec) {
     log_scan_spec scan;
-    scan.journal = cron_journal_of(spec);
+    scan.journal = cron_journal_of(spec.cron_journal);
     scan.rules.required = {{cron_journal_record_pattern(spec.command, spec.user), 1, true}};
     scan.show = 0;
     return scan;
@@ -137,7 +136,8 @@ inline std::optional<check_result> sight(const log_scan_spec& scan, const timest
 inline std::string source_names(const cron_ran_spec& spec, ran_source source) {
     if (source == ran_source::job_log) return fmt::format("'{}'", spec.log.string());
     if (source == ran_source::cron_journal)
-        return journal_name(spec.cron_journal) + journal_filter_name(cron_journal_of(spec));
+        return journal_name(spec.cron_journal) +
+               journal_filter_name(cron_journal_of(spec.cron_journal));
     std::string names;
     for (const auto& f : spec.cron_logs)
         names += fmt::format("{}'{}'", names.empty() ? "" : ", ", f);
