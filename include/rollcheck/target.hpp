@@ -81,12 +81,12 @@ struct target {
     /// after every phase that removes code.
     std::vector<std::string> old_modules;
 
-    connection_spec connection;                   ///< `dsn`, never holding a password
-    table_ref table;              ///< the table rows land in
-    std::string key;              ///< one row per value of this column
-    std::string timestamp_column; ///< when a row was written
-    std::filesystem::path backup;                 ///< the `pg_dump -Fc` archive
-    std::filesystem::path baseline;               ///< what `db baseline` wrote
+    connection_spec connection;     ///< `dsn`, never holding a password
+    table_ref table;                ///< the table rows land in
+    std::string key;                ///< one row per value of this column
+    std::string timestamp_column;   ///< when a row was written
+    std::filesystem::path backup;   ///< the `pg_dump -Fc` archive
+    std::filesystem::path baseline; ///< what `db baseline` wrote
     /// `[backup] restore_check`: Phase 7 proves the backup by restoring it.
     bool restore_check = false;
     /// `[backup] scratch_dsn`: the empty database to restore into, never
@@ -118,7 +118,7 @@ struct target {
     /// `[rollback] plan`: the plan file to run, if given.
     std::filesystem::path plan;
     std::optional<time_point> since; ///< when the rollback started, if given
-    std::filesystem::path waivers;                        ///< `[rollback] waivers`, if given
+    std::filesystem::path waivers;   ///< `[rollback] waivers`, if given
     /// `[rollback] before`: the reports of a run taken before the rollback
     /// (compare_with_earlier_run), if given.
     std::filesystem::path before;

@@ -73,9 +73,8 @@ inline bool is_check_kind(const std::string& kind) {
     add_all_commands(app);
     const CLI::App* at = &app;
     for (const auto& word : command_words(kind)) {
-        const auto subcommands = at->get_subcommands([&](const CLI::App* s) {
-            return s->get_name() == word;
-        });
+        const auto subcommands =
+            at->get_subcommands([&](const CLI::App* s) { return s->get_name() == word; });
         if (subcommands.size() != 1) return false;
         at = subcommands.front();
     }

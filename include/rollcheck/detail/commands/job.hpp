@@ -20,6 +20,7 @@ inline void add_job_ran_command(CLI::App& group) {
     struct options {
         job_ran_spec spec;
         std::string since = "1h";
+        std::vector<std::string> progress;
     };
     auto o = std::make_shared<options>();
     cmd->add_option("--command", o->spec.command,
@@ -31,9 +32,10 @@ inline void add_job_ran_command(CLI::App& group) {
                     "command's first .py word, else its program's name)");
     cmd->add_option("--log", o->spec.logs,
                     "the job's log file or glob, rotated files included (repeatable)");
-    cmd->add_option("--progress", o->spec.progress,
-                    "RE2 pattern of a log line that shows the job working ('.': any line)")
-        ->capture_default_str();
+    cmd->add_option("--progress", o->progress,
+                    "RE2 pattern of a log line that shows the job working (repeatable: any of "
+                    "them; default: any line)")
+        ->allow_extra_args(false);
     cmd->add_option("--since", o->since,
                     "only log lines and records at or after TIME (or "
                     "DURATION ago)")
@@ -43,6 +45,12 @@ inline void add_job_ran_command(CLI::App& group) {
     add_check(*cmd, [o](const output_options& out) {
         auto spec = o->spec;
         spec.since = parse_since(o->since);
+        if (o->progress.size() == 1) spec.progress = o->progress.front();
+        if (o->progress.size() > 1) {
+            spec.progress.clear();
+            for (const auto& p : o->progress)
+                spec.progress += (spec.progress.empty() ? "(?:" : "|(?:") + p + ")";
+        }
         spec.show = out.evidence_limit();
         return check_job_ran(spec);
     });

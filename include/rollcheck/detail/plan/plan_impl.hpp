@@ -63,7 +63,7 @@ public:
             const auto v = value_of(target_, run_, p.text);
             if (v.words.empty())
                 text += p.missing == when_missing::fallback ? p.fallback
-                                                             : "(" + where_given(p.text) + ")";
+                                                            : "(" + where_given(p.text) + ")";
             for (std::size_t i = 0; i < v.words.size(); ++i)
                 text += (i ? ", " : "") + v.words[i];
         }
@@ -79,16 +79,17 @@ public:
         const auto v = value_of(target_, run_, pieces->front().text);
         const bool on = v.boolean ? v.truth : !v.words.empty();
         if (!on)
-            said = fmt::format("the target does not ask for it: {} is {}",
-                               where_given(pieces->front().text),
-                               v.boolean ? "false" : "not given");
+            said =
+                fmt::format("the target does not ask for it: {} is {}",
+                            where_given(pieces->front().text), v.boolean ? "false" : "not given");
         return on;
     }
 
 private:
     std::vector<std::string> whole(const piece& p) {
         auto v = value_of(target_, run_, p.text);
-        if (v.boolean) return v.truth ? std::vector<std::string>{"true"} : std::vector<std::string>{};
+        if (v.boolean)
+            return v.truth ? std::vector<std::string>{"true"} : std::vector<std::string>{};
         if (!v.words.empty()) return v.words;
         switch (p.missing) {
         case when_missing::omit:
@@ -99,8 +100,8 @@ private:
             break;
         }
         if (out_.unresolved.empty())
-            out_.unresolved = fmt::format("the target gives no {}, which this check needs",
-                                          where_given(p.text));
+            out_.unresolved =
+                fmt::format("the target gives no {}, which this check needs", where_given(p.text));
         return {};
     }
 
@@ -108,8 +109,8 @@ private:
     /// the run's start, as a time.
     std::string fallback(const piece& p) {
         std::string why;
-        const auto span = p.text == "rollback.since" ? parse_duration(p.fallback, why)
-                                                      : std::nullopt;
+        const auto span =
+            p.text == "rollback.since" ? parse_duration(p.fallback, why) : std::nullopt;
         out_.fallbacks.push_back(
             span ? fmt::format("{} is not known: the window is the last {} before the run",
                                where_given(p.text), describe_span(*span))

@@ -80,8 +80,8 @@ private:
 
     /// `key` of `t` as a string: false when absent (a fault when `required`)
     /// or not a non-empty string.
-    bool text(const toml::table& t, std::string_view label, std::string_view key,
-              std::string& out, bool required) {
+    bool text(const toml::table& t, std::string_view label, std::string_view key, std::string& out,
+              bool required) {
         const auto* node = t.get(key);
         if (node == nullptr) {
             if (required) fail(t.source(), fmt::format("{}: missing key '{}'", label, key));
@@ -107,8 +107,8 @@ private:
         if (node == nullptr) return;
         const auto* array = node->as_array();
         if (array == nullptr) {
-            fail(node->source(), fmt::format("{} {}: expected an array of strings, found {}",
-                                             label, key, toml_type_name(*node)));
+            fail(node->source(), fmt::format("{} {}: expected an array of strings, found {}", label,
+                                             key, toml_type_name(*node)));
             return;
         }
         for (const auto& item : *array) {
@@ -162,8 +162,8 @@ private:
 
     void read_document(const toml::table& root) {
         for (auto&& [key, node] : root) {
-            static constexpr std::string_view known[] = {"plan",   "defaults",   "phase",
-                                                         "check",  "matrix",     "checklists"};
+            static constexpr std::string_view known[] = {"plan",  "defaults", "phase",
+                                                         "check", "matrix",   "checklists"};
             if (std::find(std::begin(known), std::end(known), key.str()) == std::end(known))
                 fail(key.source(), fmt::format("unknown key '{}': a plan holds [plan], "
                                                "[defaults], [[phase]], [[check]], [matrix] and "
@@ -180,8 +180,8 @@ private:
         for (const auto& phase : plan_.phases)
             if (std::none_of(plan_.checks.begin(), plan_.checks.end(),
                              [&](const plan_check& c) { return c.phase == phase.id; }))
-                fail(phase_at_.at(phase.id), fmt::format("[[phase]] '{}' has no [[check]]",
-                                                         phase.id));
+                fail(phase_at_.at(phase.id),
+                     fmt::format("[[phase]] '{}' has no [[check]]", phase.id));
         read_matrix(root);
         read_checklists(root);
     }

@@ -20,7 +20,7 @@ enum class when_missing { error, omit, fallback };
 
 /// One piece of a text: literal text, or a reference.
 struct piece {
-    std::string text;    ///< the literal text, or the reference's name
+    std::string text; ///< the literal text, or the reference's name
     bool reference = false;
     when_missing missing = when_missing::error;
     std::string fallback; ///< for when_missing::fallback
@@ -29,7 +29,7 @@ struct piece {
 /// `text` cut into literal text and references; none with `why` set when a
 /// reference is malformed.
 [[nodiscard]] inline std::optional<std::vector<piece>> split_references(std::string_view text,
-                                                                       std::string& why) {
+                                                                        std::string& why) {
     std::vector<piece> pieces;
     std::string literal;
     for (std::size_t i = 0; i < text.size();) {
@@ -81,16 +81,35 @@ struct piece {
 /// The names of the target's values a reference can name, as the target
 /// file spells them; `[pipeline]` holds any name, and `rollback.since` is
 /// the run's.
-inline constexpr std::string_view value_names[] = {
-    "project.root",       "project.python",       "project.revision",
-    "project.environment", "project.entry_points", "project.old_modules",
-    "database.dsn",       "database.table",       "database.key",
-    "database.timestamp", "database.backup",      "database.baseline",
-    "database.max_scan_rows", "backup.restore_check", "backup.scratch_dsn",
-    "backup.bindir",      "cron.crontab",         "cron.user",
-    "cron.snapshot",      "cron.schedule",        "cron.command",
-    "cron.syslog",        "cron.journal",         "logs.files",
-    "logs.errors",        "logs.progress",        "api.url",
-    "api.host",           "api.port",             "rollback.since"};
+inline constexpr std::string_view value_names[] = {"project.root",
+                                                   "project.python",
+                                                   "project.revision",
+                                                   "project.environment",
+                                                   "project.entry_points",
+                                                   "project.old_modules",
+                                                   "database.dsn",
+                                                   "database.table",
+                                                   "database.key",
+                                                   "database.timestamp",
+                                                   "database.backup",
+                                                   "database.baseline",
+                                                   "database.max_scan_rows",
+                                                   "backup.restore_check",
+                                                   "backup.scratch_dsn",
+                                                   "backup.bindir",
+                                                   "cron.crontab",
+                                                   "cron.user",
+                                                   "cron.snapshot",
+                                                   "cron.schedule",
+                                                   "cron.command",
+                                                   "cron.syslog",
+                                                   "cron.journal",
+                                                   "logs.files",
+                                                   "logs.errors",
+                                                   "logs.progress",
+                                                   "api.url",
+                                                   "api.host",
+                                                   "api.port",
+                                                   "rollback.since"};
 
 } // namespace rollcheck::detail::plan

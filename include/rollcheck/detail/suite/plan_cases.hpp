@@ -67,9 +67,8 @@ inline plan_run& current_plan() {
     static const std::set<std::string> kinds = {"db.duplicates", "db.recent", "db.freshness",
                                                 "db.baseline", "db.compare"};
     if (kinds.count(b.check->kind)) return true;
-    return b.check->kind == "db.backup" &&
-           std::find(b.arguments.begin(), b.arguments.end(), "--restore-check") !=
-               b.arguments.end();
+    return b.check->kind == "db.backup" && std::find(b.arguments.begin(), b.arguments.end(),
+                                                     "--restore-check") != b.arguments.end();
 }
 
 /// "[phase7][P0][before][db]"; a phase id that is not a number is tagged
@@ -107,12 +106,12 @@ inline void bind_plan_checks(const target& t, const run_values& values) {
         // kind, at least, must be one.
         const auto why = !cli::is_check_kind(b.check->kind)
                              ? std::string("no such check kind (`rollcheck --help` lists them)")
-                         : b.unresolved.empty() ? cli::declared_check_fault(b.check->kind, b.arguments)
-                                                : std::string();
+                         : b.unresolved.empty()
+                             ? cli::declared_check_fault(b.check->kind, b.arguments)
+                             : std::string();
         if (!why.empty())
-            faults.push_back(
-                fmt::format("{}: [[check]] '{}' (kind {}): {}", b.check->where, b.check->id,
-                            b.check->kind, why));
+            faults.push_back(fmt::format("{}: [[check]] '{}' (kind {}): {}", b.check->where,
+                                         b.check->id, b.check->kind, why));
     }
     return faults;
 }
@@ -120,8 +119,8 @@ inline void bind_plan_checks(const target& t, const run_values& values) {
 /// The line of a "file:line:column" location; 1 when it has none.
 [[nodiscard]] inline std::size_t line_of(const std::string& where) {
     const auto last = where.rfind(':');
-    const auto middle = last == std::string::npos || last == 0 ? std::string::npos
-                                                               : where.rfind(':', last - 1);
+    const auto middle =
+        last == std::string::npos || last == 0 ? std::string::npos : where.rfind(':', last - 1);
     if (middle == std::string::npos) return 1;
     try {
         return std::stoul(where.substr(middle + 1, last - middle - 1));

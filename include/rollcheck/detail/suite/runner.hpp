@@ -220,8 +220,7 @@ inline std::string load_run_waivers(const std::filesystem::path& file) {
 /// Loads the plan the run follows: `--plan`, else the target's `[rollback]
 /// plan`, else `fallback` (none for a suite of one's own); an error says
 /// what is wrong with it.
-inline std::string load_run_plan(const std::filesystem::path& asked,
-                                 const std::string& target_file,
+inline std::string load_run_plan(const std::filesystem::path& asked, const std::string& target_file,
                                  const std::filesystem::path& fallback) {
     auto file = asked;
     if (file.empty() && !target_file.empty()) file = plan_named_by_target(target_file);
@@ -386,8 +385,8 @@ inline std::string check_waiver_names(const std::string& name) {
                                return b.check->id == w.check && b.check->phase == w.phase;
                            });
         if (!known)
-            errors += fmt::format("\n  {}: no check named '{}' in phase {} of {}", w.where,
-                                  w.check, w.phase, name);
+            errors += fmt::format("\n  {}: no check named '{}' in phase {} of {}", w.where, w.check,
+                                  w.phase, name);
     }
     return errors.empty() ? errors : "waiver file cannot be used:" + errors;
 }
@@ -397,10 +396,9 @@ inline void register_plan_checks() {
     const auto& checks = current_plan().checks;
     for (std::size_t i = 0; i < checks.size(); ++i) {
         const auto& b = checks[i];
-        Catch::getMutableRegistryHub().registerTest(
-            Catch::makeTestCase(new plan_invoker(i), "", Catch::NameAndTags{b.name, tags_of(b)},
-                                Catch::SourceLineInfo(current_plan().followed->file.c_str(),
-                                                      line_of(b.check->where))));
+        Catch::getMutableRegistryHub().registerTest(Catch::makeTestCase(
+            new plan_invoker(i), "", Catch::NameAndTags{b.name, tags_of(b)},
+            Catch::SourceLineInfo(current_plan().followed->file.c_str(), line_of(b.check->where))));
     }
 }
 
@@ -450,9 +448,8 @@ struct listing_request {
 /// `--list-programs`, `--list-tests` and the like: the plan's checks are
 /// listed as a run would name them, with the target's values, or the plan's
 /// defaults when no target is given.
-inline int list_plan(Catch::Session& session, const std::string& name,
-                     const listing_request& asked, const std::filesystem::path& default_plan,
-                     bool programs) {
+inline int list_plan(Catch::Session& session, const std::string& name, const listing_request& asked,
+                     const std::filesystem::path& default_plan, bool programs) {
     auto why = load_run_plan(asked.plan_file, asked.target_file, default_plan);
     const auto& followed = current_plan().followed;
     if (why.empty() && programs && !followed) why = "no plan: give --plan FILE";
@@ -465,9 +462,9 @@ inline int list_plan(Catch::Session& session, const std::string& name,
     if (why.empty() && !asked.target_file.empty())
         why = prepare_run(asked.target_file, asked.since_text, "", false);
     else if (why.empty())
-        state().loaded =
-            parse_target("", "the plan's defaults", followed ? followed->facts() : target_plan_facts{})
-                .value;
+        state().loaded = parse_target("", "the plan's defaults",
+                                      followed ? followed->facts() : target_plan_facts{})
+                             .value;
     if (why.empty() && !state().loaded) why = "the plan's [defaults] cannot be read";
     if (why.empty()) why = follow_plan(name, asked.phases);
     if (!why.empty()) {

@@ -155,19 +155,18 @@ struct located {
 };
 
 /// The fault of text too large, or binary, to be `what`; none when it may be.
-[[nodiscard]] inline std::optional<located>
-screen_text(std::string_view text, std::size_t limit, std::string_view what) {
+[[nodiscard]] inline std::optional<located> screen_text(std::string_view text, std::size_t limit,
+                                                        std::string_view what) {
     if (text.size() > limit)
         return located{0, 0, fmt::format("larger than {} MiB: not a {}", limit >> 20, what)};
     const auto nul = text.find('\0');
     if (nul == std::string_view::npos) return std::nullopt;
     const auto before = text.substr(0, nul);
     const auto line_start = before.rfind('\n');
-    return located{
-        static_cast<std::uint32_t>(1 + std::count(before.begin(), before.end(), '\n')),
-        static_cast<std::uint32_t>(line_start == std::string_view::npos ? nul + 1
-                                                                         : nul - line_start),
-        fmt::format("a NUL byte: this is binary data, not a TOML {}", what)};
+    return located{static_cast<std::uint32_t>(1 + std::count(before.begin(), before.end(), '\n')),
+                   static_cast<std::uint32_t>(
+                       line_start == std::string_view::npos ? nul + 1 : nul - line_start),
+                   fmt::format("a NUL byte: this is binary data, not a TOML {}", what)};
 }
 
 /// Reads one target file's TOML into a target, collecting every fault.
@@ -268,8 +267,7 @@ private:
         static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>>
             groups = {{"api", {"url", "host", "port"}}, {"cron", {"crontab", "user"}}};
         for (const auto& [name, keys] : groups) {
-            if (name != section || std::find(keys.begin(), keys.end(), key) == keys.end())
-                continue;
+            if (name != section || std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
             for (const auto k : keys)
                 if (target_section.contains(k)) return true;
         }
@@ -337,8 +335,8 @@ private:
         const auto& table = any_section(root, "recovery");
         for (auto&& [key, value] : table)
             if (key.str() != "wait" && !is_phase(key.str()))
-                fail(key.source(), fmt::format("unknown key '{}' in [recovery]: {}", key.str(),
-                                               phases_named()));
+                fail(key.source(),
+                     fmt::format("unknown key '{}' in [recovery]: {}", key.str(), phases_named()));
         return table;
     }
 
