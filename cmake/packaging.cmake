@@ -53,7 +53,7 @@ install(CODE "execute_process(COMMAND \${CMAKE_COMMAND}
   -P ${PROJECT_SOURCE_DIR}/cmake/plan-programs.cmake COMMAND_ERROR_IS_FATAL ANY)")
 install(FILES packaging/rollcheck.bash-completion
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME rollcheck)
-install(DIRECTORY examples/consumer examples/custom-suite examples/targets examples/ci
+install(DIRECTORY examples/consumer examples/custom-suite examples/targets examples/ci examples/plans
                   examples/ansible
         DESTINATION ${ROLLCHECK_DOC_DIR}/examples)
 install(FILES packaging/copyright DESTINATION ${ROLLCHECK_DOC_DIR})

@@ -3,7 +3,7 @@
 #include <rollcheck/files.hpp>
 #include <rollcheck/suite.hpp>
 
-TEST_CASE("the new export code is gone after the rollback", "[phase11][P1]") {
+TEST_CASE("the new export code is gone after the rollback", "[phase:orders][P1]") {
     rollcheck::absent_spec spec;
     spec.root = rollcheck::suite::current_target().project_root;
     spec.paths = {"exports/v2", "exports/**/*_v2.py"};

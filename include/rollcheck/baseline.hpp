@@ -26,7 +26,7 @@
 ///
 /// ```cpp
 /// rollcheck::baseline_spec spec;
-/// spec.tables = {{{"public", "opportunities_unified"}, {"submission_id"}, "created_at"}};
+/// spec.tables = {{{"public", "orders"}, {"order_id"}, "created_at"}};
 /// spec.out = "before-rollback.json";
 /// auto taken = rollcheck::take_baseline(spec);
 /// // … roll back …

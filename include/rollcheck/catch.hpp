@@ -9,8 +9,8 @@
 ///
 /// ```cpp
 /// rollcheck::duplicates_spec spec;
-/// spec.table = rollcheck::table_ref::parse("public.opportunities_unified");
-/// spec.key = {"submission_id"};
+/// spec.table = rollcheck::table_ref::parse("public.orders");
+/// spec.key = {"order_id"};
 /// auto r = rollcheck::check_duplicates(spec);
 /// REQUIRE_VERIFIED(r);             // pass, warn or skip; warn/skip are reported
 /// REQUIRE_VERDICT(r, rollcheck::verdict::fail);   // or exactly this verdict

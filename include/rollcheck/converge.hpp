@@ -6,7 +6,7 @@
 ///
 /// ```cpp
 /// rollcheck::recent_writes_spec spec;
-/// spec.table = rollcheck::table_ref::parse("opportunities_unified");
+/// spec.table = rollcheck::table_ref::parse("orders");
 /// spec.column = "created_at";
 /// spec.within = std::chrono::hours(1);
 /// rollcheck::retry_policy policy;

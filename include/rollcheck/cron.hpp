@@ -15,7 +15,7 @@
 /// ```cpp
 /// rollcheck::cron_expect_spec spec;
 /// spec.sources = {rollcheck::cron_source::user_crontab("app")};
-/// spec.present = {{"0 2 * * *", "python scripts/core/batch_opportunity_scoring.py", ""}};
+/// spec.present = {{"30 3 * * *", "python scripts/core/nightly_export.py", ""}};
 /// spec.absent = {"run_unified_pipeline"};
 /// auto r = rollcheck::check_cron_expect(spec);
 /// ```
@@ -137,7 +137,7 @@ struct cron_lint_spec : cron_input {
 // ---------------------------------------------------------------- expect
 /// An entry that must be scheduled.
 struct cron_expected_entry {
-    std::string schedule; ///< compared by fire times: `0 2 * * 0-7` equals `0 2 * * *`
+    std::string schedule; ///< compared by fire times: `30 3 * * 0-7` equals `30 3 * * *`
     std::string command;  ///< as written in the crontab; compared with blanks normalised
     std::string user;     ///< system format: the user field; empty: any
 };

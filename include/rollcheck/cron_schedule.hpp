@@ -62,8 +62,8 @@ struct cron_schedule {
     [[nodiscard]] bool wildcard() const noexcept { return minutes_star || hours_star; }
 
     /// The schedule in a canonical form: two schedules that fire at the same
-    /// times have the same form (`0 2 * * 0-7` and `0 2 * * *` both read
-    /// `0 2 * * *`). When both day fields are restricted but one starts with
+    /// times have the same form (`30 3 * * 0-7` and `30 3 * * *` both read
+    /// `30 3 * * *`). When both day fields are restricted but one starts with
     /// '*' (`0 0 */2 * mon`: odd days that are Mondays), no five-field text
     /// without a leading '*' says so: the form ends in " [day and weekday]".
     [[nodiscard]] std::string canonical() const {

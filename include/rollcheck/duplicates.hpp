@@ -7,8 +7,8 @@
 ///
 /// ```cpp
 /// rollcheck::duplicates_spec spec;
-/// spec.table = rollcheck::table_ref::parse("public.opportunities_unified");
-/// spec.key = {"submission_id"};
+/// spec.table = rollcheck::table_ref::parse("public.orders");
+/// spec.key = {"order_id"};
 /// REQUIRE_VERIFIED(rollcheck::check_duplicates(spec));
 /// // Rows of the last hour: each of their keys against every row of the table.
 /// spec.scope_column = "created_at";

@@ -7,7 +7,7 @@
 ///
 /// ```cpp
 /// rollcheck::job_ran_spec spec;
-/// spec.command = "cd /srv/app && python3 scripts/core/batch_opportunity_scoring.py";
+/// spec.command = "cd /srv/app && python3 scripts/core/nightly_export.py";
 /// spec.logs = {"/srv/app/logs/batch.log"};
 /// spec.cron_logs = {"/var/log/syslog"};
 /// spec.user = "app";
@@ -68,7 +68,7 @@ struct job_ran_spec {
 [[nodiscard]] ROLLCHECK_INLINE check_result check_job_ran(const job_ran_spec& spec);
 
 /// The pattern of the job's process, from its command: the stem of the
-/// first `.py` word ("batch_opportunity_scoring"), else the file name of its
+/// first `.py` word ("nightly_export"), else the file name of its
 /// first word, quoted as a literal. Cron's `%` (the rest is the job's
 /// input) ends the command, as it does in cron's record.
 [[nodiscard]] ROLLCHECK_INLINE std::string job_process_pattern(std::string_view command);

@@ -7,7 +7,7 @@
 ///
 /// ```cpp
 /// rollcheck::log_scan_spec spec;
-/// spec.files = {"logs/batch_opportunity_scoring.log"};
+/// spec.files = {"logs/nightly_export.log"};
 /// spec.rules.errors = {"ERROR|CRITICAL|Traceback"};
 /// spec.rules.required = {{"processed [0-9]+ submissions", 1}};
 /// // Only what was logged since the rollback began (here: 30 minutes ago).

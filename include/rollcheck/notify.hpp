@@ -32,7 +32,7 @@ struct notify_spec {
     /// An incoming webhook, http or https; empty: none.
     std::string url;
     /// A shell command (`/bin/sh -c`) that reads the notice on stdin; empty: none.
-    /// Its environment holds ROLLCHECK_SUBJECT ("rollcheck verify-phase7: FAIL"),
+    /// Its environment holds ROLLCHECK_SUBJECT ("rollcheck verify-storage: FAIL"),
     /// ROLLCHECK_SUITE, ROLLCHECK_VERDICT and ROLLCHECK_EXIT_STATUS.
     std::string command;
     /// Deadline of each notice: the whole HTTP exchange, or the command's run.

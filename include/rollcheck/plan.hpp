@@ -40,7 +40,7 @@ namespace rollcheck {
 /// One step of a phase's rollback, as the runbook prints it.
 struct plan_step {
     std::string id;   ///< "7.2": stable, for the checks and the drills to name
-    std::string line; ///< "pg_restore -d reddit_harbor backup.dump"
+    std::string line; ///< "pg_restore -d shop backup.dump"
 };
 
 /// One phase of the plan.
@@ -100,7 +100,7 @@ struct plan_checklist_item {
 /// A runbook as data.
 struct plan {
     std::filesystem::path file; ///< the plan file itself
-    std::string name;           ///< "reddit_harbor"
+    std::string name;           ///< "shop"
     std::string title;
     std::string program; ///< the suite program that runs every phase, if any
     std::vector<plan_phase> phases;

@@ -11,7 +11,7 @@
 /// const rollcheck::progress_scope shown(
 ///     [terminal](const rollcheck::progress_event& e) { (*terminal)(e); });
 /// rollcheck::log_scan_spec spec;
-/// spec.files = {"logs/batch_opportunity_scoring.log"};
+/// spec.files = {"logs/nightly_export.log"};
 /// spec.rules.errors = {"ERROR|CRITICAL|Traceback"};
 /// const auto r = rollcheck::check_log_scan(spec); // a line on stderr after a second
 /// ```

@@ -10,10 +10,10 @@
 ///
 /// int main() {
 ///     rollcheck::run_record run;
-///     run.suite = "verify-phase7";
+///     run.suite = "verify-storage";
 ///     run.started = run.finished = std::chrono::system_clock::now();
 ///     rollcheck::case_record c;
-///     c.name = "no duplicated submission_id in opportunities_unified";
+///     c.name = "no duplicated order_id in orders";
 ///     c.phase = "7";
 ///     c.severity = "P0";
 ///     c.results.push_back(rollcheck::check_result::pass("db.duplicates", "no duplicates"));
@@ -101,9 +101,27 @@ struct notice_record {
 /// "command mail: NOT sent at …: exited with status 1": a notice in one line.
 [[nodiscard]] ROLLCHECK_INLINE std::string describe_notice(const notice_record& n);
 
+/// A row of the plan's decision matrix: what to do when the worst failing
+/// check has this severity.
+struct decision_row {
+    std::string severity; ///< "P0"
+    std::string action;   ///< "Immediate rollback"
+    std::string approval; ///< "notify stakeholders"; may be empty
+};
+
+/// An item of the plan's "after rollback" checklist and what ticks it:
+/// `proof` "checks" (the verdicts of the checks of `kinds`, or of every
+/// check no other item claims when `kinds` is empty), "notices", "report"
+/// or "people".
+struct checklist_entry {
+    std::string text;
+    std::string proof;
+    std::vector<std::string> kinds;
+};
+
 /// One run of a phase suite.
 struct run_record {
-    std::string suite;  ///< "verify-phase11"
+    std::string suite;  ///< "verify-storage"
     std::string target; ///< the target file's path
     /// One line describing the environment, free of passwords
     /// ("database host db1 port 5432 database app; project /srv/app").
@@ -124,6 +142,10 @@ struct run_record {
     /// The results.json of the run taken before the rollback that the
     /// failing cases were compared with; empty when none was.
     std::string before;
+    /// The plan's decision matrix and its "after rollback" checklist; empty
+    /// for a run that follows no plan.
+    std::vector<decision_row> matrix;
+    std::vector<checklist_entry> checklist;
     /// What stopped the run before its end ("SIGTERM", "its deadline
     /// (--deadline 30s)"); empty when it ran to its end.
     std::string interrupted_by;

@@ -215,9 +215,9 @@ struct fmt::formatter<rollcheck::verdict> : fmt::formatter<std::string_view> {
 /// `{}` prints a result for people:
 ///
 /// ```text
-/// FAIL db.duplicates: 3 duplicated submission_id values (5 excess rows) in public.t (12 ms)
-///   - submission_id=t3_abc: 3 rows
-///   - submission_id=t3_def: 3 rows
+/// FAIL db.duplicates: 3 duplicated order_id values (5 excess rows) in public.t (12 ms)
+///   - order_id=t3_abc: 3 rows
+///   - order_id=t3_def: 3 rows
 ///   … 1 more not shown
 /// ```
 template <>

@@ -94,7 +94,7 @@ TEST_CASE("phase 11 against a system it cannot read: each check that cannot deci
     }
     const auto& diff = find_case(json, "crontab equal");
     CHECK(diff["verdict"] == "error");
-    CHECK_THAT(diff.dump(), Catch::Contains("the target names no [cron] snapshot"));
+    CHECK_THAT(diff.dump(), Catch::Contains("the target gives no [cron] snapshot"));
     for (const char* name : {"rows written", "no duplicated submission_id"}) {
         const auto& c = find_case(json, name);
         CHECK(c["verdict"] == "error");

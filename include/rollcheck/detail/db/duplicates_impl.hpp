@@ -17,7 +17,7 @@ namespace rollcheck {
 
 namespace detail {
 
-/// "submission_id" or "(source, external_id)".
+/// "order_id" or "(source, external_id)".
 inline std::string key_label(const std::vector<std::string>& key) {
     return key.size() == 1 ? key[0] : fmt::format("({})", fmt::join(key, ", "));
 }
@@ -129,7 +129,7 @@ inline pqxx::result run_duplicates_query(const duplicates_spec& spec, pqxx::read
     return tx.exec(sql);
 }
 
-/// A key as evidence shows it: `submission_id=t3_abc` (or `source=hn,
+/// A key as evidence shows it: `order_id=t3_abc` (or `source=hn,
 /// external_id=1`) and `["t3_abc"]`, its values the fields `field_of(i)`.
 template <typename FieldOf>
 std::pair<std::string, nlohmann::json> describe_key(const duplicates_spec& spec,
@@ -145,7 +145,7 @@ std::pair<std::string, nlohmann::json> describe_key(const duplicates_spec& spec,
     return {fmt::format("{}", fmt::join(parts, ", ")), std::move(values)};
 }
 
-/// One duplicated key as evidence: `submission_id=t3_abc: 3 rows` and
+/// One duplicated key as evidence: `order_id=t3_abc: 3 rows` and
 /// `{"key": ["t3_abc"], "count": 3}`.
 inline evidence_item duplicate_item(const duplicates_spec& spec, const pqxx::row& row) {
     auto [key, values] = describe_key(
@@ -337,7 +337,7 @@ inline std::string describe_copies(const duplicates_spec& spec, std::string_view
 }
 
 /// One key of the window held by more than one row of the table:
-/// `submission_id=t3_abc: 2 rows, 1 old and 1 new; old copy: created_at …,
+/// `order_id=t3_abc: 2 rows, 1 old and 1 new; old copy: created_at …,
 /// ctid (735,39); new copy: created_at …, ctid (7426,64)` and
 /// `{"key": [...], "count": 2, "old_rows": 1, "new_rows": 1, "old_copies":
 /// [{"at": …, "ctid": …}], "new_copies": [...]}`.

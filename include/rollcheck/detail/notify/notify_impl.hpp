@@ -59,7 +59,7 @@ inline std::string notice_subject(const run_record& run) {
 inline std::string notice_action(const run_record& run) {
     const int rank = worst_failing_rank(run.cases);
     return rank < 0 ? std::string("verified: no action")
-                    : fmt::format("worst failing severity {}", matrix_action(rank));
+                    : fmt::format("worst failing severity {}", matrix_action(run.matrix, rank));
 }
 
 /// What the webhook answered: the first 300 bytes of its body.

@@ -80,8 +80,9 @@ public:
         const bool on = v.boolean ? v.truth : !v.words.empty();
         if (!on)
             said =
-                fmt::format("the target does not ask for it: {} is {}",
-                            where_given(pieces->front().text), v.boolean ? "false" : "not given");
+                fmt::format("the target does not ask for it: {} {}",
+                            where_given(pieces->front().text),
+                            v.boolean ? "= true does" : "is not given");
         return on;
     }
 

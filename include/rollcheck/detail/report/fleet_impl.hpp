@@ -107,6 +107,7 @@ private:
 [[nodiscard]] inline case_record case_from_json(const json_reader& j) {
     case_record c;
     c.name = j.at("name").text();
+    if (j.has("id")) c.id = j.at("id").text();
     c.phase = j.at("phase").text();
     c.severity = j.at("severity").text();
     for (const auto& tag : j.at("tags").items())
@@ -147,6 +148,17 @@ private:
         if (p.has("target_seconds"))
             run.recovery_targets[p.at("phase").text()] =
                 std::chrono::milliseconds(std::llround(p.at("target_seconds").number() * 1000.0));
+    if (j.has("matrix"))
+        for (const auto& row : j.at("matrix").items())
+            run.matrix.push_back(
+                {row.at("severity").text(), row.at("action").text(), row.at("approval").text()});
+    if (j.has("checklist"))
+        for (const auto& item : j.at("checklist").items()) {
+            checklist_entry entry{item.at("text").text(), item.at("proof").text(), {}};
+            for (const auto& kind : item.at("kinds").items())
+                entry.kinds.push_back(kind.text());
+            run.checklist.push_back(std::move(entry));
+        }
     for (const auto& c : j.at("cases").items())
         run.cases.push_back(case_from_json(c));
     return run;

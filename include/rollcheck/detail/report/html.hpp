@@ -274,7 +274,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem}dt{font-w
         "class=\"matrix\">\n<thead><tr><th>the worst failing severity</th><th>the decision "
         "matrix's action</th></tr></thead>\n<tbody>\n";
     for (const int r : {0, 1, 2, 3, 4}) {
-        const auto action = matrix_action(r);
+        const auto action = matrix_action(run.matrix, r);
         const auto colon = action.find(':');
         out += fmt::format("<tr{}><td>{}</td><td>{}{}</td></tr>\n",
                            r == rank ? " class=\"active v-fail\"" : "",

@@ -88,6 +88,23 @@ namespace rollcheck::detail {
     return out;
 }
 
+/// The plan's decision matrix, a row a severity.
+[[nodiscard]] inline nlohmann::ordered_json matrix_json(const run_record& run) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& row : run.matrix)
+        out.push_back(
+            {{"severity", row.severity}, {"action", row.action}, {"approval", row.approval}});
+    return out;
+}
+
+/// The plan's "after rollback" checklist, as the plan gives it.
+[[nodiscard]] inline nlohmann::ordered_json checklist_json(const run_record& run) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& item : run.checklist)
+        out.push_back({{"text", item.text}, {"proof", item.proof}, {"kinds", item.kinds}});
+    return out;
+}
+
 [[nodiscard]] inline nlohmann::ordered_json run_json(const run_record& run) {
     auto cases = nlohmann::ordered_json::array();
     const time_point origin = run.since ? *run.since : run.started;
@@ -113,6 +130,8 @@ namespace rollcheck::detail {
             {"waited", run.waited},
             {"notices", notices_json(run)},
             {"recovery", recovery_json(run)},
+            {"matrix", matrix_json(run)},
+            {"checklist", checklist_json(run)},
             {"cases", std::move(cases)}};
 }
 

@@ -26,27 +26,41 @@ namespace rollcheck::detail {
 inline constexpr std::size_t markdown_items = 10;
 inline constexpr std::size_t markdown_line_bytes = 300;
 
-/// The checks that prove "no data loss" in the plan's checklist.
-[[nodiscard]] inline bool is_data_check(std::string_view check) noexcept {
-    return check == "db.compare" || check == "db.duplicates" || check == "db.baseline" ||
-           check == "db.backup";
+/// Whether `entry` claims the results of the check kind `kind`.
+[[nodiscard]] inline bool claims(const checklist_entry& entry, std::string_view kind) {
+    return std::find(entry.kinds.begin(), entry.kinds.end(), kind) != entry.kinds.end();
 }
 
-/// The verdicts behind the checklist's "system works" and "no data lost".
-/// A failure outside the verifiers counts as an error of the case's group.
-struct checklist_tally {
-    verdict_counts system, data;
-};
+/// The item of `checklist` whose verdicts a result of `kind` counts in: the
+/// first that names the kind, else the first that names none; null when
+/// none takes it.
+[[nodiscard]] inline const checklist_entry* item_for(const std::vector<checklist_entry>& checklist,
+                                                     std::string_view kind) {
+    const checklist_entry* fallback = nullptr;
+    for (const auto& entry : checklist) {
+        if (entry.proof != "checks") continue;
+        if (claims(entry, kind)) return &entry;
+        if (entry.kinds.empty() && fallback == nullptr) fallback = &entry;
+    }
+    return fallback;
+}
 
-[[nodiscard]] inline checklist_tally tally_checklist(const run_record& run) {
-    checklist_tally t;
+/// The verdicts behind each item proved by checks. A failure outside the
+/// verifiers counts as an error of the item the case's results go to.
+[[nodiscard]] inline std::map<const checklist_entry*, verdict_counts>
+tally_checklist(const run_record& run, const std::vector<checklist_entry>& checklist) {
+    std::map<const checklist_entry*, verdict_counts> t;
     for (const auto& c : run.cases) {
-        const bool data_case = std::any_of(c.results.begin(), c.results.end(),
-                                           [](const auto& r) { return is_data_check(r.check); });
-        for (const auto& r : c.results)
-            (is_data_check(r.check) ? t.data : t.system).add(r.status);
-        if (!c.failure.empty() || c.results.empty())
-            (data_case ? t.data : t.system).add(verdict::error);
+        const checklist_entry* case_item = nullptr;
+        for (const auto& r : c.results) {
+            const auto* item = item_for(checklist, r.check);
+            if (item == nullptr) continue;
+            t[item].add(r.status);
+            if (case_item == nullptr || !item->kinds.empty()) case_item = item;
+        }
+        if (case_item == nullptr) case_item = item_for(checklist, "");
+        if ((!c.failure.empty() || c.results.empty()) && case_item != nullptr)
+            t[case_item].add(verdict::error);
     }
     return t;
 }
@@ -76,28 +90,43 @@ struct checklist_item {
     }
 };
 
-/// "Team notified", ticked when a notice went out, with what each notice did.
-[[nodiscard]] inline checklist_item team_notified(const run_record& run) {
+/// An item ticked when a notice went out, with what each notice did.
+[[nodiscard]] inline checklist_item notices_item(const run_record& run, std::string_view text) {
     const bool any = std::any_of(run.notices.begin(), run.notices.end(),
                                  [](const notice_record& n) { return n.sent; });
-    std::string text;
+    std::string said;
     for (const auto& n : run.notices)
-        text += (text.empty() ? "" : "; ") + describe_notice(n);
-    return {"Team notified", std::nullopt, any, std::move(text)};
+        said += (said.empty() ? "" : "; ") + describe_notice(n);
+    return {text, std::nullopt, any, said.empty() ? "no notice was asked for" : said};
+}
+
+/// The checklist of a run that follows no plan: its checks, and its notices.
+[[nodiscard]] inline const std::vector<checklist_entry>& checklist_without_plan() {
+    static const std::vector<checklist_entry> items{{"Checks verified", "checks", {}},
+                                                    {"Team notified", "notices", {}}};
+    return items;
 }
 
 /// The plan's "After rollback" checklist as this run answers it; every
 /// report that shows the checklist shows these items.
 [[nodiscard]] inline std::vector<checklist_item> after_rollback_checklist(const run_record& run) {
-    const auto t = tally_checklist(run);
-    std::vector<checklist_item> items{
-        {"System functionality verified", t.system, false, {}},
-        {"No data loss confirmed", t.data, false, {}},
-        {"Incident documented", std::nullopt, true, "this report"},
-        {"Root cause identified", std::nullopt, false, "for people to fill in"},
-        {"Remediation plan created", std::nullopt, false, "for people to fill in"},
-        {"Stakeholders updated", std::nullopt, false, "for people to fill in"}};
-    if (!run.notices.empty()) items.push_back(team_notified(run));
+    const auto& checklist = run.checklist.empty() ? checklist_without_plan() : run.checklist;
+    const auto t = tally_checklist(run, checklist);
+    std::vector<checklist_item> items;
+    for (const auto& entry : checklist) {
+        if (entry.proof == "checks") {
+            const auto found = t.find(&entry);
+            items.push_back({entry.text, found == t.end() ? verdict_counts{} : found->second,
+                             false, {}});
+        } else if (entry.proof == "notices") {
+            if (!run.notices.empty() || !run.checklist.empty())
+                items.push_back(notices_item(run, entry.text));
+        } else if (entry.proof == "report") {
+            items.push_back({entry.text, std::nullopt, true, "this report"});
+        } else {
+            items.push_back({entry.text, std::nullopt, false, "for people to fill in"});
+        }
+    }
     return items;
 }
 

@@ -90,7 +90,7 @@ ROLLCHECK_INLINE std::string closing_line(const run_record& run) {
         "{}: {}: {}{}; {}{}", detail::upper(v), counted(run.cases.size(), "check"),
         detail::describe_counts(detail::count_cases(run.cases)), detail::before_counts(run),
         rank < 0 ? std::string("verified: no action")
-                 : fmt::format("worst failing severity {}", detail::matrix_action(rank)),
+                 : fmt::format("worst failing severity {}", detail::matrix_action(run.matrix, rank)),
         stopped);
 }
 

@@ -98,20 +98,24 @@ inline void count_case(verdict_counts& counts, const case_record& c) {
     return 1;
 }
 
-/// The decision matrix's action for a severity rank.
-[[nodiscard]] inline std::string_view matrix_action(int rank) noexcept {
-    switch (rank) {
-    case 0:
-        return "P0: Immediate rollback — notify stakeholders";
-    case 2:
-        return "P1: Rollback within 1 hour — tech lead approval";
-    case 3:
-        return "P2: Rollback within 24 hours — team discussion";
-    case 4:
-        return "P3: Fix forward — no rollback needed";
-    default:
-        return "unrated: assess it with the decision matrix";
-    }
+/// The severity of a rank: "P0" for 0, "P1" for 2 … "P3" for 4; "" for
+/// the unrated rank 1.
+[[nodiscard]] inline std::string severity_of_rank(int rank) {
+    return rank == 1 ? std::string() : fmt::format("P{}", rank == 0 ? 0 : rank - 1);
+}
+
+/// The decision matrix's action for a severity rank: "P0: Immediate
+/// rollback — notify stakeholders", from the plan the run followed.
+[[nodiscard]] inline std::string matrix_action(const std::vector<decision_row>& matrix,
+                                               int rank) {
+    const auto severity = severity_of_rank(rank);
+    if (severity.empty()) return "unrated: assess it with the decision matrix";
+    for (const auto& row : matrix)
+        if (row.severity == severity)
+            return row.approval.empty()
+                       ? fmt::format("{}: {}", severity, row.action)
+                       : fmt::format("{}: {} — {}", severity, row.action, row.approval);
+    return fmt::format("{}: the plan's decision matrix names no action for it", severity);
 }
 
 /// The most urgent severity rank among the failing (fail or error) cases;

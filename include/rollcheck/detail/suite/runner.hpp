@@ -228,7 +228,12 @@ inline std::string load_run_plan(const std::filesystem::path& asked, const std::
     if (file.empty()) return {};
     auto reading = load_plan(file);
     if (!reading.ok()) return faults_of(reading, fmt::format("plan file {}", file.string()));
-    current_plan().followed = std::move(*reading.value);
+    const auto& followed = current_plan().followed = std::move(*reading.value);
+    auto& record = state().record;
+    for (const auto& row : followed->matrix)
+        record.matrix.push_back({row.severity, row.action, row.approval});
+    for (const auto& item : followed->after_checklist)
+        record.checklist.push_back({item.text, item.proof, item.kinds});
     return {};
 }
 

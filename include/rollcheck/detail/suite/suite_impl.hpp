@@ -35,7 +35,7 @@ inline suite_state& state() {
     return instance;
 }
 
-/// "orders" from the tag "phase:orders" (or "phase11" from "11"), "P1"
+/// "orders" from the tag "phase:orders" (or "11" from "phase11"), "P1"
 /// from "P1": a case's phase and severity.
 inline std::string phase_of(const std::vector<std::string>& tags) {
     for (const auto& tag : tags)
