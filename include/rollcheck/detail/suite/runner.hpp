@@ -27,6 +27,7 @@
 #include "../../suite.hpp"
 #include "../../wording.hpp"
 #include "plan_cases.hpp"
+#include "prefetch.hpp"
 
 namespace rollcheck {
 
@@ -266,9 +267,10 @@ inline std::string prepare_run(const std::string& target_file, const std::string
 }
 
 /// While alive, this process works in the project: its root is the working
-/// directory, so a [[check]]'s relative paths (`cwd = "."`) mean the same
-/// from wherever the suite was started, and the project's environment is
-/// set. Test cases run one at a time, so nothing else sees the change.
+/// directory, so a check's relative paths (`cwd = "."`) mean the same from
+/// wherever the suite was started, and the project's environment is set.
+/// Entered once for all the test cases, before any check starts: the checks
+/// that run at once all see the same directory and environment.
 class in_project {
 public:
     explicit in_project(const target& t) : back_(::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
@@ -338,8 +340,6 @@ class declared_invoker : public Catch::ITestInvoker {
 public:
     explicit declared_invoker(declared_check check) : check_(std::move(check)) {}
     void invoke() const override {
-        const in_project here(*state().loaded);
-        if (!here.error().empty()) FAIL(here.error());
         REQUIRE_VERIFIED(cli::run_declared_check(check_.kind, check_.arguments, check_.where));
     }
 
@@ -364,9 +364,7 @@ public:
         } else if (!b.unresolved.empty()) {
             REQUIRE_VERIFIED(check_result::error(b.check->kind, b.unresolved));
         } else {
-            const in_project here(*s.loaded);
-            if (!here.error().empty()) FAIL(here.error());
-            REQUIRE_VERIFIED(cli::run_declared_check(b.check->kind, b.arguments, b.check->where));
+            REQUIRE_VERIFIED(plan_check_result(index_));
         }
     }
 
@@ -444,6 +442,26 @@ inline std::string follow_plan(const std::string& program, const std::vector<std
     return {};
 }
 
+/// The plan's checks that the run's test specs select and that may run
+/// beside others, started ahead on their threads.
+inline void start_checks_ahead(Catch::Session& session, concurrency limits) {
+    const auto& config = session.config();
+    std::map<std::string, std::size_t> by_name;
+    const auto& checks = current_plan().checks;
+    for (std::size_t i = 0; i < checks.size(); ++i)
+        by_name.emplace(checks[i].name, i);
+    std::vector<std::size_t> ahead;
+    for (const auto& test :
+         Catch::filterTests(Catch::getAllTestCasesSorted(config), config.testSpec(), config)) {
+        const auto found = by_name.find(test.name);
+        if (found != by_name.end() && runs_alongside(checks[found->second]))
+            ahead.push_back(found->second);
+    }
+    std::sort(ahead.begin(), ahead.end());
+    if (limits.jobs != 1 && ahead.size() > 1)
+        prefetched() = std::make_unique<prefetched_checks>(std::move(ahead), limits);
+}
+
 /// What the listing options need to know of the run.
 struct listing_request {
     std::string plan_file, target_file, since_text;
@@ -501,6 +519,7 @@ inline int run(int argc, char* argv[], const std::string& name,
     std::string target_file, since_text, report_dir, waiver_file, before_dir, plan_file;
     std::vector<std::string> phases;
     bool wait = false, quiet = false, list_programs = false;
+    detail::concurrency limits;
     auto& notify = detail::run_notify();
     std::string notify_timeout = "10s", deadline_text;
     using Catch::clara::Opt;
@@ -510,6 +529,11 @@ inline int run(int argc, char* argv[], const std::string& name,
                 Opt(phases, "id")["--phase"]("check this phase of the plan (repeatable)") |
                 Opt(list_programs)["--list-programs"](
                     "print the programs the plan names, one a line, and exit") |
+                Opt(limits.jobs, "n")["--jobs"](
+                    "checks run at once (default: the cores plus --db-connections; 1: one at "
+                    "a time)") |
+                Opt(limits.db_budget,
+                    "n")["--db-connections"]("checks that query the database at once (default 2)") |
                 Opt(since_text, "time")["--since"]("when the rollback started (ISO 8601)") |
                 Opt(report_dir, "dir")["--report"]("write junit.xml, results.json, report.md, "
                                                    "rollcheck.prom and report.html here") |
@@ -529,6 +553,8 @@ inline int run(int argc, char* argv[], const std::string& name,
                 Opt(deadline_text, "duration")["--deadline"](
                     "stop the run after this long, as SIGTERM would: the reports are written"));
     if (const int rc = session.applyCommandLine(argc, argv); rc != 0) return 2;
+    // The run works in the project's root: the reports go where they were asked for.
+    if (!report_dir.empty()) report_dir = std::filesystem::absolute(report_dir).string();
     detail::before_reports() = before_dir;
     {
         std::string why;
@@ -607,8 +633,19 @@ inline int run(int argc, char* argv[], const std::string& name,
         deadline_source = "[rollback] deadline " + describe_span(deadline);
     }
     {
+        // Catch2's configuration opens -o FILE before the run enters the project.
+        (void)session.config();
+        const detail::in_project here(*detail::state().loaded);
+        if (!here.error().empty()) {
+            std::cerr << "error: " << here.error() << '\n';
+            detail::record_setup_error(name + ".project", here.error());
+            detail::finish_run(report_dir);
+            return 2;
+        }
         const detail::run_deadline stops_at(deadline, deadline_source);
+        detail::start_checks_ahead(session, limits);
         session.run(); // the verdicts decide the exit status, not Catch2's count of failures
+        detail::prefetched().reset();
     }
     if (record.cases.empty()) {
         std::cerr << "error: no test case ran (a filter that matches nothing?)\n";
