@@ -121,7 +121,7 @@ read_target_file(const std::filesystem::path& path, std::string& why,
         return std::nullopt;
     }
     if (status.type() == std::filesystem::file_type::directory) {
-        why = "is a directory, not a target file";
+        why = fmt::format("is a directory, not a {}", what);
         return std::nullopt;
     }
     // A FIFO or a device would block or never end: only plain files are read.
