@@ -36,7 +36,7 @@ run_record clean_run() {
     run.version = "0.1.0";
     run.started = rollcheck_test::at("2026-11-28T09:20:00Z");
     run.finished = rollcheck_test::at("2026-11-28T09:30:00Z");
-    run.recovery_targets = plan_recovery_targets();
+    run.recovery_targets = rollcheck_test::recovery_targets();
     auto c = rollcheck_test::make_case("crontab valid as cron reads it", "11", "P0",
                                        {check_result::pass("cron.lint", "1 entry, no finding")});
     c.attempts = 1;

@@ -111,19 +111,23 @@ TEST_CASE("the checklist ticks what passed and says what this run did not check"
     CHECK_THAT(md, Catch::Contains("## Evidence of what failed\n\nNothing failed.\n"));
 }
 
-TEST_CASE("report.md's table lists every check in the plan's order, with | escaped") {
+TEST_CASE("report.md's table lists every check by phase, in the order they ran, with | escaped") {
     rollcheck_test::temp_dir dir;
     const auto md = report_md_of(rollcheck_test::sample_run(), dir);
     CHECK_THAT(
         md, Catch::Contains("| phase | severity | verdict | green after | name | summary |\n"
                             "|---|---|---|---|---|---|\n"
+                            "| 7 | P0 | FAIL | never | no duplicated submission_id in "
+                            "opportunities_unified | db.duplicates: 2 duplicated "
+                            "submission_id values in public.opportunities_unified |\n"
+                            "| 7 | P0 | PASS | 26m 40s | no row present at the baseline is missing "
+                            "now | db.compare: all 1,204 rows of the baseline are present |\n"
+                            "| 7 | P1 | ERROR | never | the backup is a readable pg_dump archive | "
+                            "db.backup: could not verify: backup_20261128.sql: no such file |\n"
                             "| 1-3 | P3 | PASS | 26m 32s | the new module paths and test files are "
                             "gone | files.absent: all 6 paths are gone under /srv/app |\n"
                             "| 1-3 | P3 | WARN | 26m 36s | pytest tests/ -v exits 0 | command.run: "
-                            "exited 0 after 4.5 s; 2 tests skipped |\n"
-                            "| 7 | P0 | FAIL | never | no duplicated submission_id in "
-                            "opportunities_unified | db.duplicates: 2 duplicated "
-                            "submission_id values in public.opportunities_unified |\n"));
+                            "exited 0 after 4.5 s; 2 tests skipped |\n"));
     CHECK_THAT(md, Catch::Contains(
                        "| 11 | P1 | PASS | 26m 52s | the scoring log has no ERROR \\| CRITICAL "
                        "lines | logs.scan: 0 ERROR \\| CRITICAL lines in 120 lines |\n"));

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 
 #include <catch2/catch.hpp>
 #include <rollcheck/detail/target/trust.hpp>
+#include <rollcheck/plan.hpp>
 #include <rollcheck/target.hpp>
 #include <rollcheck/waiver.hpp>
 
@@ -24,17 +26,35 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// The texts of the faults of `text`, read as "target.toml".
-std::vector<std::string> faults(const std::string& text) {
+/// What the plan file `path` tells a target; throws when the plan has a fault.
+target_plan_facts facts_of(const fs::path& path) {
+    const auto reading = load_plan(path);
+    if (!reading.ok())
+        throw std::runtime_error(reading.errors.empty() ? path.string()
+                                                        : reading.errors.front().text());
+    return reading.value->facts();
+}
+
+/// What the shipped plan, plans/reddit_harbor.toml, tells a target.
+const target_plan_facts& shipped_plan() {
+    static const auto facts = facts_of(ROLLCHECK_SOURCE_DIR "/plans/reddit_harbor.toml");
+    return facts;
+}
+
+/// The texts of the faults of `text`, read as "target.toml" for `plan`.
+std::vector<std::string> faults(const std::string& text,
+                                const target_plan_facts& plan = shipped_plan()) {
     std::vector<std::string> texts;
-    for (const auto& e : parse_target(text, "target.toml").errors)
+    for (const auto& e : parse_target(text, "target.toml", plan).errors)
         texts.push_back(e.text());
     return texts;
 }
 
-/// `text` as the target file target.toml in `dir`; fails the test on a fault.
-target read_ok(const rollcheck_test::temp_dir& dir, const std::string& text) {
-    const auto reading = load_target(dir.write("target.toml", text));
+/// `text` as the target file target.toml in `dir`, read for `plan`; fails
+/// the test on a fault.
+target read_ok(const rollcheck_test::temp_dir& dir, const std::string& text,
+               const target_plan_facts& plan = shipped_plan()) {
+    const auto reading = load_target(dir.write("target.toml", text), plan);
     for (const auto& e : reading.errors)
         UNSCOPED_INFO(e.text());
     REQUIRE(reading.ok());
@@ -75,10 +95,49 @@ TEST_CASE("an empty target is the plan's system, in the target file's directory"
     CHECK(t.api_url == "http://127.0.0.1:8000/");
     CHECK(t.api_host == "127.0.0.1");
     CHECK(t.api_port == 8000);
-    CHECK(t.unified_pattern == "run_unified_pipeline");
-    CHECK(t.archive_dir.empty());
+    CHECK(t.entry_points == std::vector<std::string>{"scripts/core/batch_opportunity_scoring.py",
+                                                     "scripts/dlt/dlt_trust_pipeline.py"});
+    CHECK(t.pipeline.at("unified") == std::vector<std::string>{"run_unified_pipeline"});
+    // The runbook leaves the archive's date to the operator: an empty value.
+    CHECK(t.pipeline.at("archive") == std::vector<std::string>{""});
+    CHECK(t.pipeline.size() == 2);
+    CHECK(t.recovery_targets == shipped_plan().recovery_targets);
     CHECK_FALSE(t.since.has_value());
+    CHECK(t.plan.empty());
     CHECK(t.checks.empty());
+}
+
+TEST_CASE("without a plan a target holds no runbook value, only what it gives") {
+    rollcheck_test::temp_dir dir;
+    const auto t = read_ok(dir, "# nothing\n", {});
+    CHECK(t.project_root == dir.path());
+    // The target format's own defaults, which no runbook chooses.
+    CHECK(t.python == "python3");
+    CHECK(t.revision == "HEAD");
+    CHECK(t.table.name.empty());
+    CHECK(t.table.display().empty());
+    CHECK(t.key.empty());
+    CHECK(t.timestamp_column.empty());
+    CHECK(t.job_schedule.empty());
+    CHECK(t.job_command.empty());
+    CHECK(t.log_files.empty());
+    CHECK(t.error_patterns.empty());
+    CHECK(t.progress_patterns.empty());
+    CHECK(t.api_url.empty());
+    CHECK(t.api_host.empty());
+    CHECK(t.api_port == 0);
+    CHECK(t.entry_points.empty());
+    CHECK(t.pipeline.empty());
+    CHECK(t.recovery_targets.empty());
+    CHECK(t.checks.empty());
+    // Any phase goes: no plan says which exist.
+    const auto reading = parse_target("[recovery]\ndrill = \"3m\"\n[[check]]\nphase = \"drill\"\n"
+                                      "severity = \"P2\"\nname = \"n\"\nkind = \"run\"\n",
+                                      "target.toml");
+    REQUIRE(reading.ok());
+    CHECK(reading.value->recovery_targets ==
+          std::map<std::string, std::chrono::milliseconds>{{"drill", std::chrono::minutes(3)}});
+    CHECK(reading.value->checks.at(0).phase == "drill");
 }
 
 TEST_CASE("project paths resolve against the root, the target's own against its directory") {
@@ -113,7 +172,23 @@ archive = "scripts/archive/monoliths_20261128"
     CHECK(t.cron_journal);
     CHECK(t.log_files == std::vector<std::string>{(root / "logs/a.log").string(), "/var/log/b.log",
                                                   (root / "logs/c-*.log").string()});
-    CHECK(t.archive_dir == root / "scripts/archive/monoliths_20261128");
+    // [pipeline] values are the plan's to read: kept as written.
+    CHECK(t.pipeline.at("archive") ==
+          std::vector<std::string>{"scripts/archive/monoliths_20261128"});
+}
+
+TEST_CASE("[pipeline] holds any key, a string or an array of strings, as written") {
+    rollcheck_test::temp_dir dir;
+    const auto t = read_ok(dir, R"(
+[pipeline]
+unified = "unified_v2"
+workers = ["../bin/worker-a", "worker b", ""]
+archive = "./archive//2026/"
+)");
+    CHECK(t.pipeline.at("unified") == std::vector<std::string>{"unified_v2"});
+    CHECK(t.pipeline.at("workers") == std::vector<std::string>{"../bin/worker-a", "worker b", ""});
+    CHECK(t.pipeline.at("archive") == std::vector<std::string>{"./archive//2026/"});
+    CHECK(t.pipeline.size() == 3);
 }
 
 TEST_CASE("the plan's system in ten lines") {
@@ -142,20 +217,107 @@ since = "2026-11-28T09:00:00Z"
 }
 
 TEST_CASE("the plan's recovery targets are the defaults, and [recovery] overrides them") {
-    auto reading = parse_target("", "target.toml");
+    using std::chrono::minutes;
+    CHECK(shipped_plan().recovery_targets ==
+          std::map<std::string, std::chrono::milliseconds>{{"1-3", minutes(5)},
+                                                           {"4-5", minutes(15)},
+                                                           {"6", minutes(20)},
+                                                           {"7", minutes(60)},
+                                                           {"8", minutes(10)},
+                                                           {"9-10", minutes(5)},
+                                                           {"11", minutes(5)}});
+    auto reading = parse_target("", "target.toml", shipped_plan());
     REQUIRE(reading.ok());
     CHECK_FALSE(reading.value->wait);
-    CHECK(reading.value->recovery_targets == plan_recovery_targets());
-    CHECK(reading.value->recovery_targets.at("7") == std::chrono::minutes(60));
+    CHECK(reading.value->recovery_targets == shipped_plan().recovery_targets);
     reading = parse_target("[recovery]\nwait = true\n7 = \"1h30m\"\n9-10 = \"2m\"\n\n"
                            "[rollback]\nwaivers = \"waivers.toml\"\n",
-                           "/etc/rollcheck/target.toml");
+                           "/etc/rollcheck/target.toml", shipped_plan());
     REQUIRE(reading.ok());
     CHECK(reading.value->wait);
     CHECK(reading.value->recovery_targets.at("7") == std::chrono::minutes(90));
     CHECK(reading.value->recovery_targets.at("9-10") == std::chrono::minutes(2));
     CHECK(reading.value->recovery_targets.at("11") == std::chrono::minutes(5));
     CHECK(reading.value->waivers == "/etc/rollcheck/waivers.toml");
+}
+
+TEST_CASE("what the target gives wins over the plan's defaults, key by key") {
+    rollcheck_test::temp_dir dir;
+    const auto t = read_ok(dir, R"(
+[database]
+table = "orders"
+[cron]
+schedule = "*/5 * * * *"
+[logs]
+files = ["jobs.log"]
+errors = ["FATAL"]
+[pipeline]
+unified = "unified_v3"
+)");
+    CHECK(t.table.display() == "orders");
+    CHECK(t.key == "submission_id");
+    CHECK(t.timestamp_column == "created_at");
+    CHECK(t.job_schedule == "*/5 * * * *");
+    CHECK(t.job_command == "python scripts/core/batch_opportunity_scoring.py");
+    // A list replaces the plan's, never adds to it.
+    CHECK(t.log_files == std::vector<std::string>{(dir / "jobs.log").string()});
+    CHECK(t.error_patterns == std::vector<std::string>{"FATAL"});
+    CHECK(t.progress_patterns == std::vector<std::string>{"processed [0-9]+ submissions"});
+    CHECK(t.pipeline.at("unified") == std::vector<std::string>{"unified_v3"});
+    CHECK(t.pipeline.at("archive") == std::vector<std::string>{""});
+}
+
+TEST_CASE("keys that go together come from one side: the target's when it gives any") {
+    rollcheck_test::temp_dir dir;
+    // The plan's API is a URL: a target's host or port drops it.
+    auto t = read_ok(dir, "[api]\nhost = \"10.1.1.1\"\n");
+    CHECK(t.api_url == "http://10.1.1.1:80/");
+    CHECK(t.api_host == "10.1.1.1");
+    CHECK(t.api_port == 80);
+    t = read_ok(dir, "[api]\nport = 9000\n");
+    CHECK(t.api_url == "http://127.0.0.1:9000/");
+
+    // A plan naming a crontab file and the API's host and port.
+    const auto plan = facts_of(fs::path(ROLLCHECK_TARGET_FIXTURES) / "crontab-file-plan.toml");
+    t = read_ok(dir, "", plan);
+    CHECK(t.crontab_file == "/etc/cron.d/scoring");
+    CHECK(t.crontab_user.empty());
+    CHECK(t.job_schedule == "30 3 * * *");
+    CHECK(t.api_url == "http://10.0.0.5:9000/");
+    // A user's crontab in the target: not also the plan's file.
+    t = read_ok(dir, "[cron]\nuser = \"app\"\n", plan);
+    CHECK(t.crontab_file.empty());
+    CHECK(t.crontab_user == "app");
+    CHECK(t.job_schedule == "30 3 * * *");
+    // A URL in the target: not also the plan's host and port.
+    t = read_ok(dir, "[api]\nurl = \"http://api.internal:8080/health\"\n", plan);
+    CHECK(t.api_url == "http://api.internal:8080/health");
+    CHECK(t.api_host == "api.internal");
+    CHECK(t.api_port == 8080);
+    CHECK(t.recovery_targets ==
+          std::map<std::string, std::chrono::milliseconds>{{"jobs", std::chrono::minutes(10)}});
+    CHECK(faults("[recovery]\n7 = \"1h\"\n", plan) ==
+          std::vector<std::string>{
+              "target.toml:2:1: unknown key '7' in [recovery]: the plan's phases are jobs"});
+}
+
+TEST_CASE("[rollback] plan names the plan to run, against the target's directory") {
+    rollcheck_test::temp_dir dir;
+    const auto t = read_ok(dir, "[rollback]\nplan = \"x.toml\"\n");
+    CHECK(t.plan == dir / "x.toml");
+    CHECK(plan_named_by_target(dir / "target.toml") == dir / "x.toml");
+    CHECK(plan_named_by_target(dir.write("up.toml", "[rollback]\nplan = \"../plans/y.toml\"\n")) ==
+          dir.path().parent_path() / "plans/y.toml");
+    CHECK(plan_named_by_target(dir.write("abs.toml", "[rollback]\nplan = \"/etc/plan.toml\"\n")) ==
+          "/etc/plan.toml");
+    // None named, or no target to read: no plan (load_target says why).
+    CHECK(plan_named_by_target(dir.write("none.toml", "[rollback]\ndeadline = \"5m\"\n")).empty());
+    CHECK(plan_named_by_target(dir / "missing.toml").empty());
+    CHECK(plan_named_by_target(dir.write("broken.toml", "[rollback\nplan = \"x.toml\"\n")).empty());
+    CHECK(plan_named_by_target(dir.write("number.toml", "[rollback]\nplan = 3\n")).empty());
+    CHECK(faults("[rollback]\nplan = 3\n") ==
+          std::vector<std::string>{
+              "target.toml:2:8: [rollback] plan: expected a string, found an integer"});
 }
 
 TEST_CASE("[backup] asks Phase 7 to prove the backup by restoring it, and where") {
@@ -338,7 +500,17 @@ TEST_CASE("each fault of a target is named with its key and line:column") {
         {"[recovery]\nwait = \"yes\"\n7 = \"soon\"\n12 = \"5m\"\n",
          {"target.toml:2:8: [recovery] wait: expected a boolean, found a string",
           "target.toml:3:5: [recovery] 7: 'soon' is not a duration (5m, 1h30m)",
-          "target.toml:4:1: unknown key '12' in [recovery]"}},
+          "target.toml:4:1: unknown key '12' in [recovery]: the plan's phases are 1-3, 4-5, 6, "
+          "7, 8, 9-10, 11"}},
+        {"[pipeline]\nunified = 3\n",
+         {"target.toml:2:11: [pipeline] unified: expected a string or an array of strings, found "
+          "an integer"}},
+        {"[pipeline]\nworkers = [\"a\", { b = 1 }]\narchive = false\n",
+         {"target.toml:2:17: [pipeline] workers[1]: expected a string, found a table",
+          "target.toml:3:11: [pipeline] archive: expected a string or an array of strings, found "
+          "a boolean"}},
+        {"pipeline = \"run_unified_pipeline\"\n",
+         {"target.toml:1:12: 'pipeline': expected a table ([pipeline]), found a string"}},
         {"[rollback]\nsince = \"after lunch\"\n",
          {"target.toml:2:9: [rollback] since: 'after lunch' is not a time (like "
           "2026-11-28T09:26:24Z, '2026-11-28 09:26:24', 'Nov 28 09:26:24', 1795857984)"}},
@@ -351,7 +523,8 @@ TEST_CASE("each fault of a target is named with its key and line:column") {
           "target.toml:1:1: [[check]]: missing key 'severity'",
           "target.toml:1:1: [[check]]: missing key 'kind'"}},
         {"[[check]]\nphase = \"12\"\nseverity = \"P4\"\nname = \"n\"\nkind = \"db.recent\"\n",
-         {"target.toml:2:9: [[check]] phase: '12' is not a phase (1-3, 4-5, 6, 7, 8, 9-10, 11)",
+         {"target.toml:2:9: [[check]] phase: '12' is not a phase (the plan's phases are 1-3, "
+          "4-5, 6, 7, 8, 9-10, 11)",
           "target.toml:3:12: [[check]] severity: 'P4' is not a severity (P0, P1, P2, P3)"}},
         {"[[check]]\nphase = 11\nseverity = \"P0\"\nname = \"n\"\nkind = \"db.recent\"\n",
          {"target.toml:2:9: [[check]] phase: expected a string, found an integer"}},
@@ -389,7 +562,7 @@ tabel = "x"
 [cron]
 schedule = "daily"
 )",
-                                      "target.toml");
+                                      "target.toml", shipped_plan());
     CHECK_FALSE(reading.ok());
     CHECK_FALSE(reading.value.has_value());
     std::vector<std::string> texts;
@@ -400,7 +573,8 @@ schedule = "daily"
               "target.toml:1:1: [[check]]: missing key 'severity'",
               "target.toml:1:1: [[check]]: missing key 'name'",
               "target.toml:1:1: [[check]]: missing key 'kind'",
-              "target.toml:2:9: [[check]] phase: '0' is not a phase (1-3, 4-5, 6, 7, 8, 9-10, 11)",
+              "target.toml:2:9: [[check]] phase: '0' is not a phase (the plan's phases are 1-3, "
+              "4-5, 6, 7, 8, 9-10, 11)",
               "target.toml:4:9: [database] table: expected a string, found an integer",
               "target.toml:5:1: unknown key 'tabel' in [database]",
               "target.toml:7:12: [cron] schedule 'daily': expected 5 time fields, found 1"});
@@ -490,7 +664,8 @@ TEST_CASE("what is no target file at all is refused with one clear fault") {
 TEST_CASE("the example targets load without a fault") {
     for (const char* name : {"staging.toml", "production.toml"}) {
         INFO(name);
-        const auto reading = load_target(fs::path(ROLLCHECK_EXAMPLE_TARGETS) / name);
+        const auto reading =
+            load_target(fs::path(ROLLCHECK_EXAMPLE_TARGETS) / name, shipped_plan());
         for (const auto& e : reading.errors)
             UNSCOPED_INFO(e.text());
         REQUIRE(reading.ok());
@@ -501,7 +676,8 @@ TEST_CASE("the example targets load without a fault") {
             CHECK_FALSE(c.arguments.empty());
         if (!t.waivers.empty()) CHECK(load_waivers(t.waivers).ok());
     }
-    const auto production = load_target(fs::path(ROLLCHECK_EXAMPLE_TARGETS) / "production.toml");
+    const auto production =
+        load_target(fs::path(ROLLCHECK_EXAMPLE_TARGETS) / "production.toml", shipped_plan());
     REQUIRE(production.ok());
     CHECK(production.value->wait);
     CHECK(production.value->recovery_targets.at("7") == std::chrono::hours(2));
@@ -522,7 +698,7 @@ TEST_CASE("the example of docs/target.md reads, but for a root on the plan's hos
     REQUIRE(start != std::string::npos);
     const auto body = start + 8;
     const auto example = text.substr(body, text.find("```\n", body) - body);
-    const auto reading = parse_target(example, "target.toml");
+    const auto reading = parse_target(example, "target.toml", shipped_plan());
     for (const auto& e : reading.errors)
         CHECK(e.text() == "target.toml:2:8: [project] root: '/srv/reddit_harbor' does not exist");
     CHECK(reading.errors.size() <= 1);

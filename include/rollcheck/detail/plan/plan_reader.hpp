@@ -264,7 +264,11 @@ private:
     void read_check(const toml::table& t) {
         plan_check check;
         check.where = where(t.source());
-        const auto label = [&] { return fmt::format("[[check]] '{}'", check.id); };
+        // Named by its id once it has one: "[[check]] '' severity" names nothing.
+        const auto label = [&] {
+            return check.id.empty() ? std::string("[[check]]")
+                                    : fmt::format("[[check]] '{}'", check.id);
+        };
         if (text(t, "[[check]]", "id", check.id, true) && !check_ids_.insert(check.id).second)
             fail(t.get("id")->source(), fmt::format("[[check]] id '{}' is given twice", check.id));
         if (text(t, label(), "phase", check.phase, true) && !phase_at_.count(check.phase))

@@ -121,7 +121,7 @@ read_target_file(const std::filesystem::path& path, std::string& why,
         return std::nullopt;
     }
     if (status.type() == std::filesystem::file_type::directory) {
-        why = "is a directory, not a target file";
+        why = fmt::format("is a directory, not a {}", what);
         return std::nullopt;
     }
     // A FIFO or a device would block or never end: only plain files are read.
@@ -255,9 +255,14 @@ private:
                 document.insert(section, toml::table{});
                 into = document[section.str()].as_table();
             }
+            // Decided on the target's own keys before any is added: a plan's
+            // host, once added, is not the target giving the API's group.
+            std::vector<std::pair<const toml::key*, const toml::node*>> missing;
             for (auto&& [key, value] : *from)
                 if (!into->contains(key.str()) && !group_given(*into, section.str(), key.str()))
-                    into->insert(key, value);
+                    missing.emplace_back(&key, &value);
+            for (const auto& [key, value] : missing)
+                into->insert(*key, *value);
         }
     }
 
@@ -628,12 +633,15 @@ private:
 
     /// `[pipeline]`: any key, a string or an array of strings.
     void read_pipeline(const toml::table& root) {
-        for (auto&& [key, node] : any_section(root, "pipeline")) {
+        const auto& table = any_section(root, "pipeline");
+        for (auto&& [key, node] : table) {
             auto& values = target_.pipeline[std::string(key.str())];
             if (const auto* text = node.as_string())
                 values.push_back(text->get());
-            else if (strings_at(*root["pipeline"].as_table(), "[pipeline]", key.str()) != nullptr)
-                for (const auto& item : *node.as_array())
+            else if (!node.is_array())
+                wrong_type("[pipeline]", key.str(), "a string or an array of strings", node);
+            else if (const auto* array = strings_at(table, "[pipeline]", key.str()))
+                for (const auto& item : *array)
                     if (const auto* s = item.as_string()) values.push_back(s->get());
         }
     }
