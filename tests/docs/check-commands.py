@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Every command the README and docs/ show still exists as shown: each
-`rollcheck` subcommand answers `--help`, each option a shown command uses is
-in that help, and the same for the phase suites and the scripts. A command
-is a line of a fenced block that starts with `$ ` (or any line of an `sh`
-block) and runs rollcheck, a `verify-phase*` suite or a script of scripts/.
+"""Every command the README, docs/ and examples/plans/README.md show still
+exists as shown: each `rollcheck` subcommand answers `--help`, each option a
+shown command uses is in that help, and the same for the phase suites and the
+scripts. A command is a line of a fenced block that starts with `$ ` (or any
+line of an `sh` block) and runs rollcheck, `rollcheck-suite`, a
+`verify-phase*` suite or a script of scripts/.
 
     check-commands.py SOURCE_DIR ROLLCHECK VERIFIERS_DIR
 """
@@ -84,7 +85,7 @@ class Checker:
         base = name.rsplit("/", 1)[-1]
         if base == "rollcheck":
             return [self.rollcheck]
-        if base.startswith("verify-phase"):
+        if base == "rollcheck-suite" or base.startswith("verify-phase"):
             return [str(pathlib.Path(self.verifiers) / base)]
         if name.startswith("scripts/"):
             return [str(self.source / name)]
@@ -127,7 +128,9 @@ class Checker:
 def main(source, rollcheck, verifiers):
     root = pathlib.Path(source).resolve()
     checker = Checker(root, rollcheck, verifiers)
-    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md")),
+             root / "examples/plans/README.md"]
+    for page in pages:
         for number, command in shown_commands(page):
             checker.check(f"{page.relative_to(root)}:{number}", command)
     for problem in checker.problems:

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Every relative link of the README and docs/ resolves: the file exists and,
-when the link names an anchor, the page has a heading with that anchor (as
-GitHub makes them: lower case, punctuation dropped, spaces as dashes).
+"""Every relative link of the README, docs/ and examples/plans/README.md
+resolves: the file exists and, when the link names an anchor, the page has a
+heading with that anchor (as GitHub makes them: lower case, punctuation
+dropped, spaces as dashes).
 
     check-links.py SOURCE_DIR
 """
@@ -38,7 +39,8 @@ def anchors(path):
 
 def main(source):
     root = pathlib.Path(source).resolve()
-    pages = [root / "README.md", root / "BENCHMARKS.md", *sorted((root / "docs").glob("*.md"))]
+    pages = [root / "README.md", root / "BENCHMARKS.md", *sorted((root / "docs").glob("*.md")),
+             root / "examples/plans/README.md"]
     problems = []
     for page in pages:
         for number, line in prose(page):
