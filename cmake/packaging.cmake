@@ -95,10 +95,12 @@ duplicates and with recent writes, a backup and a baseline, the crontab and
 the job's log, processes, files, ports and HTTP endpoints. Each check exits
 0 (pass), 1 (fail) or 2 (could not verify).
 
-This package holds the rollcheck command, the phase suites of the rollback
-plan under /usr/lib/rollcheck/bin (they write JUnit, JSON, Markdown and
-Prometheus reports for CI gates), and the header-only C++17 library with
-its CMake package, to build suites of one's own.")
+This package holds the rollcheck command; rollcheck-suite, which checks a
+system against a rollback plan written as TOML and writes JUnit, JSON,
+Markdown and Prometheus reports for CI gates, under /usr/lib/rollcheck/bin
+with a program for each phase of the default plan; the plans, under
+/usr/share/rollcheck/plans; and the header-only C++17 library with its
+CMake package, to build suites of one's own.")
 # The programs' shared libraries, found by dpkg-shlibdeps.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Recommended, not required (the command and the suites need none of them,

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Every command the README, docs/ and examples/plans/README.md show still
-exists as shown: each `rollcheck` subcommand answers `--help`, each option a
-shown command uses is in that help, and the same for the phase suites and the
+exists as shown: each
+`rollcheck` subcommand answers `--help`, each option a shown command uses is
+in that help, and the same for the suite (`rollcheck-suite` and the programs
+the default plan names: `verify-phase7`, `verify-rollback`, …) and the
 scripts. A command is a line of a fenced block that starts with `$ ` (or any
-line of an `sh` block) and runs rollcheck, `rollcheck-suite`, a
-`verify-phase*` suite or a script of scripts/.
+line of an `sh` block) and runs one of them.
 
     check-commands.py SOURCE_DIR ROLLCHECK VERIFIERS_DIR
 """
@@ -73,6 +74,7 @@ class Checker:
         self.helps = {}
         self.problems = []
         self.checked = 0
+        self.programs = None
 
     def help(self, argv):
         key = tuple(argv)
@@ -80,12 +82,24 @@ class Checker:
             self.helps[key] = help_of(list(argv))
         return self.helps[key]
 
+    def suite_programs(self):
+        """The links to rollcheck-suite the default plan names (verify-phase7, …)."""
+        if self.programs is None:
+            suite = pathlib.Path(self.verifiers) / "rollcheck-suite"
+            run = subprocess.run([str(suite), "--list-programs"], capture_output=True, text=True,
+                                 timeout=30, stdin=subprocess.DEVNULL)
+            if run.returncode != 0:
+                self.problems.append(f"rollcheck-suite --list-programs exits {run.returncode}: "
+                                     f"{run.stderr.strip()}")
+            self.programs = set(run.stdout.split())
+        return self.programs
+
     def program(self, name):
         """The argv a shown program name stands for, or None when not ours."""
         base = name.rsplit("/", 1)[-1]
         if base == "rollcheck":
             return [self.rollcheck]
-        if base == "rollcheck-suite" or base.startswith("verify-phase"):
+        if base == "rollcheck-suite" or base in self.suite_programs():
             return [str(pathlib.Path(self.verifiers) / base)]
         if name.startswith("scripts/"):
             return [str(self.source / name)]

@@ -1,0 +1,1 @@
+print("legacy job: 3 accounts processed")
