@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """Every command the README, docs/ and examples/plans/README.md show still
-exists as shown: each
-`rollcheck` subcommand answers `--help`, each option a shown command uses is
-in that help, and the same for the suite (`rollcheck-suite` and the programs
+exists as shown: each `rollcheck` subcommand answers `--help`, each option a
+shown command uses is in that help, and the same for the suite (`rollcheck-suite` and the programs
 the default plan names: `verify-phase7`, `verify-rollback`, …) and the
 scripts. A command is a line of a fenced block that starts with `$ ` (or any
 line of an `sh` block) and runs one of them.

@@ -78,7 +78,10 @@ inline bool is_check_kind(const std::string& kind) {
         if (subcommands.size() != 1) return false;
         at = subcommands.front();
     }
-    return at != &app && at->get_subcommands([](const CLI::App*) { return true; }).empty();
+    // A check prints a result: add_check gave it --show; `cron next` and
+    // `cron snapshot` print other things and are no check.
+    return at != &app && at->get_subcommands([](const CLI::App*) { return true; }).empty() &&
+           at->get_option_no_throw("--show") != nullptr;
 }
 
 inline std::string declared_check_fault(const std::string& kind,

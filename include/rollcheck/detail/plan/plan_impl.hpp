@@ -79,10 +79,9 @@ public:
         const auto v = value_of(target_, run_, pieces->front().text);
         const bool on = v.boolean ? v.truth : !v.words.empty();
         if (!on)
-            said =
-                fmt::format("the target does not ask for it: {} {}",
-                            where_given(pieces->front().text),
-                            v.boolean ? "= true does" : "is not given");
+            said = fmt::format("the target does not ask for it: {} {}",
+                               where_given(pieces->front().text),
+                               v.boolean ? "= true does" : "is not given");
         return on;
     }
 

@@ -281,8 +281,7 @@ private:
         if (text(t, label(), "kind", check.kind, true)) read_kind(t, check.kind, label());
         if (text(t, label(), "title", check.title, false))
             check_references(*t.get("title"), label() + " title", check.title);
-        if (text(t, label(), "when", check.when, false))
-            check_references(*t.get("when"), label() + " when", check.when);
+        if (text(t, label(), "when", check.when, false)) read_when(*t.get("when"), check, label());
         read_before(t, check, label());
         strings(t, label(), "steps", check.steps);
         for (const auto& id : check.steps)
@@ -291,6 +290,18 @@ private:
                      fmt::format("{} steps: no [[phase.step]] has the id '{}'", label(), id));
         read_options(t, check, label());
         plan_.checks.push_back(std::move(check));
+    }
+
+    /// `when`: one reference, to a value the target gives or not.
+    void read_when(const toml::node& at, const plan_check& check, const std::string& label) {
+        std::string why;
+        const auto pieces = split_references(check.when, why);
+        if (pieces && (pieces->size() != 1 || !pieces->front().reference ||
+                       pieces->front().missing != when_missing::error))
+            return fail(at.source(), fmt::format("{} when: '{}' is not one reference "
+                                                 "(\"${{backup.restore_check}}\")",
+                                                 label, check.when));
+        check_references(at, label + " when", check.when);
     }
 
     void read_kind(const toml::table& t, const std::string& kind, const std::string& label) {
