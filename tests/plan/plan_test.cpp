@@ -385,7 +385,7 @@ TEST_CASE("a check whose `when` is false is skipped, saying why") {
     const auto p = load_ok(fixtures / "binding.toml");
     const auto& check = check_of(p, "backup-restores");
     auto b = bind_check(check, target_for(p, "[database]\nbackup = \"b.dump\"\n"), at_ten());
-    CHECK(b.skipped == "the target does not ask for it: [backup] restore_check is false");
+    CHECK(b.skipped == "the target does not ask for it: [backup] restore_check = true does");
     b = bind_check(
         check, target_for(p, "[database]\nbackup = \"b.dump\"\n[backup]\nrestore_check = true\n"),
         at_ten());

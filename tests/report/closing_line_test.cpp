@@ -12,6 +12,7 @@ namespace {
 /// A run of one case per (verdict, severity) pair.
 run_record run_of(const std::vector<std::pair<verdict, std::string>>& cases) {
     run_record run;
+    run.matrix = rollcheck_test::decision_matrix();
     int n = 0;
     for (const auto& [v, severity] : cases)
         run.cases.push_back(make_case(fmt::format("case {}", ++n), "7", severity,
@@ -106,4 +107,14 @@ TEST_CASE("the sample run's closing line") {
     CHECK(closing_line(rollcheck_test::sample_run()) ==
           "ERROR: 8 checks: 3 passed, 1 warned, 1 skipped, 1 failed, 2 errors; worst failing "
           "severity P0: Immediate rollback — notify stakeholders");
+}
+
+TEST_CASE("a run names the action of the plan it followed, and says when the plan names none") {
+    auto run = run_of({{verdict::fail, "P1"}});
+    run.matrix = {{"P1", "Roll back today", ""}};
+    CHECK(closing_line(run) ==
+          "FAIL: 1 check: 1 failed; worst failing severity P1: Roll back today");
+    run.matrix.clear();
+    CHECK(closing_line(run) == "FAIL: 1 check: 1 failed; worst failing severity P1: the plan's "
+                               "decision matrix names no action for it");
 }

@@ -100,6 +100,7 @@ TEST_CASE("report.md opens with the closing line and the plan's after-rollback c
 TEST_CASE("the checklist ticks what passed and says what this run did not check") {
     rollcheck_test::temp_dir dir;
     run_record run;
+    run.checklist = rollcheck_test::after_rollback_checklist();
     run.cases.push_back(
         rollcheck_test::make_case("no duplicated submission_id", "7", "P0",
                                   {check_result::pass("db.duplicates", "no duplicates"),
@@ -215,4 +216,15 @@ TEST_CASE("write_reports says what went wrong instead of throwing") {
     CHECK_THAT(why, Catch::StartsWith("cannot create " + (file / "reports").string() + ": "));
     CHECK_THROWS_WITH(write_junit(run_record{}, file / "junit.xml"),
                       Catch::Contains("cannot write " + (file / "junit.xml").string()));
+}
+
+TEST_CASE("a run that follows no plan answers a checklist of its checks alone") {
+    rollcheck_test::temp_dir dir;
+    run_record run;
+    run.cases.push_back(rollcheck_test::make_case("orders exported", "orders", "P1",
+                                                  {check_result::pass("files.absent", "gone")}));
+    const auto md = report_md_of(run, dir);
+    CHECK_THAT(md, Catch::Contains("## After rollback\n\n- [x] Checks verified — PASS (1 verdict: "
+                                   "1 passed)\n"));
+    CHECK_THAT(md, !Catch::Contains("Team notified"));
 }

@@ -61,6 +61,27 @@ inline rollcheck::check_result duplicates_failure() {
 
 /// One run of every verdict, cases deliberately not grouped by phase: the
 /// reports list the phases in the order their first cases ran.
+/// The decision matrix of plans/reddit_harbor.toml, as a run following it carries it.
+inline std::vector<rollcheck::decision_row> decision_matrix() {
+    return {{"P0", "Immediate rollback", "notify stakeholders"},
+            {"P1", "Rollback within 1 hour", "tech lead approval"},
+            {"P2", "Rollback within 24 hours", "team discussion"},
+            {"P3", "Fix forward", "no rollback needed"}};
+}
+
+/// The "after rollback" checklist of plans/reddit_harbor.toml.
+inline std::vector<rollcheck::checklist_entry> after_rollback_checklist() {
+    return {{"System functionality verified", "checks", {}},
+            {"No data loss confirmed",
+             "checks",
+             {"db.compare", "db.duplicates", "db.baseline", "db.backup", "db.baseline-file"}},
+            {"Incident documented", "report", {}},
+            {"Root cause identified", "people", {}},
+            {"Remediation plan created", "people", {}},
+            {"Stakeholders updated", "people", {}},
+            {"Team notified", "notices", {}}};
+}
+
 inline rollcheck::run_record sample_run() {
     using rollcheck::check_result;
     rollcheck::run_record run;
@@ -102,6 +123,8 @@ inline rollcheck::run_record sample_run() {
     // As the suite's listener records them: each case ran its checks once,
     // and those verified turned green as the run went.
     run.recovery_targets = recovery_targets();
+    run.matrix = decision_matrix();
+    run.checklist = after_rollback_checklist();
     auto green = run.started;
     for (auto& c : run.cases) {
         c.attempts = static_cast<int>(c.results.size());
