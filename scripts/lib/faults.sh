@@ -7,12 +7,11 @@
 # A fault is a function fault_NAME DIR (dashes in NAME become underscores)
 # and one fault_register line naming the plan's check that must catch it (by
 # its id in plans/reddit_harbor.toml) and what that check's evidence must say
-# (a Python regular expression). A
-# fault changes only what drill_restore puts back (the work tree, the
-# crontab, the backup, the table, a database of its own beside it
-# ($FAULT_OTHER_DATABASE), the API and the unified pipeline) and keeps
-# anything else it needs under DIR/fault, so that one sandbox serves every
-# drill in turn.
+# (a Python regular expression). A fault changes only what drill_restore puts
+# back (the work tree, the crontab, the backup, the table, a database of its
+# own beside it ($FAULT_OTHER_DATABASE), the API and the unified pipeline)
+# and keeps anything else it needs under DIR/fault, so that one sandbox
+# serves every drill in turn.
 #
 #   drill_one DIR BIN NAME     inject NAME, run the suites, say what caught it
 #   drill_all DIR BIN          the clean run, every fault in turn, a table
@@ -309,8 +308,8 @@ PY
 drill_false_alarms() { suites_red_cases "$1" "$2" | sed 's/\t/: /; s/\t/ /'; }
 
 # drill_one DIR BIN NAME: NAME injected into the rolled-back sandbox, every
-# suite run (their table printed), and the verdict of the case that must catch
-# it. DRILL_STATUS: 0 when it caught the fault, 1 when not.
+# suite run (their table printed), and the verdict of the check that must
+# catch it. DRILL_STATUS: 0 when it caught the fault, 1 when not.
 drill_one() {
   local dir=$1 bin=$2 name=$3 verdict caught title why
   echo "==> fault $name"
