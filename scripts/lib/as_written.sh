@@ -1,15 +1,18 @@
-# The rollback of `scripts/rehearse --as-written`: the plan's commands as
-# the plan prints them, run one by one in the sandbox, so that the phase
-# suites judge the plan itself rather than the rehearsal's reading of it.
-# Sourced by scripts/rehearse after scripts/lib/sandbox.sh.
+# The rollback of `scripts/rehearse --as-written`: the plan's lines as
+# the plan prints them (its [[phase.step]] tables), run one by one in the
+# sandbox, so that the phase suites judge the plan itself rather than the
+# rehearsal's reading of it. Sourced by scripts/rehearse after
+# scripts/lib/sandbox.sh, scripts/lib/plan.sh and scripts/lib/suites.sh.
 #
+#   as_written_check PLAN      the sandbox's adaptations fit PLAN's lines (below)
 #   as_written_prepare DIR     the backup under the plan's name (before the rollback)
-#   as_written_roll_back DIR   every line of the plan, in order; a failing line
+#   as_written_roll_back DIR PLAN   every step of PLAN, in order; a failing line
 #                              does not stop the rest (the plan says nothing of
 #                              what to do then), its exit status is recorded
-#   as_written_findings DIR REPORTS   each red check, the plan's lines behind it
-#                              and what they did; then the lines that failed
-#                              with no check red for them
+#   as_written_findings DIR REPORTS PLAN   each red check, the plan's lines
+#                              behind it (the check's `steps`) and what they
+#                              did; then the lines that failed with no check
+#                              red for them
 #
 # A line runs as written but for what the sandbox forces: the database is the
 # sandbox's (PGHOST and PGPORT in the environment, as in the operator's
@@ -18,8 +21,9 @@
 # a process, stopped by its pid), the YYYYMMDD placeholder is the archive's
 # date, crontab -e edits a spool of the sandbox's own (in a mount namespace of
 # its own: the machine's crontabs are never touched), `tail -f` is stopped
-# after AS_WRITTEN_TAIL_SECONDS, and no mail is sent. Every such adaptation
-# is printed beside the line.
+# after AS_WRITTEN_TAIL_SECONDS, and no mail is sent. Each adaptation is
+# registered by the step's id (as_written_adapt, at the end of this file) and
+# printed beside the line.
 #
 # DIR/as-written/steps.tsv records each line: its id, the line, its exit
 # status and the line of its output that tells most; DIR/as-written/ID.out
@@ -28,29 +32,6 @@
 AS_WRITTEN_TAIL_SECONDS=${AS_WRITTEN_TAIL_SECONDS:-10}
 # Lines of a step's output shown; the rest stays in its .out file.
 AS_WRITTEN_SHOWN=8
-
-# The plan's lines behind each check, the one meant to make it green first:
-# the suites' case name, then step ids (as_written_step's second argument).
-# The batch job's runs need the restore to have left the table writable.
-declare -gA AS_WRITTEN_GUARD=(
-  ["no duplicated submission_id in opportunities_unified (after phase 4-5)"]=7.2
-  ["no duplicated submission_id in opportunities_unified (after phase 7)"]=7.2
-  ["no duplicated submission_id in opportunities_unified (after phase 11)"]=7.2
-  ["no row of opportunities_unified lost against the baseline (after phase 7)"]=7.2
-  ["no row of opportunities_unified lost against the baseline (after phase 11)"]=7.2
-  ["batch_opportunity_scoring.py --limit 10 succeeds"]="4-5.5 7.2"
-  ["batch_opportunity_scoring.py runs"]="8.2 7.2"
-  ["scripts/ identical to HEAD"]=11.2
-  ["scripts/core/*.py identical to the pre-cutover archive"]=11.2
-  ["unified pipeline not running (any interpreter, any path)"]=11.1
-  ["crontab valid as cron reads it"]=11.3
-  ["monolith cron entry restored as 0 2 * * *, unified pipeline not scheduled"]=11.3
-  ["crontab equal to the pre-cutover snapshot"]=11.3
-  ["the batch job running, or run since the rollback"]=11.4
-  ["job log without error since the rollback (rotated files included), showing progress"]=11.4
-  ["rows written to opportunities_unified in the last hour"]=11.4
-  ["the API no longer answers"]=9-10.1
-)
 
 as_written_dir() { echo "$1/as-written"; }
 
@@ -163,100 +144,157 @@ as_written_crontab_back() {
   if [[ -f $dir/spool/$user ]]; then cp "$dir/spool/$user" "$dir/crontab"; fi
 }
 
-as_written_phase1_3() {
-  local dir=$1 repo=$1/reddit_harbor
-  sandbox_log "Phase 1-3"
-  as_written_step "$dir" 1-3.1 "$repo" "rm -rf core/pipeline/ core/fetchers/ core/enrichment/"
-  as_written_step "$dir" 1-3.2 "$repo" "rm -rf core/agents/ core/quality_filters/"
-  as_written_step "$dir" 1-3.3 "$repo" "rm tests/test_*_new.py"
-  as_written_step "$dir" 1-3.4 "$repo" "pytest tests/ -v"
+# --- the plan's lines ---------------------------------------------------------------
+
+# A line as printed, in the work tree.
+as_written_as_printed() { as_written_step "$1" "$2" "$1/reddit_harbor" "$3"; }
+
+# TEXT quoted for a shell, as a person would: in single quotes unless it holds one.
+as_written_quote() {
+  if [[ $1 != *"'"* ]]; then
+    printf "'%s'" "$1"
+  elif [[ $1 != *[\"\$\`\\]* ]]; then
+    printf '"%s"' "$1"
+  else
+    printf '%q' "$1"
+  fi
 }
 
-as_written_phase4_5() {
-  local dir=$1 repo=$1/reddit_harbor
-  sandbox_log "Phase 4-5"
-  as_written_step "$dir" 4-5.1 "$repo" "git checkout HEAD -- scripts/core/batch_opportunity_scoring.py"
-  as_written_step "$dir" 4-5.2 "$repo" "git checkout HEAD -- scripts/dlt/dlt_trust_pipeline.py"
-  as_written_step "$dir" 4-5.3 "$repo" "rm -rf core/fetchers/database_fetcher.py"
-  as_written_step "$dir" 4-5.4 "$repo" "rm -rf core/deduplication/"
-  as_written_step "$dir" 4-5.5 "$repo" "python scripts/core/batch_opportunity_scoring.py --limit 10"
+# The adaptations, each FUNCTION DIR ID LINE (the plan's line). They are
+# registered at the end of this file.
+declare -gA AS_WRITTEN_ADAPTED=() AS_WRITTEN_EXPECTED=()
+
+# as_written_adapt ID FUNCTION GLOB: the plan's step ID runs through
+# FUNCTION; its line must match GLOB, else as_written_check refuses the plan:
+# an adaptation meant for another line must not run this one (nor leave a
+# crontab -e to run on the machine's own crontab).
+as_written_adapt() {
+  AS_WRITTEN_ADAPTED[$1]=$2
+  AS_WRITTEN_EXPECTED[$1]=$3
 }
 
-as_written_phase6() {
-  local dir=$1 repo=$1/reddit_harbor
-  sandbox_log "Phase 6"
-  as_written_step "$dir" 6.1 "$repo" "rm -rf core/enrichment/"
-  as_written_step "$dir" 6.2 "$repo" "git checkout HEAD -- scripts/core/batch_opportunity_scoring.py"
-  as_written_step "$dir" 6.3 "$repo" "python scripts/testing/test_ai_services.py"
+# A line the sandbox cannot run as printed: any that would reach beyond it
+# (the machine's crontab and containers, the mail) or never end.
+as_written_needs_adapting() {
+  [[ $1 =~ (^|[^[:alnum:]_])(crontab|docker-compose|docker|mail|sendmail)([^[:alnum:]_]|$) ||
+     $1 == *"tail -f"* || $1 == *"&" ]]
+}
+
+# as_written_check PLAN: every adaptation names a step of PLAN whose line it
+# fits, and no line that needs one runs without; prints what does not fit
+# and returns 2.
+as_written_check() {
+  local steps phase id line errors=
+  local -A seen=()
+  steps=$(plan_read steps "$1") || return 2
+  while IFS=$'\t' read -r phase id line; do
+    seen[$id]=1
+    if [[ -n ${AS_WRITTEN_ADAPTED[$id]:-} ]]; then
+      # shellcheck disable=SC2053 # the expected line is a glob
+      [[ $line == ${AS_WRITTEN_EXPECTED[$id]} ]] ||
+        errors+=$'\n'"  step $id: '$line' is not what its adaptation runs ('${AS_WRITTEN_EXPECTED[$id]}')"
+    elif as_written_needs_adapting "$line"; then
+      errors+=$'\n'"  step $id: '$line' reaches beyond the sandbox or never ends, and has no adaptation"
+    fi
+  done <<<"$steps"
+  for id in "${!AS_WRITTEN_ADAPTED[@]}"; do
+    [[ -n ${seen[$id]:-} ]] || errors+=$'\n'"  step $id: adapted, but the plan has no such step"
+  done
+  [[ -z $errors ]] && return 0
+  echo "scripts/rehearse --as-written: the plan $1 does not fit scripts/lib/as_written.sh:$errors" >&2
+  return 2
 }
 
 # The restore line meets the backup in three ways; the two that change
 # nothing run first, as probes, in a directory of their own.
-as_written_phase7() {
-  local dir=$1 repo=$1/reddit_harbor probe=$1/as-written/probe-backup restore
-  restore='pg_restore -d reddit_harbor backup_$(date +%Y%m%d).sql'
-  sandbox_log "Phase 7"
-  as_written_step "$dir" 7.1 "$repo" "rm -rf core/storage/"
+as_written_restore() {
+  local dir=$1 id=$2 line=$3 repo=$1/reddit_harbor probe=$1/as-written/probe-backup yesterday
+  yesterday=backup_$(date -d yesterday +%Y%m%d).sql
   mkdir -p "$probe/yesterday" "$probe/plain"
-  cp -p "$dir/$(sandbox_backup "$dir")" "$probe/yesterday/backup_$(date -d yesterday +%Y%m%d).sql"
-  as_written_probe "$dir" "the backup taken the day before the rollback (backup_$(date -d yesterday +%Y%m%d).sql)" \
-    "$probe/yesterday" "$restore"
+  cp -p "$dir/$(sandbox_backup "$dir")" "$probe/yesterday/$yesterday"
+  as_written_probe "$dir" "the backup taken the day before the rollback ($yesterday)" "$probe/yesterday" "$line"
   as_written_probe "$dir" "the backup taken as its name says, as plain SQL (pg_dump reddit_harbor > backup_\$(date +%Y%m%d).sql)" \
-    "$probe/plain" "pg_dump reddit_harbor > backup_\$(date +%Y%m%d).sql && $restore"
-  as_written_step "$dir" 7.2 "$dir" "$restore" "$restore" \
+    "$probe/plain" "pg_dump reddit_harbor > backup_\$(date +%Y%m%d).sql && $line"
+  as_written_step "$dir" "$id" "$dir" "$line" "$line" \
     "in the sandbox's directory, where the backup is; taken with pg_dump -Fc, the same day"
   as_written_probe "$dir" "where the restore left the table's id sequence" "$repo" \
     "psql -X -At -d reddit_harbor -c \"SELECT 'next id ' || nextval('opportunities_unified_id_seq') || ', highest id ' || max(id) FROM opportunities_unified\""
-  as_written_step "$dir" 7.3 "$repo" "git checkout HEAD -- scripts/"
-  as_written_step "$dir" 7.4 "$repo" \
-    "SELECT submission_id, COUNT(*) FROM opportunities_unified GROUP BY submission_id HAVING COUNT(*) > 1;" \
-    "psql -X -d reddit_harbor -c 'SELECT submission_id, COUNT(*) FROM opportunities_unified GROUP BY submission_id HAVING COUNT(*) > 1;'" \
-    "through psql"
 }
 
-as_written_phase8() {
-  local dir=$1 repo=$1/reddit_harbor
-  sandbox_log "Phase 8"
-  as_written_step "$dir" 8.1 "$repo" "rm -rf core/pipeline/orchestrator.py"
-  as_written_step "$dir" 8.2 "$repo" "python scripts/core/batch_opportunity_scoring.py"
-  as_written_step "$dir" 8.3 "$repo" "python scripts/dlt/dlt_trust_pipeline.py"
-  as_written_step "$dir" 8.4 "$repo" "python scripts/testing/verify_monoliths.py"
+# SQL, as the plan prints it, typed into psql.
+as_written_sql() {
+  as_written_step "$1" "$2" "$1/reddit_harbor" "$3" "psql -X -d reddit_harbor -c $(as_written_quote "$3")" "through psql"
 }
 
-as_written_phase9_10() {
-  local dir=$1 repo=$1/reddit_harbor
-  sandbox_log "Phase 9-10"
-  printf '    [9-10.1] $ docker-compose down\n        (ran: the API process stopped by its pid — the sandbox has no containers)\n'
-  local rc=0
-  sandbox_stop_api "$dir" >"$dir/as-written/9-10.1.out" 2>&1 || rc=$?
-  as_written_show "$dir/as-written/9-10.1.out"
+as_written_compose_down() {
+  local dir=$1 id=$2 line=$3 out rc=0
+  out=$(as_written_dir "$dir")/$id.out
+  printf '    [%s] $ %s\n        (ran: the API process stopped by its pid — the sandbox has no containers)\n' "$id" "$line"
+  sandbox_stop_api "$dir" >"$out" 2>&1 || rc=$?
+  as_written_show "$out"
   printf '        exit %d\n' "$rc"
-  as_written_record "$dir" 9-10.1 "docker-compose down" "$rc" "$dir/as-written/9-10.1.out"
-  as_written_step "$dir" 9-10.2 "$repo" "rm -rf api/"
-  as_written_step "$dir" 9-10.3 "$repo" "rm -rf sdk/"
-  as_written_step "$dir" 9-10.4 "$repo" "python scripts/unified/run_unified_pipeline.py"
+  as_written_record "$dir" "$id" "$line" "$rc" "$out"
 }
 
-# The job restarted in the background, as the plan's `&` does: recorded as
-# the sandbox's monolith.pid, so that removing the sandbox stops it.
-as_written_restart() {
-  local dir=$1 repo=$1/reddit_harbor line='python scripts/core/batch_opportunity_scoring.py --limit 100 &'
-  local out=$1/as-written/11.4.out pid rc deadline
-  printf '    [11.4] $ %s\n' "$line"
-  # exec: the recorded pid is the job's own, which sandbox_stop can stop.
-  (set -a; . "$dir/pg/pg.env"; set +a; cd "$repo" &&
-   exec python scripts/core/batch_opportunity_scoring.py --limit 100) </dev/null >"$out" 2>&1 &
-  pid=$!
-  echo "$pid" >"$dir/monolith.pid"
-  printf '        started, pid %d\n' "$pid"
-  # The plan's next line is the operator's only look at it: give the job the
-  # same time, then say how it ended.
-  as_written_step "$dir" 11.5 "$repo" "tail -f logs/batch_opportunity_scoring.log" \
-    "timeout $AS_WRITTEN_TAIL_SECONDS tail -f logs/batch_opportunity_scoring.log || [ \$? -eq 124 ]" \
-    "tail -f never ends: stopped after $AS_WRITTEN_TAIL_SECONDS s, as the operator's Ctrl-C would"
+as_written_no_containers() { as_written_skip "$1" "$2" "$3" "the sandbox has no production containers"; }
+
+as_written_no_mail() { as_written_skip "$1" "$2" "$3" "no mail leaves the sandbox"; }
+
+as_written_archive_date() {
+  local dir=$1 repo=$1/reddit_harbor
+  as_written_step "$dir" "$2" "$repo" "$3" "${3//YYYYMMDD/$SANDBOX_ARCHIVE_DATE}" \
+    "YYYYMMDD: the archive's date, which the plan does not give"
+  as_written_probe "$dir" "the line with YYYYMMDD left as printed" "$repo" \
+    "ls scripts/archive/monoliths_YYYYMMDD/*.py"
+}
+
+as_written_crontab_edit() {
+  local dir=$1 id=$2 line=$3 runner
+  runner=$(as_written_spool_runner "$dir")
+  if [[ -n $runner ]]; then
+    as_written_step "$dir" "$id" "$dir/reddit_harbor" "$line" "$runner $line" \
+      "no terminal, as in a script or ssh without -t; the spool is the sandbox's, in a mount namespace of its own"
+    as_written_crontab_back "$dir"
+  else
+    as_written_skip "$dir" "$id" "$line" "needs root and cron's crontab here (the spool is mounted in a namespace of its own)"
+  fi
+}
+
+# The entry the plan gives crontab -e, a comment in its shell block: shown,
+# not recorded; then its command as cron would run it.
+as_written_cron_entry() {
+  local dir=$1 command
+  printf '    [%s] $ %s\n        (a comment: nothing runs)\n' "$2" "$3"
+  # The entry's command: what follows its five time fields.
+  read -r _ _ _ _ _ command <<<"${3#\#}"
+  mkdir -p "$dir/home"
+  as_written_probe "$dir" "that entry's command as cron runs it (in HOME, PATH=/usr/bin:/bin)" "$dir/home" \
+    "env -i HOME=$dir/home SHELL=/bin/sh PATH=/usr/bin:/bin /bin/sh -c '$command'"
+}
+
+# The job a line ending in & starts, as the plan's restart does: its pid
+# (the sandbox's monolith.pid, so that removing the sandbox stops it), its
+# step id and line, until as_written_background_end reports it.
+declare -g AS_WRITTEN_BG_PID='' AS_WRITTEN_BG_ID='' AS_WRITTEN_BG_LINE=''
+
+as_written_background() {
+  local dir=$1 id=$2 line=$3
+  printf '    [%s] $ %s\n' "$id" "$line"
+  # exec, twice: the recorded pid is the job's own, which sandbox_stop can stop.
+  (set -a; . "$dir/pg/pg.env"; set +a; cd "$dir/reddit_harbor" &&
+   exec bash -c "exec ${line%&}") </dev/null >"$(as_written_dir "$dir")/$id.out" 2>&1 &
+  AS_WRITTEN_BG_PID=$! AS_WRITTEN_BG_ID=$id AS_WRITTEN_BG_LINE=$line
+  echo "$AS_WRITTEN_BG_PID" >"$dir/monolith.pid"
+  printf '        started, pid %d\n' "$AS_WRITTEN_BG_PID"
+}
+
+# After the plan's next line, the operator's only look at it, the job gets a
+# minute more to end; then how it ended, and its own output.
+as_written_background_end() {
+  local dir=$1 pid=$AS_WRITTEN_BG_PID id=$AS_WRITTEN_BG_ID out rc=0 deadline
+  out=$(as_written_dir "$dir")/$id.out
   deadline=$((SECONDS + 60))
   while sandbox_alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
-  rc=0
   if sandbox_alive "$pid"; then
     echo "still running $AS_WRITTEN_TAIL_SECONDS s and 60 s more after its start" >>"$out"
   else
@@ -265,75 +303,60 @@ as_written_restart() {
   printf '        the job (pid %d), its own output:\n' "$pid"
   as_written_show "$out"
   printf '        exit %d\n' "$rc"
-  as_written_record "$dir" 11.4 "$line" "$rc" "$out"
+  as_written_record "$dir" "$id" "$AS_WRITTEN_BG_LINE" "$rc" "$out"
+  AS_WRITTEN_BG_PID='' AS_WRITTEN_BG_ID='' AS_WRITTEN_BG_LINE=''
 }
 
-as_written_phase11() {
-  local dir=$1 repo=$1/reddit_harbor runner
-  sandbox_log "Phase 11"
-  as_written_skip "$dir" 11.0 "docker-compose -f docker-compose.prod.yml down" "the sandbox has no production containers"
-  as_written_step "$dir" 11.1 "$repo" "killall -9 run_unified_pipeline.py"
-  as_written_step "$dir" 11.2 "$repo" "cp scripts/archive/monoliths_YYYYMMDD/*.py scripts/core/" \
-    "cp scripts/archive/monoliths_$SANDBOX_ARCHIVE_DATE/*.py scripts/core/" "YYYYMMDD: the archive's date, which the plan does not give"
-  as_written_probe "$dir" "the line with YYYYMMDD left as printed" "$repo" \
-    "ls scripts/archive/monoliths_YYYYMMDD/*.py"
-  runner=$(as_written_spool_runner "$dir")
-  if [[ -n $runner ]]; then
-    as_written_step "$dir" 11.3 "$repo" "crontab -e" "$runner crontab -e" \
-      "no terminal, as in a script or ssh without -t; the spool is the sandbox's, in a mount namespace of its own"
-    as_written_crontab_back "$dir"
-  else
-    as_written_skip "$dir" 11.3 "crontab -e" "needs root and cron's crontab here (the spool is mounted in a namespace of its own)"
-  fi
-  printf '    [11.3] $ # 0 2 * * * python scripts/core/batch_opportunity_scoring.py\n        (a comment: nothing runs)\n'
-  mkdir -p "$dir/home"
-  as_written_probe "$dir" "that entry's command as cron runs it (in HOME, PATH=/usr/bin:/bin)" "$dir/home" \
-    "env -i HOME=$dir/home SHELL=/bin/sh PATH=/usr/bin:/bin /bin/sh -c 'python scripts/core/batch_opportunity_scoring.py'"
-  as_written_restart "$dir"
-  as_written_step "$dir" 11.6 "$repo" \
-    "SELECT COUNT(*) FROM opportunities_unified WHERE created_at > NOW() - INTERVAL '1 hour';" \
-    "psql -X -d reddit_harbor -c \"SELECT COUNT(*) FROM opportunities_unified WHERE created_at > NOW() - INTERVAL '1 hour';\"" \
-    "through psql"
-  as_written_skip "$dir" 11.7 'echo "PRODUCTION ROLLED BACK: $(date)" | mail -s "URGENT" team@company.com' \
-    "no mail leaves the sandbox"
+as_written_tail() {
+  as_written_step "$1" "$2" "$1/reddit_harbor" "$3" \
+    "timeout $AS_WRITTEN_TAIL_SECONDS $3 || [ \$? -eq 124 ]" \
+    "tail -f never ends: stopped after $AS_WRITTEN_TAIL_SECONDS s, as the operator's Ctrl-C would"
 }
 
 as_written_roll_back() {
-  local dir=$1
+  local dir=$1 plan=$2 steps phase id line shown=
+  steps=$(plan_read steps "$plan") || return 2
   sandbox_record_since "$dir"
   : >"$(as_written_dir "$dir")/steps.tsv"
   echo "    python is $(command -v python || echo 'not found'), pytest $(command -v pytest || echo 'not found')," \
     "killall $(command -v killall || echo 'not found'), crontab $(command -v crontab || echo 'not found')"
-  as_written_phase1_3 "$dir"
-  as_written_phase4_5 "$dir"
-  as_written_phase6 "$dir"
-  as_written_phase7 "$dir"
-  as_written_phase8 "$dir"
-  as_written_phase9_10 "$dir"
-  as_written_phase11 "$dir"
+  # The steps on a descriptor of their own: no line reads them as its input.
+  while IFS=$'\t' read -r -u 3 phase id line; do
+    if [[ $phase != "$shown" ]]; then
+      sandbox_log "Phase $phase"
+      shown=$phase
+    fi
+    "${AS_WRITTEN_ADAPTED[$id]:-as_written_as_printed}" "$dir" "$id" "$line"
+    if [[ -n $AS_WRITTEN_BG_PID && $AS_WRITTEN_BG_ID != "$id" ]]; then as_written_background_end "$dir"; fi
+  done 3<<<"$steps"
+  if [[ -n $AS_WRITTEN_BG_PID ]]; then as_written_background_end "$dir"; fi
 }
 
-# as_written_findings DIR REPORTS: for each case that failed or erred, the
-# plan's lines behind it, their exit status and what they said; then the
-# lines that failed although no check went red for them.
+# as_written_findings DIR REPORTS PLAN: for each case that failed or erred,
+# the plan's lines behind it (its check's `steps`: the lines meant to make it
+# green, the first one first), their exit status and what they said; then
+# the lines that failed although no check went red for them.
 as_written_findings() {
-  local dir=$1 reports=$2 name verdict step id text status telling
-  local -A line=() rc=() said=() blamed=()
+  local dir=$1 reports=$2 plan=$3 name verdict check steps step id text status telling
+  local -A line=() rc=() said=() blamed=() guard=()
   while IFS=$'\t' read -r id text status telling; do
     line[$id]=$text rc[$id]=$status said[$id]=$telling
   done <"$(as_written_dir "$dir")/steps.tsv"
+  while IFS=$'\t' read -r check steps; do
+    guard[$check]=$steps
+  done < <(plan_read guards "$plan")
   echo
   echo "what the plan's lines left red (the check, then the plan's lines behind it):"
-  while IFS=$'\t' read -r verdict name; do
+  while IFS=$'\t' read -r verdict check name; do
     printf '  %s %s\n' "${verdict^^}" "$name"
-    if [[ -z ${AS_WRITTEN_GUARD[$name]:-} ]]; then
+    if [[ -z ${guard[$check]:-} ]]; then
       echo "      no line of the plan is meant to make it green"
     fi
-    for step in ${AS_WRITTEN_GUARD[$name]:-}; do
+    for step in ${guard[$check]:-}; do
       blamed[$step]=1
       printf '      [%s] %s  →  exit %s%s\n' "$step" "${line[$step]:-?}" "${rc[$step]:-?}" "${said[$step]:+: ${said[$step]}}"
     done
-  done < <(suites_red_cases "$reports")
+  done < <(suites_red_cases "$reports" "$plan")
   echo
   echo "lines that failed with no check red for them:"
   while IFS=$'\t' read -r id text status telling; do
@@ -342,3 +365,17 @@ as_written_findings() {
   done <"$(as_written_dir "$dir")/steps.tsv"
   echo "every line's output: $(as_written_dir "$dir")/<step>.out"
 }
+
+# What the sandbox forces, by the plan's step id; each adaptation says why
+# beside the line it runs. The ids are plans/reddit_harbor.toml's.
+as_written_adapt 7.2 as_written_restore 'pg_restore *'
+as_written_adapt 7.4 as_written_sql 'SELECT *'
+as_written_adapt 9-10.1 as_written_compose_down 'docker-compose down'
+as_written_adapt 11.1 as_written_no_containers 'docker-compose *'
+as_written_adapt 11.3 as_written_archive_date '*YYYYMMDD*'
+as_written_adapt 11.4 as_written_crontab_edit 'crontab -e'
+as_written_adapt 11.5 as_written_cron_entry '#*'
+as_written_adapt 11.6 as_written_background '*&'
+as_written_adapt 11.7 as_written_tail 'tail -f *'
+as_written_adapt 11.8 as_written_sql 'SELECT *'
+as_written_adapt 11.9 as_written_no_mail '*mail *'

@@ -1,16 +1,17 @@
 # The fault drills of `scripts/rehearse --fault`: slips an operator could make
 # during the rollback, each injected into a sandbox rolled back correctly, so
 # that the phase suites must go red on the check that guards it. Sourced by
-# scripts/rehearse after scripts/lib/sandbox.sh and scripts/lib/suites.sh.
+# scripts/rehearse after scripts/lib/sandbox.sh, scripts/lib/plan.sh and
+# scripts/lib/suites.sh.
 #
 # A fault is a function fault_NAME DIR (dashes in NAME become underscores)
-# and one fault_register line naming the test case that must catch it and
-# what that case's evidence must say (a Python regular expression). A
-# fault changes only what drill_restore puts back (the work tree, the
-# crontab, the backup, the table, a database of its own beside it
-# ($FAULT_OTHER_DATABASE), the API and the unified pipeline) and keeps
-# anything else it needs under DIR/fault, so that one sandbox serves every
-# drill in turn.
+# and one fault_register line naming the plan's check that must catch it (by
+# its id in plans/reddit_harbor.toml) and what that check's evidence must say
+# (a Python regular expression). A fault changes only what drill_restore puts
+# back (the work tree, the crontab, the backup, the table, a database of its
+# own beside it ($FAULT_OTHER_DATABASE), the API and the unified pipeline)
+# and keeps anything else it needs under DIR/fault, so that one sandbox
+# serves every drill in turn.
 #
 #   drill_one DIR BIN NAME     inject NAME, run the suites, say what caught it
 #   drill_all DIR BIN          the clean run, every fault in turn, a table
@@ -20,15 +21,15 @@
 
 declare -g DRILL_STATUS=0
 declare -ga FAULT_NAMES=()
-declare -gA FAULT_CASE=() FAULT_EVIDENCE=() FAULT_VERDICTS=()
+declare -gA FAULT_CHECK=() FAULT_EVIDENCE=() FAULT_VERDICTS=()
 
-# fault_register NAME CASE EVIDENCE [VERDICTS]: NAME is caught when CASE's
-# verdict is one of VERDICTS (comma-separated; "fail" unless given: a fault is
-# a real failure, an error only where the check cannot decide) and its
-# summaries or evidence match EVIDENCE.
+# fault_register NAME CHECK_ID EVIDENCE [VERDICTS]: NAME is caught when the
+# verdict of the plan's check CHECK_ID is one of VERDICTS (comma-separated;
+# "fail" unless given: a fault is a real failure, an error only where the
+# check cannot decide) and its summaries or evidence match EVIDENCE.
 fault_register() {
   FAULT_NAMES+=("$1")
-  FAULT_CASE[$1]=$2
+  FAULT_CHECK[$1]=$2
   FAULT_EVIDENCE[$1]=$3
   FAULT_VERDICTS[$1]=${4:-fail}
 }
@@ -46,8 +47,7 @@ fault_sql() { sandbox_psql "$1" -c "$2"; }
 
 # The migration's writer, not stopped before the restore, wrote its last batch
 # again on top of the restored table.
-fault_register duplicates \
-  "no duplicated submission_id in opportunities_unified (after phase 7)" \
+fault_register duplicates phase7.no-duplicated-key \
   '^25 duplicated submission_id values'
 fault_duplicates() {
   fault_log "the last 25 rows of the backup inserted again after pg_restore"
@@ -61,8 +61,7 @@ fault_duplicates() {
 # plan's git checkout restores. Every run of the job since the rollback (the
 # plan's own, the restarted job, the suites') ran, logged its progress and
 # exited 0, but wrote its rows to reddit_harbor_unified.
-fault_register no-recent-writes \
-  "rows written to opportunities_unified in the last hour" \
+fault_register no-recent-writes phase11.rows-written \
   '^0 rows'
 fault_no_recent_writes() {
   local dir=$1 since
@@ -80,8 +79,7 @@ fault_no_recent_writes() {
 
 # The duplicates of Phase 7 "cleaned" by hand with a DELETE that removed every
 # copy of a duplicated key, the originals with them.
-fault_register data-lost \
-  "no row of opportunities_unified lost against the baseline (after phase 7)" \
+fault_register data-lost phase7.no-row-lost \
   '^rows lost since the baseline'
 fault_data_lost() {
   fault_log "the rows the migration had duplicated deleted, originals included (id % 500 = 0)"
@@ -91,8 +89,7 @@ fault_data_lost() {
 # --- the backup ---------------------------------------------------------------------------
 
 # The backup was written where a cleanup removed it (a /tmp emptied by a reboot).
-fault_register backup-missing \
-  "backup verified: holds opportunities_unified's data, taken before the rollback" \
+fault_register backup-missing phase7.backup-verified \
   'backup_[0-9]+\.dump: does not exist'
 fault_backup_missing() {
   fault_log "the backup removed: $(cd "$1" && ls backup_*.dump)"
@@ -102,8 +99,7 @@ fault_backup_missing() {
 # The backup taken again once the rollback had started, over the one taken
 # before the deploy: it reads fine and holds the table, but it may already
 # hold the fault the rollback undoes.
-fault_register backup-stale \
-  "backup verified: holds opportunities_unified's data, taken before the rollback" \
+fault_register backup-stale phase7.backup-verified \
   '^after_rollback$'
 fault_backup_stale() {
   local backup
@@ -115,8 +111,7 @@ fault_backup_stale() {
 # --- the crontab -------------------------------------------------------------------------------
 
 # The unified pipeline's crontab removed, the monolith's entry not put back.
-fault_register cron-missing \
-  "monolith cron entry restored as 0 2 * * *, unified pipeline not scheduled" \
+fault_register cron-missing phase11.cron-entry-restored \
   'batch_opportunity_scoring'
 fault_cron_missing() {
   fault_log "the monolith's cron entry removed"
@@ -125,8 +120,7 @@ fault_cron_missing() {
 
 # The entry pasted back from a ticket, wrapped by the terminal: its command's
 # tail lands on a line of its own, which cron rejects.
-fault_register cron-invalid \
-  "crontab valid as cron reads it" \
+fault_register cron-invalid phase11.crontab-valid \
   'not a crontab line'
 fault_cron_invalid() {
   fault_log "the monolith's cron entry wrapped onto two lines"
@@ -134,8 +128,7 @@ fault_cron_invalid() {
 }
 
 # The entry restored with the schedule of another job.
-fault_register cron-wrong-schedule \
-  "monolith cron entry restored as 0 2 * * *, unified pipeline not scheduled" \
+fault_register cron-wrong-schedule phase11.cron-entry-restored \
   '^0 2 \* \* \*$'
 fault_cron_wrong_schedule() {
   fault_log "the monolith's entry scheduled 0 3 * * * instead of 0 2 * * *"
@@ -143,8 +136,7 @@ fault_cron_wrong_schedule() {
 }
 
 # The monolith's entry put back, but the migration's entry kept beside it.
-fault_register unified-still-scheduled \
-  "monolith cron entry restored as 0 2 * * *, unified pipeline not scheduled" \
+fault_register unified-still-scheduled phase11.cron-entry-restored \
   'run_unified_pipeline'
 fault_unified_still_scheduled() {
   fault_log "the unified pipeline's cron entry left in the crontab"
@@ -156,8 +148,7 @@ fault_unified_still_scheduled() {
 
 # The restarted job failed on an import the migration had introduced and
 # logged the exception (the traceback written by the job's own logging).
-fault_register log-errors \
-  "job log without error since the rollback (rotated files included), showing progress" \
+fault_register log-errors phase11.job-log-clean \
   'Traceback|ModuleNotFoundError'
 fault_log_errors() {
   fault_log "a traceback (ModuleNotFoundError: core.enrichment) in logs/batch_opportunity_scoring.log"
@@ -177,8 +168,7 @@ PY
 
 # One of the new modules left behind: the rm -rf line of Phases 1-3 was typed
 # without it.
-fault_register leftover-module \
-  "new modules removed: core/pipeline, core/fetchers, core/enrichment, core/agents, core/quality_filters, tests/test_*_new.py" \
+fault_register leftover-module phase1-3.new-modules-removed \
   'core/agents'
 fault_leftover_module() {
   fault_log "core/agents/ left in the work tree"
@@ -188,8 +178,7 @@ fault_leftover_module() {
 
 # A hot fix made on the server during the migration, one byte, kept in a
 # restored monolith: --limit's default 50 became 60.
-fault_register monolith-diverged \
-  "both monoliths identical to HEAD" \
+fault_register monolith-diverged phase8.monoliths-restored \
   'default=60'
 fault_monolith_diverged() {
   fault_log "scripts/core/batch_opportunity_scoring.py: default=50 became default=60 (one byte)"
@@ -198,8 +187,7 @@ fault_monolith_diverged() {
 
 # The migration's edit of an old module (outside scripts/, which the plan's
 # git checkout restores) not reverted: the old system's tests fail.
-fault_register tests-failing \
-  "the old system's tests pass: pytest tests/ -v" \
+fault_register tests-failing phase1-3.tests-pass \
   'test_score_is_bounded'
 fault_tests_failing() {
   fault_log "core/scoring.py: the score's bound of 100 raised to 1000 and left in place"
@@ -209,8 +197,7 @@ fault_tests_failing() {
 # --- processes --------------------------------------------------------------------------------------
 
 # killall matched nothing in time: the unified pipeline runs on.
-fault_register pipeline-still-running \
-  "unified pipeline not running (any interpreter, any path)" \
+fault_register pipeline-still-running phase11.unified-stopped \
   'run_unified_pipeline'
 fault_pipeline_still_running() {
   fault_log "the unified pipeline started again (as a supervisor restarts it)"
@@ -219,8 +206,7 @@ fault_pipeline_still_running() {
 
 # docker-compose down never run: the container keeps serving, from its own
 # copy of the API, although api/ is gone from the work tree.
-fault_register api-still-up \
-  "the API no longer answers" \
+fault_register api-still-up phase9-10.api-down \
   'still answers'
 fault_api_still_up() {
   fault_log "the API serving again from a container's copy ($1/fault/container)"
@@ -233,7 +219,7 @@ fault_api_still_up() {
 # The fault's function, or nothing when NAME is not a fault.
 fault_function() {
   local name=$1
-  [[ -n ${FAULT_CASE[$name]+set} ]] || return 1
+  [[ -n ${FAULT_CHECK[$name]+set} ]] || return 1
   echo "fault_${name//-/_}"
 }
 
@@ -278,15 +264,16 @@ print(f"{sum(p['met'] for p in phases)}/{len(phases)}")
 PY
 }
 
-# drill_verdict REPORTS NAME: prints the verdict of the case that must catch
-# NAME, then whether it did (yes/no), then why not, tab-separated. With the
-# sandbox's interpreter, not the first python3 on PATH: a version manager's
-# shim there took 0.9 s a start, 15 s of a --fault all.
+# drill_verdict REPORTS NAME: prints the verdict of the plan's check that
+# must catch NAME, whether it did (yes/no), the check's name as the run
+# titled it, and why not, tab-separated. With the sandbox's interpreter, not
+# the first python3 on PATH: a version manager's shim there took 0.9 s a
+# start, 15 s of a --fault all.
 drill_verdict() {
-  "$SANDBOX_PYTHON" - "$1" "${FAULT_CASE[$2]}" "${FAULT_EVIDENCE[$2]}" "${FAULT_VERDICTS[$2]}" <<'PY'
+  "$SANDBOX_PYTHON" - "$1" "${FAULT_CHECK[$2]}" "${FAULT_EVIDENCE[$2]}" "${FAULT_VERDICTS[$2]}" <<'PY'
 import glob, json, re, sys
 
-reports, case_name, evidence, verdicts = sys.argv[1:5]
+reports, check_id, evidence, verdicts = sys.argv[1:5]
 
 def strings(value):
     if isinstance(value, str):
@@ -302,38 +289,39 @@ found = None
 for path in sorted(glob.glob(f"{reports}/*/results.json")):
     with open(path) as f:
         for case in json.load(f)["cases"]:
-            if case["name"] == case_name:
+            if case.get("id") == check_id:
                 found = case
 if found is None:
-    print("absent\tno\tno such test case in the reports")
+    print("absent\tno\t(no such check)\tno check with this id in the reports")
 elif found["verdict"] not in verdicts.split(","):
     said = "; ".join(r.get("summary", "") for r in found["results"]) or found.get("failure") or ""
-    print(f"{found['verdict']}\tno\texpected {verdicts.replace(',', ' or ')}: {said}")
+    print(f"{found['verdict']}\tno\t{found['name']}\texpected {verdicts.replace(',', ' or ')}: {said}")
 elif not any(re.search(evidence, s) for s in strings([found["results"], found.get("failure")])):
-    print(f"{found['verdict']}\tno\tits evidence does not match /{evidence}/")
+    print(f"{found['verdict']}\tno\t{found['name']}\tits evidence does not match /{evidence}/")
 else:
-    print(f"{found['verdict']}\tyes\t")
+    print(f"{found['verdict']}\tyes\t{found['name']}\t")
 PY
 }
 
-# drill_false_alarms REPORTS: the cases that failed or erred, one a line.
-drill_false_alarms() { suites_red_cases "$1" | sed 's/\t/: /'; }
+# drill_false_alarms REPORTS PLAN: the cases that failed or erred, one a
+# line: "VERDICT: ID NAME".
+drill_false_alarms() { suites_red_cases "$1" "$2" | sed 's/\t/: /; s/\t/ /'; }
 
 # drill_one DIR BIN NAME: NAME injected into the rolled-back sandbox, every
-# suite run (their table printed), and the verdict of the case that must catch
-# it. DRILL_STATUS: 0 when it caught the fault, 1 when not.
+# suite run (their table printed), and the verdict of the check that must
+# catch it. DRILL_STATUS: 0 when it caught the fault, 1 when not.
 drill_one() {
-  local dir=$1 bin=$2 name=$3 verdict caught why
+  local dir=$1 bin=$2 name=$3 verdict caught title why
   echo "==> fault $name"
   "$(fault_function "$name")" "$dir"
   suites_run "$dir" "$bin" || true
-  IFS=$'\t' read -r verdict caught why < <(drill_verdict "$dir/reports" "$name") || true
+  IFS=$'\t' read -r verdict caught title why < <(drill_verdict "$dir/reports" "$name") || true
   echo
   if [[ $caught == yes ]]; then
-    echo "fault $name caught by '${FAULT_CASE[$name]}' (${verdict^^})"
+    echo "fault $name caught by ${FAULT_CHECK[$name]}, '$title' (${verdict^^})"
     DRILL_STATUS=0
   else
-    echo "fault $name NOT caught: '${FAULT_CASE[$name]}' is ${verdict^^}: $why" >&2
+    echo "fault $name NOT caught: ${FAULT_CHECK[$name]}, '$title', is ${verdict^^}: $why" >&2
     DRILL_STATUS=1
   fi
 }
@@ -354,8 +342,9 @@ drill_suite_times() {
 # nothing behind). Prints a table and where the time went. DRILL_STATUS: 1
 # when a clean run raised an alarm or a fault went uncaught.
 drill_all() {
-  local dir=$1 bin=$2 name out verdict caught why start elapsed rc=0 total_start alarms row check
-  local restoring=0 suites=0 mark
+  local dir=$1 bin=$2 name out verdict caught title why start elapsed rc=0 total_start alarms row check
+  local restoring=0 suites=0 mark plan
+  plan=$(plan_file "$bin")
   local -a rows=()
   # Fields of a row: a separator that is not blank, so that an empty field stays one.
   local us=$'\x1f'
@@ -370,7 +359,7 @@ drill_all() {
     restoring=$((restoring + mark - start))
     if [[ $name == clean || $name == clean-again ]]; then
       suites_run "$dir" "$bin" "$out/reports" >"$out/suites.txt" 2>&1 || true
-      alarms=$(drill_false_alarms "$out/reports")
+      alarms=$(drill_false_alarms "$out/reports" "$plan")
       if [[ -z $alarms ]]; then
         verdict=PASS caught=- why=
       else
@@ -382,9 +371,9 @@ drill_all() {
       "$(fault_function "$name")" "$dir" >"$out/inject.log" 2>&1
       mark=$(date +%s%N)
       suites_run "$dir" "$bin" "$out/reports" >"$out/suites.txt" 2>&1 || true
-      IFS=$'\t' read -r verdict caught why < <(drill_verdict "$out/reports" "$name") || true
+      IFS=$'\t' read -r verdict caught title why < <(drill_verdict "$out/reports" "$name") || true
       [[ $caught == yes ]] || rc=1
-      rows+=("$name$us${FAULT_CASE[$name]}$us${verdict^^}$us$caught$us$why")
+      rows+=("$name$us${FAULT_CHECK[$name]}: $title$us${verdict^^}$us$caught$us$why")
     fi
     suites=$((suites + $(date +%s%N) - mark))
     elapsed=$(( ($(date +%s%N) - start) / 100000000 ))

@@ -1,14 +1,28 @@
 # Runs every phase suite against a sandbox's target file, one after the
 # other, and prints one table: suite, time, and its closing line (verdict,
 # counts, the decision matrix's action), then the phase's time to green
-# against the plan's recovery target. Sourced by scripts/rehearse.
+# against the plan's recovery target. Sourced by scripts/rehearse after
+# scripts/lib/plan.sh.
 
-# suites_run SANDBOX BIN [REPORTS]: runs BIN/verify-phase*; returns the worst
-# exit status of the suites. Their reports go to REPORTS/SUITE (SANDBOX/reports
-# unless given: the drills keep one set per fault).
+# suites_list PLAN: SUITE<tab>PHASE a line, in the plan's order of phases.
+# SUITE is the program the phase names (a link to rollcheck-suite), else
+# phase-ID, run as rollcheck-suite --phase ID.
+suites_list() {
+  local phases phase program
+  phases=$(plan_read phases "$1") || return 2
+  while IFS=$'\t' read -r phase program; do
+    printf '%s\t%s\n' "${program:-phase-$phase}" "$phase"
+  done <<<"$phases"
+}
+
+# suites_run SANDBOX BIN [REPORTS]: runs the suite of each phase of the plan
+# BIN's suites follow, in its order; returns the worst exit status of the
+# suites. Their reports go to REPORTS/SUITE (SANDBOX/reports unless given:
+# the drills keep one set per fault).
 suites_run() {
-  local dir=$1 bin=$2 reports=${3:-$1/reports} worst=0 phase suite rc start elapsed closing
-  local -a options=()
+  local dir=$1 bin=$2 reports=${3:-$1/reports} worst=0 phase suite rc start elapsed closing suites
+  local -a options=() command=()
+  suites=$(suites_list "$(plan_file "$bin")") || return 2
   # SUITE_OPTIONS: more options for every suite (--wait, --waivers FILE).
   read -r -a options <<<"${SUITE_OPTIONS:-}"
   # The suites reach the sandbox's database as its own scripts do.
@@ -16,11 +30,13 @@ suites_run() {
   mkdir -p "$reports"
   echo
   printf '%-17s %7s  %s\n' SUITE TIME VERDICT
-  for phase in 1-3 4-5 6 7 8 9-10 11; do
-    suite=verify-phase$phase
+  # The list on a descriptor of its own: a suite's standard input stays the caller's.
+  while IFS=$'\t' read -r -u 3 suite phase; do
+    command=("$bin/$suite")
+    [[ $suite != "phase-$phase" ]] || command=("$bin/rollcheck-suite" --phase "$phase")
     start=$(date +%s%N)
     rc=0
-    "$bin/$suite" --target "$dir/target.toml" --report "$reports/$suite" \
+    "${command[@]}" --target "$dir/target.toml" --report "$reports/$suite" \
       "${options[@]}" >"$reports/$suite.log" 2>&1 || rc=$?
     elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
     closing=$(grep -E '^(PASS|WARN|SKIP|FAIL|ERROR): ' "$reports/$suite.log" | tail -n 1)
@@ -32,7 +48,7 @@ suites_run() {
         awk -F' \\| ' '{ printf "    %s %s: %s\n", $3, $5, $6 }' | sed 's/ |$//'
     fi
     ((rc > worst)) && worst=$rc
-  done
+  done 3<<<"$suites"
   echo
   echo "reports: $reports/<suite>/{junit.xml,results.json,report.md,rollcheck.prom,report.html}"
   return "$worst"
@@ -48,19 +64,25 @@ for phase in json.load(open(sys.argv[1])).get("recovery", []):
 PY
 }
 
-# suites_red_cases REPORTS: the cases that failed or erred, as VERDICT<tab>NAME,
-# one a line, in the plan's order of phases (with the sandbox's interpreter,
-# as drill_verdict).
+# suites_red_cases REPORTS PLAN: the cases that failed or erred, as
+# VERDICT<tab>ID<tab>NAME (ID: the plan's check id, - for a check of the
+# target's own), one a line, in the plan's order: its phases' suites in turn,
+# each suite's cases as it ran them (with the sandbox's interpreter, as
+# drill_verdict).
 suites_red_cases() {
-  "$SANDBOX_PYTHON" - "$1" <<'PY'
-import glob, json, os, re, sys
-def phase(path):
-    found = re.search(r"phase(\d+)", os.path.basename(os.path.dirname(path)))
-    return int(found.group(1)) if found else 0
-for path in sorted(glob.glob(f"{sys.argv[1]}/*/results.json"), key=phase):
+  local suites
+  suites=$(suites_list "$2" | cut -f1) || return 2
+  # shellcheck disable=SC2086 # one argument per suite
+  "$SANDBOX_PYTHON" - "$1" $suites <<'PY'
+import json, os, sys
+reports, suites = sys.argv[1], sys.argv[2:]
+for suite in suites:
+    path = os.path.join(reports, suite, "results.json")
+    if not os.path.exists(path):
+        continue
     with open(path) as f:
         for case in json.load(f)["cases"]:
             if case["verdict"] in ("fail", "error"):
-                print(f"{case['verdict']}\t{case['name']}")
+                print(f"{case['verdict']}\t{case.get('id') or '-'}\t{case['name']}")
 PY
 }

@@ -18,7 +18,7 @@
 
 namespace {
 
-using rollcheck_test::find_case;
+using rollcheck_test::find_check;
 using rollcheck_test::results;
 using rollcheck_test::run_program;
 using rollcheck_test::temp_dir;
@@ -87,28 +87,26 @@ TEST_CASE("phase 11 against a system it cannot read: each check that cannot deci
         CHECK(std::filesystem::exists(system.reports / report));
     const auto json = results(system.reports);
 
-    for (const char* name : {"crontab valid", "monolith cron entry"}) {
-        const auto& c = find_case(json, name);
+    for (const char* id : {"phase11.crontab-valid", "phase11.cron-entry-restored"}) {
+        const auto& c = find_check(json, id);
         CHECK(c["verdict"] == "error");
         CHECK_THAT(c.dump(), Catch::Contains("rollcheck-no-such-user"));
     }
-    const auto& diff = find_case(json, "crontab equal");
+    const auto& diff = find_check(json, "phase11.crontab-as-snapshot");
     CHECK(diff["verdict"] == "error");
     CHECK_THAT(diff.dump(), Catch::Contains("the target gives no [cron] snapshot"));
-    for (const char* name : {"rows written", "no duplicated submission_id"}) {
-        const auto& c = find_case(json, name);
+    for (const char* id : {"phase11.rows-written", "phase11.no-duplicated-key"}) {
+        const auto& c = find_check(json, id);
         CHECK(c["verdict"] == "error");
         CHECK_THAT(c.dump(), Catch::Contains(fmt::format("port {}", system.port)));
     }
-    const auto& log = find_case(json, "job log without error");
+    const auto& log = find_check(json, "phase11.job-log-clean");
     CHECK(log["verdict"] == "error");
     CHECK_THAT(log.dump(), Catch::Contains("batch_opportunity_scoring.log") &&
                                Catch::Contains("Permission denied"));
-    CHECK(find_case(json, "no row of opportunities_unified lost")["verdict"] == "error");
+    CHECK(find_check(json, "phase11.no-row-lost")["verdict"] == "error");
     for (const auto& c : json["cases"])
-        if (c["verdict"] == "pass")
-            CHECK(c["name"] == "unified pipeline not running (any "
-                               "interpreter, any path)");
+        if (c["verdict"] == "pass") CHECK(c["id"] == "phase11.unified-stopped");
 }
 
 TEST_CASE("phase 7 with the database down and no backup or baseline yet: never a pass, and "
@@ -119,13 +117,14 @@ TEST_CASE("phase 7 with the database down and no backup or baseline yet: never a
     INFO(run.out.text() << run.err.text());
     CHECK(run.exit_code == 2);
     const auto json = results(system.reports);
-    const auto& backup = find_case(json, "backup verified");
+    const auto& backup = find_check(json, "phase7.backup-verified");
     CHECK(backup["verdict"] != "pass");
     CHECK_THAT(backup.dump(), Catch::Contains("backup.dump"));
-    CHECK_THAT(find_case(json, "baseline recorded").dump(), Catch::Contains("baseline.json"));
-    CHECK_THAT(find_case(json, "no duplicated submission_id").dump(),
+    CHECK_THAT(find_check(json, "phase7.baseline-recorded").dump(),
+               Catch::Contains("baseline.json"));
+    CHECK_THAT(find_check(json, "phase7.no-duplicated-key").dump(),
                Catch::Contains(fmt::format("port {}", system.port)));
-    for (const char* name : {"baseline recorded", "no duplicated submission_id",
-                             "no row of opportunities_unified lost"})
-        CHECK(find_case(json, name)["verdict"] == "error");
+    for (const char* id :
+         {"phase7.baseline-recorded", "phase7.no-duplicated-key", "phase7.no-row-lost"})
+        CHECK(find_check(json, id)["verdict"] == "error");
 }

@@ -59,4 +59,13 @@ inline const nlohmann::json& find_case(const nlohmann::json& json, const std::st
     throw std::logic_error("unreachable");
 }
 
+/// The case of `json` that ran the plan's check `id`: a plan check's title
+/// may change with the plan or the target, its id does not.
+inline const nlohmann::json& find_check(const nlohmann::json& json, const std::string& id) {
+    for (const auto& c : json["cases"])
+        if (c.value("id", "") == id) return c;
+    FAIL("no case of the plan's check '" << id << "' in results.json");
+    throw std::logic_error("unreachable");
+}
+
 } // namespace rollcheck_test

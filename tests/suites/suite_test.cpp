@@ -240,7 +240,6 @@ TEST_CASE("with --before each failing check is marked new since the rollback or 
     project.dir.write("project/core/agents/__init__.py", "");
     const auto target = project.target();
     const auto before = project.dir / "before";
-    const auto imports = "removed modules no longer import and the old system's modules do";
     auto run = phase1_3({"--target", target.string(), "--report", before.string()});
     REQUIRE(run.exit_code == 1);
 
@@ -254,9 +253,9 @@ TEST_CASE("with --before each failing check is marked new since the rollback or 
                                "before it too); worst failing severity P1"));
     const auto json = results(after);
     CHECK(json["before"] == (before / "results.json").string());
-    CHECK(rollcheck_test::find_case(json, imports)["before_rollback"] ==
+    CHECK(rollcheck_test::find_check(json, "phase1-3.old-system-imports")["before_rollback"] ==
           "failing before the rollback too, same evidence");
-    CHECK(rollcheck_test::find_case(json, "the old system's tests pass")["before_rollback"] ==
+    CHECK(rollcheck_test::find_check(json, "phase1-3.tests-pass")["before_rollback"] ==
           "new since the rollback");
     CHECK_THAT(read(after / "report.md"), Catch::Contains("new since the rollback"));
     CHECK_THAT(read(after / "junit.xml"),
