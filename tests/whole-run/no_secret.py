@@ -99,17 +99,17 @@ def prove(bin_dir, sandbox):
 
     # Every phase suite, each with one password source in turn.
     names = list(sources)
-    for i, phase in enumerate(PHASES):
+    for i, (phase, program) in enumerate(PHASES):
         source = names[i % len(names)]
         dsn, env = sources[source]
         target = target_with(dsn, f"{phase}-{i}")
-        reports = d / "reports" / f"verify-phase{phase}"
+        reports = d / "reports" / program
         status, output, seconds = run(
-            [str(bin_dir / f"verify-phase{phase}"), "--target", str(target), "--report",
+            [str(bin_dir / program), "--target", str(target), "--report",
              str(reports)], env=sandbox.environ(**env), timeout=300)
-        outputs.console(f"verify-phase{phase}'s console", output)
+        outputs.console(f"{program}'s console", output)
         outputs.files(reports)
-        check(status == 0, f"verify-phase{phase}, password from {source}: exit {status} "
+        check(status == 0, f"{program}, password from {source}: exit {status} "
                            f"({seconds:.1f} s)")
         if status != 0:
             print(output[-1500:])

@@ -8,10 +8,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "postgres" / "pg-fixture"
-PHASES = ["1-3", "4-5", "6", "7", "8", "9-10", "11"]
+PLAN = ROOT / "plans" / "reddit_harbor.toml"
+# The shipped plan's phases, in order, each as (id, the program that runs it).
+with open(PLAN, "rb") as plan_file:
+    PHASES = [(phase["id"], phase["program"]) for phase in tomllib.load(plan_file)["phase"]]
 
 failures = []
 
