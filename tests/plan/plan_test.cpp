@@ -165,6 +165,8 @@ user = "app"
 snapshot = "crontab.snapshot"
 [pipeline]
 archive = "/srv/app/scripts/archive/monoliths_20261128"
+api_compose_project = "reddit_harbor_api"
+compose_project = "reddit_harbor"
 )");
     for (const auto& c : p.checks) {
         INFO(c.id);

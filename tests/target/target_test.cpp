@@ -100,7 +100,10 @@ TEST_CASE("an empty target is the plan's system, in the target file's directory"
     CHECK(t.pipeline.at("unified") == std::vector<std::string>{"run_unified_pipeline"});
     // The runbook leaves the archive's date to the operator: an empty value.
     CHECK(t.pipeline.at("archive") == std::vector<std::string>{""});
-    CHECK(t.pipeline.size() == 2);
+    // A system without containers, until its target names their projects.
+    for (const char* key : {"api_compose_project", "compose_project", "docker_host"})
+        CHECK(t.pipeline.at(key) == std::vector<std::string>{""});
+    CHECK(t.pipeline.size() == 5);
     CHECK(t.recovery_targets == shipped_plan().recovery_targets);
     CHECK_FALSE(t.since.has_value());
     CHECK(t.plan.empty());
@@ -188,7 +191,8 @@ archive = "./archive//2026/"
     CHECK(t.pipeline.at("unified") == std::vector<std::string>{"unified_v2"});
     CHECK(t.pipeline.at("workers") == std::vector<std::string>{"../bin/worker-a", "worker b", ""});
     CHECK(t.pipeline.at("archive") == std::vector<std::string>{"./archive//2026/"});
-    CHECK(t.pipeline.size() == 3);
+    // The plan's own [pipeline] values the target does not give.
+    CHECK(t.pipeline.size() == 6);
 }
 
 TEST_CASE("the plan's system in ten lines") {
