@@ -1,7 +1,10 @@
 # Flags for the targets this project builds itself (tests, benchmarks, the
 # command line, examples), never pushed onto a consumer of rollcheck::rollcheck.
 add_library(rollcheck_own_flags INTERFACE)
-target_compile_options(rollcheck_own_flags INTERFACE -Wall -Wextra -Wpedantic -Werror)
+target_compile_options(rollcheck_own_flags INTERFACE -Wall -Wextra -Wpedantic)
+if(ROLLCHECK_WERROR)
+  target_compile_options(rollcheck_own_flags INTERFACE -Werror)
+endif()
 # lld links a test in a fifth of the time GNU ld takes (0.6 s against 3.1 s,
 # with its debug information), and the test suite links some sixty programs
 # in each of scripts/test's two builds. scripts/install-deps installs it.
