@@ -5,6 +5,8 @@ include(CMakePackageConfigHelpers)
 set(ROLLCHECK_CMAKE_DIR ${CMAKE_INSTALL_DATADIR}/rollcheck/cmake)
 
 install(DIRECTORY include/rollcheck TYPE INCLUDE)
+install(FILES ${PROJECT_BINARY_DIR}/include/rollcheck/version.hpp
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rollcheck)
 install(TARGETS rollcheck EXPORT rollcheckTargets)
 install(EXPORT rollcheckTargets NAMESPACE rollcheck:: DESTINATION ${ROLLCHECK_CMAKE_DIR})
 

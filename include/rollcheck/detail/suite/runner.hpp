@@ -28,6 +28,8 @@
 #include "../../wording.hpp"
 #include "plan_cases.hpp"
 #include "prefetch.hpp"
+// Generated into the build tree's include directory, not beside this file.
+#include <rollcheck/version.hpp>
 
 namespace rollcheck {
 
@@ -594,9 +596,7 @@ inline int run(int argc, char* argv[], const std::string& name,
     record.started = std::chrono::system_clock::now();
     record.hostname = detail::host_name();
     record.user = detail::user_name();
-#ifdef ROLLCHECK_VERSION
-    record.version = ROLLCHECK_VERSION;
-#endif
+    record.version = std::string(rollcheck::version);
     if (auto why = detail::load_run_plan(plan_file, target_file, default_plan); !why.empty()) {
         std::cerr << "error: " << why << '\n';
         detail::record_setup_error(name + ".plan", why);
