@@ -18,21 +18,3 @@ if(ROLLCHECK_SANITIZE)
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_link_options(rollcheck_own_flags INTERFACE -fsanitize=address,undefined)
 endif()
-
-# rollcheck_compiled: rollcheck's functions compiled once, for the programs
-# this project builds, which link it in place of rollcheck::rollcheck: each
-# of their units then compiles its own code only. One unit per part
-# (rollcheck/src.hpp says why): a program links the parts it calls. The
-# header-only form is what the header checks (each header alone), the
-# examples and the package tests build.
-set(rollcheck_compiled_units)
-foreach(part core db notify)
-  file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/rollcheck_compiled_${part}.cpp
-    CONTENT "#include <rollcheck/src_${part}.hpp>\n")
-  list(APPEND rollcheck_compiled_units ${PROJECT_BINARY_DIR}/rollcheck_compiled_${part}.cpp)
-endforeach()
-add_library(rollcheck_compiled STATIC ${rollcheck_compiled_units})
-target_compile_definitions(rollcheck_compiled PUBLIC ROLLCHECK_SEPARATE_COMPILATION)
-target_link_libraries(rollcheck_compiled PUBLIC rollcheck::rollcheck rollcheck_own_flags)
-# A program linked with --gc-sections (the command line) drops what it does not call.
-target_compile_options(rollcheck_compiled PRIVATE -ffunction-sections -fdata-sections)
