@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "../../commands.hpp"
 #include "../../notify.hpp"
@@ -196,9 +197,10 @@ inline int finish_run(const std::string& report_dir) {
         std::cerr << "error: --report " << report_dir << ": " << failed << '\n';
         return 2;
     }
-    std::cout << "reports: " << report_dir << "/junit.xml, " << report_dir << "/results.json, "
-              << report_dir << "/report.md, " << report_dir << "/rollcheck.prom, " << report_dir
-              << "/report.html\n";
+    std::cout << "reports: ";
+    for (const auto file : report_files)
+        std::cout << (file == report_files.front() ? "" : ", ") << report_dir << '/' << file;
+    std::cout << '\n';
     return status;
 }
 
@@ -538,8 +540,8 @@ inline int run(int argc, char* argv[], const std::string& name,
                 Opt(limits.db_budget,
                     "n")["--db-connections"]("checks that query the database at once (default 2)") |
                 Opt(since_text, "time")["--since"]("when the rollback started (ISO 8601)") |
-                Opt(report_dir, "dir")["--report"]("write junit.xml, results.json, report.md, "
-                                                   "rollcheck.prom and report.html here") |
+                Opt(report_dir, "dir")["--report"](
+                    fmt::format("write {} here", fmt::join(report_files, ", "))) |
                 Opt(wait)["--wait"]("re-run failing checks until verified or the phase's recovery "
                                     "deadline") |
                 Opt(waiver_file, "file")["--waivers"]("waivers of known P2/P3 failures (TOML)") |
