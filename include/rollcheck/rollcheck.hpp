@@ -1,7 +1,7 @@
 /// \file rollcheck.hpp
 /// Every verifier header of rollcheck, for convenience. Including only the
-/// headers a program uses compiles faster. The Catch2 glue (catch.hpp, and
-/// catch_main.hpp, which defines main) is not here: only suites include it.
+/// headers a program uses compiles faster. The Catch2 glue (catch.hpp) is not
+/// here: only suites include it.
 #pragma once
 
 // Not target.hpp or waiver.hpp either: toml++ would weigh on every unit; programs
