@@ -528,7 +528,9 @@ inline int run(int argc, char* argv[], const std::string& name,
     auto& notify = detail::run_notify();
     std::string notify_timeout = "10s", deadline_text;
     using Catch::clara::Opt;
-    session.cli(session.cli() |
+    // rollcheck's options lead --help, Catch2's follow. The program's name
+    // first, as in Catch2's own parser: its usage line and run name read it.
+    session.cli(Catch::clara::ExeName(session.configData().processName) |
                 Opt(target_file, "file")["--target"]("the system to verify (a TOML target file)") |
                 Opt(plan_file, "file")["--plan"]("the runbook to follow (a TOML plan file)") |
                 Opt(phases, "id")["--phase"]("check this phase of the plan (repeatable)") |
@@ -556,7 +558,8 @@ inline int run(int argc, char* argv[], const std::string& name,
                 Opt(notify_timeout,
                     "duration")["--notify-timeout"]("deadline of each notice (default 10s)") |
                 Opt(deadline_text, "duration")["--deadline"](
-                    "stop the run after this long, as SIGTERM would: the reports are written"));
+                    "stop the run after this long, as SIGTERM would: the reports are written") |
+                session.cli());
     if (const int rc = session.applyCommandLine(argc, argv); rc != 0) return 2;
     // The run works in the project's root: the reports go where they were asked for.
     if (!report_dir.empty()) report_dir = std::filesystem::absolute(report_dir).string();
