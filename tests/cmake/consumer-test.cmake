@@ -5,6 +5,9 @@
 #      -DCXX_COMPILER=… -DPROGRAM=name[|name…] [-DARGS=a|b] -DEXPECT=regex -P consumer-test.cmake
 # ARGS are separated by '|'; each @WORK_DIR@ in them becomes WORK_DIR. Each
 # program PROGRAM names runs with them and must print a match of EXPECT.
+# The policies of today: without them (CMP0053) a script still expands
+# "@WORK_DIR@" as a variable, so the replacement below would find nothing.
+cmake_minimum_required(VERSION 3.18)
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 
