@@ -2,6 +2,8 @@
 // one failing check with evidence, one passing, one warning.
 #include <rollcheck/catch.hpp>
 
+#include "catch_options.hpp"
+
 namespace {
 
 rollcheck::check_result duplicated_keys() {
@@ -27,7 +29,7 @@ TEST_CASE("the backup is recent enough", "[backup]") {
 }
 
 TEST_CASE("the target file is passed through", "[target]") {
-    const auto& target = rollcheck::testing::options().target;
+    const auto& target = rollcheck_test::options().target;
     REQUIRE(target.has_value());
     REQUIRE(target->filename() == "target.toml");
 }

@@ -17,9 +17,7 @@
 /// ```
 #pragma once
 
-#include <filesystem>
 #include <functional>
-#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -38,17 +36,6 @@ struct StringMaker<rollcheck::check_result> {
 } // namespace Catch
 
 namespace rollcheck::testing {
-
-/// Options rollcheck adds to a suite's Catch2 command line.
-struct suite_options {
-    std::optional<std::filesystem::path> target; ///< `--target FILE`
-};
-
-/// The options of this run, filled by rollcheck's main (catch_main.hpp).
-[[nodiscard]] inline suite_options& options() {
-    static suite_options instance;
-    return instance;
-}
 
 /// Where a suite's runtime records every asserted result (suite.hpp installs
 /// one); plain Catch2 tests of rollcheck leave it empty.

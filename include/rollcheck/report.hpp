@@ -24,11 +24,13 @@
 /// ```
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "detail/inline.hpp"
@@ -235,10 +237,16 @@ ROLLCHECK_INLINE void write_metrics(const run_record& run, const std::filesystem
 /// it cannot be written.
 ROLLCHECK_INLINE void write_report_html(const run_record& run, const std::filesystem::path& file);
 
-/// Creates `dir` and writes junit.xml, results.json, report.md,
-/// rollcheck.prom and report.html into it, each atomically (whole or not at
-/// all). Returns what went wrong, or "" when all were written; never throws
-/// for an I/O fault, and writes every file it can even when one fails.
+/// The files write_reports writes, in the order it writes them: the one
+/// list that the suites' "reports:" line and their `--report` help read.
+inline constexpr std::array<std::string_view, 5> report_files{
+    "junit.xml", "results.json", "report.md", "rollcheck.prom", "report.html"};
+
+/// Creates `dir` and writes the report_files into it (junit.xml,
+/// results.json, report.md, rollcheck.prom and report.html), each
+/// atomically (whole or not at all). Returns what went wrong, or "" when
+/// all were written; never throws for an I/O fault, and writes every file
+/// it can even when one fails.
 [[nodiscard]] ROLLCHECK_INLINE std::string write_reports(const run_record& run,
                                                          const std::filesystem::path& dir);
 

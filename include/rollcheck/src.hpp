@@ -16,7 +16,9 @@
 /// - src_notify.hpp: notifications (libcurl);
 /// - src_core.hpp: everything else.
 ///
-/// rollcheck's own tests, suites and command line are built this way:
+/// The installed CMake package has this as `rollcheck::compiled`, which
+/// rollcheck's own tests, suites and command line link too; a project built
+/// without it can do the same:
 ///
 /// ```cmake
 /// set(units)

@@ -2,8 +2,12 @@
 # project of examples/ against it and runs its PROGRAM: the path an outside
 # project takes.
 # Run: cmake -DROLLCHECK_BINARY_DIR=… -DCONSUMER_SOURCE_DIR=… -DWORK_DIR=…
-#      -DCXX_COMPILER=… -DPROGRAM=name [-DARGS=a|b] -DEXPECT=regex -P consumer-test.cmake
-# ARGS are separated by '|'; each @WORK_DIR@ in them becomes WORK_DIR.
+#      -DCXX_COMPILER=… -DPROGRAM=name[|name…] [-DARGS=a|b] -DEXPECT=regex -P consumer-test.cmake
+# ARGS are separated by '|'; each @WORK_DIR@ in them becomes WORK_DIR. Each
+# program PROGRAM names runs with them and must print a match of EXPECT.
+# The policies of today: without them (CMP0053) a script still expands
+# "@WORK_DIR@" as a variable, so the replacement below would find nothing.
+cmake_minimum_required(VERSION 3.18)
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 
@@ -21,9 +25,12 @@ step(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${WORK_DIR}/build
 step(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 string(REPLACE "|" ";" ARGS "${ARGS}")
 string(REPLACE "@WORK_DIR@" "${WORK_DIR}" ARGS "${ARGS}")
-step(${WORK_DIR}/build/${PROGRAM} ${ARGS})
-if(NOT step_output MATCHES "${EXPECT}")
-  message(FATAL_ERROR "${PROGRAM} printed no match of '${EXPECT}':\n${step_output}")
-endif()
-message(STATUS "${PROGRAM} built against ${prefix} and ran:\n${step_output}")
+string(REPLACE "|" ";" programs "${PROGRAM}")
+foreach(program IN LISTS programs)
+  step(${WORK_DIR}/build/${program} ${ARGS})
+  if(NOT step_output MATCHES "${EXPECT}")
+    message(FATAL_ERROR "${program} printed no match of '${EXPECT}':\n${step_output}")
+  endif()
+  message(STATUS "${program} built against ${prefix} and ran:\n${step_output}")
+endforeach()
 file(REMOVE_RECURSE ${WORK_DIR})

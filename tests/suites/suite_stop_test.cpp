@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <rollcheck/report.hpp>
 
 #include "pg_admin.hpp"
 #include "process_mark.hpp"
@@ -102,8 +103,7 @@ TEST_CASE("a suite sent SIGTERM while a command runs reports every check and lea
     CHECK(std::any_of(json["notes"].begin(), json["notes"].end(), [&](const auto& n) {
         return std::regex_match(n.template get<std::string>(), note);
     }));
-    for (const char* report :
-         {"junit.xml", "results.json", "report.md", "rollcheck.prom", "report.html"})
+    for (const auto report : rollcheck::report_files)
         CHECK(std::filesystem::is_regular_file(s.reports / report));
     require_valid_junit(s.reports / "junit.xml");
     CHECK(mark.marked_processes().empty());

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <rollcheck/commands.hpp>
 #include <rollcheck/fleet.hpp>
@@ -42,8 +43,8 @@ int merge_reports(const std::vector<std::string>& inputs, const std::string& out
     }
     for (const auto& note : fleet.notes)
         fmt::print("{}\n", note);
-    fmt::print("{}\nreports: {}/{{junit.xml,results.json,report.md,report.html,rollcheck.prom}}\n",
-               rollcheck::closing_line(fleet), out);
+    fmt::print("{}\nreports: {}/{{{}}}\n", rollcheck::closing_line(fleet), out,
+               fmt::join(rollcheck::report_files, ","));
     return rollcheck::run_exit_status(fleet);
 }
 
@@ -100,9 +101,10 @@ int main(int argc, char** argv) {
     report->require_subcommand(1);
     auto* merge = report->add_subcommand(
         "merge",
-        "Merge each host's results.json into one run, the host in front of every check's "
-        "name: writes junit.xml, results.json, report.md, report.html and rollcheck.prom to --out; "
-        "exits as a suite does (0, 1, 2), 2 when a host's report cannot be read");
+        fmt::format("Merge each host's results.json into one run, the host in front of every "
+                    "check's name: writes {} to --out; exits as a suite does (0, 1, 2), 2 when "
+                    "a host's report cannot be read",
+                    fmt::join(rollcheck::report_files, ", ")));
     merge
         ->add_option("reports", inputs,
                      "a host's name, '=', and its report directory or results.json")

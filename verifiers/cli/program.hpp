@@ -6,11 +6,13 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 #include <rollcheck/progress.hpp>
 #include <rollcheck/stop.hpp>
+#include <rollcheck/version.hpp>
 
 namespace rollcheck_cli {
 
@@ -20,7 +22,7 @@ public:
         // First, before any thread: a stopped check cancels its work and
         // leaves nothing behind (stop.hpp).
         rollcheck::install_stop_signals();
-        app.set_version_flag("--version", "rollcheck " ROLLCHECK_VERSION);
+        app.set_version_flag("--version", "rollcheck " + std::string(rollcheck::version));
         app.require_subcommand(1);
         app.add_flag("-q,--quiet", quiet_,
                      "no progress on stderr (shown only when stderr is a terminal, for work "

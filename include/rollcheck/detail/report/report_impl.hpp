@@ -2,6 +2,8 @@
 /// Definitions of report.hpp, included at its end.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -141,15 +143,15 @@ ROLLCHECK_INLINE std::string write_reports(const run_record& run,
     std::filesystem::create_directories(dir, ec);
     if (ec) return fmt::format("cannot create {}: {}", dir.string(), ec.message());
     std::string errors;
-    const auto write = [&](const char* name, const std::string& content) {
-        if (auto why = detail::write_file_atomically(dir / name, content); !why.empty())
-            (errors += errors.empty() ? "" : "; ") += why;
-    };
-    write("junit.xml", detail::junit_text(run));
-    write("results.json", detail::results_json_text(run));
-    write("report.md", detail::report_md_text(run));
-    write("rollcheck.prom", detail::prometheus_text(run));
-    write("report.html", detail::report_html_text(run));
+    // Each file's text, in report_files' order.
+    using text_of = std::string (*)(const run_record&);
+    constexpr std::array<text_of, report_files.size()> texts{
+        &detail::junit_text, &detail::results_json_text, &detail::report_md_text,
+        &detail::prometheus_text, &detail::report_html_text};
+    for (std::size_t i = 0; i < report_files.size(); ++i) {
+        const auto why = detail::write_file_atomically(dir / report_files[i], texts[i](run));
+        if (!why.empty()) (errors += errors.empty() ? "" : "; ") += why;
+    }
     return errors;
 }
 

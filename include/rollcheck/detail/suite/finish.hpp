@@ -111,9 +111,10 @@ inline int finish_run(const std::string& report_dir) {
         std::cerr << "error: --report " << report_dir << ": " << failed << '\n';
         return 2;
     }
-    std::cout << "reports: " << report_dir << "/junit.xml, " << report_dir << "/results.json, "
-              << report_dir << "/report.md, " << report_dir << "/rollcheck.prom, " << report_dir
-              << "/report.html\n";
+    std::cout << "reports: ";
+    for (const auto file : report_files)
+        std::cout << (file == report_files.front() ? "" : ", ") << report_dir << '/' << file;
+    std::cout << '\n';
     return status;
 }
 

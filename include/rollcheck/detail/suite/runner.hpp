@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "../../progress.hpp"
 #include "../../stop.hpp"
@@ -22,6 +23,8 @@
 #include "listener.hpp"
 #include "registration.hpp"
 #include "setup.hpp"
+// Generated into the build tree's include directory, not beside this file.
+#include <rollcheck/version.hpp>
 
 namespace rollcheck {
 
@@ -48,7 +51,9 @@ inline int run(int argc, char* argv[], const std::string& name,
     auto& notify = detail::run_notify();
     std::string notify_timeout = "10s", deadline_text;
     using Catch::clara::Opt;
-    session.cli(session.cli() |
+    // rollcheck's options lead --help, Catch2's follow. The program's name
+    // first, as in Catch2's own parser: its usage line and run name read it.
+    session.cli(Catch::clara::ExeName(session.configData().processName) |
                 Opt(target_file, "file")["--target"]("the system to verify (a TOML target file)") |
                 Opt(plan_file, "file")["--plan"]("the runbook to follow (a TOML plan file)") |
                 Opt(phases, "id")["--phase"]("check this phase of the plan (repeatable)") |
@@ -60,8 +65,8 @@ inline int run(int argc, char* argv[], const std::string& name,
                 Opt(limits.db_budget,
                     "n")["--db-connections"]("checks that query the database at once (default 2)") |
                 Opt(since_text, "time")["--since"]("when the rollback started (ISO 8601)") |
-                Opt(report_dir, "dir")["--report"]("write junit.xml, results.json, report.md, "
-                                                   "rollcheck.prom and report.html here") |
+                Opt(report_dir, "dir")["--report"](
+                    fmt::format("write {} here", fmt::join(report_files, ", "))) |
                 Opt(wait)["--wait"]("re-run failing checks until verified or the phase's recovery "
                                     "deadline") |
                 Opt(waiver_file, "file")["--waivers"]("waivers of known P2/P3 failures (TOML)") |
@@ -76,7 +81,8 @@ inline int run(int argc, char* argv[], const std::string& name,
                 Opt(notify_timeout,
                     "duration")["--notify-timeout"]("deadline of each notice (default 10s)") |
                 Opt(deadline_text, "duration")["--deadline"](
-                    "stop the run after this long, as SIGTERM would: the reports are written"));
+                    "stop the run after this long, as SIGTERM would: the reports are written") |
+                session.cli());
     if (const int rc = session.applyCommandLine(argc, argv); rc != 0) return 2;
     // The run works in the project's root: the reports go where they were asked for.
     if (!report_dir.empty()) report_dir = std::filesystem::absolute(report_dir).string();
@@ -118,9 +124,7 @@ inline int run(int argc, char* argv[], const std::string& name,
     record.started = std::chrono::system_clock::now();
     record.hostname = detail::host_name();
     record.user = detail::user_name();
-#ifdef ROLLCHECK_VERSION
-    record.version = ROLLCHECK_VERSION;
-#endif
+    record.version = std::string(rollcheck::version);
     if (auto why = detail::load_run_plan(plan_file, target_file, default_plan); !why.empty()) {
         std::cerr << "error: " << why << '\n';
         detail::record_setup_error(name + ".plan", why);
