@@ -1,7 +1,6 @@
 // The Catch2 glue, seen from outside: a suite's failing result shows its
 // summary and evidence in the console and in the JUnit report, rollcheck's
 // options reach the suite, and a filter that matches nothing fails the run.
-#include <fstream>
 
 #include <catch2/catch.hpp>
 #include <rollcheck/command.hpp>
@@ -16,11 +15,6 @@ namespace {
 command_outcome run_sample(std::vector<std::string> args) {
     return rollcheck_test::run_program(ROLLCHECK_SAMPLE_SUITE, std::move(args),
                                        std::chrono::seconds(60));
-}
-
-std::string read_file(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    return {std::istreambuf_iterator<char>(in), {}};
 }
 
 } // namespace
@@ -43,7 +37,7 @@ TEST_CASE("a failing result's evidence appears in the JUnit report") {
     const auto r = run_sample({"[data],[cron]", "-r", "junit", "-o", report.string()});
     REQUIRE(r.status == command_status::exited);
     CHECK(r.exit_code == 1);
-    const auto xml = read_file(report);
+    const auto xml = rollcheck_test::read_text(report);
     CHECK_THAT(xml,
                Catch::Contains("<testsuite name=\"sample_suite\" errors=\"0\" failures=\"1\""));
     CHECK_THAT(xml, Catch::Contains("<failure"));

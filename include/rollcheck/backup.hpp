@@ -112,6 +112,16 @@ struct backup_restore_spec {
 /// an error asking for a scratch database.
 [[nodiscard]] ROLLCHECK_INLINE check_result check_backup_restore(const backup_restore_spec& spec);
 
+/// check_backup of `archive`, then check_backup_restore of `restore` only
+/// when the archive passed it: a restore of an archive known to be bad
+/// proves nothing and can take many minutes. The result is the archive
+/// check's, its summary ending "the restore was not attempted", when the
+/// archive did not pass; else the restore check's, its summary ending
+/// "db.backup passed before it", `totals.archive_check` holding the archive
+/// check's verdict and summary, its elapsed time counting both.
+[[nodiscard]] ROLLCHECK_INLINE check_result
+check_backup_then_restore(const backup_spec& archive, const backup_restore_spec& restore);
+
 } // namespace rollcheck
 
 // The definitions, apart so that this file reads as the API; compiled once,

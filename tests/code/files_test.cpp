@@ -11,9 +11,11 @@
 #include <rollcheck/files.hpp>
 
 #include "code_support.hpp"
+#include "evidence_text.hpp"
 
 using namespace rollcheck;
 using namespace std::chrono_literals;
+using rollcheck_test::evidence_text;
 namespace fs = std::filesystem;
 
 namespace {
@@ -58,13 +60,6 @@ struct repository {
     }
 };
 
-std::string texts(const check_result& r) {
-    std::string all;
-    for (const auto& item : r.evidence.items())
-        all += item.text + "\n";
-    return all;
-}
-
 } // namespace
 
 TEST_CASE("removed paths and globs that match nothing pass") {
@@ -92,9 +87,9 @@ TEST_CASE("what is still there is listed, files, directories and glob matches al
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK(r.summary ==
           "3 of 4 paths still present under " + dir.path().string() + ": 3 entries left");
-    CHECK(texts(r) == "core/pipeline: still there (directory holding 2 entries)\n"
-                      "tests/test_scoring_new.py: still there (file of 5 bytes)\n"
-                      "api/deep/er/x.orig: still there (file of 0 bytes)\n");
+    CHECK(evidence_text(r) == "core/pipeline: still there (directory holding 2 entries)\n"
+                              "tests/test_scoring_new.py: still there (file of 5 bytes)\n"
+                              "api/deep/er/x.orig: still there (file of 0 bytes)\n");
 }
 
 TEST_CASE("symbolic link loops in globs end with a clear result") {
@@ -111,7 +106,7 @@ TEST_CASE("symbolic link loops in globs end with a clear result") {
     spec.paths = {"self", "a/b/up/b/up/b"};
     r = check_absent(spec);
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK(texts(r) ==
+    CHECK(evidence_text(r) ==
           "self: still there (symbolic link to self (Too many levels of symbolic links))\n"
           "a/b/up/b/up/b: still there (directory holding 1 entry)\n");
 }
@@ -146,12 +141,13 @@ TEST_CASE("files identical to the revision pass, and edited, deleted and replace
     r = check_restored(repo.spec());
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK_THAT(r.summary, Catch::Matches("4 of 4 files differ from HEAD \\([0-9a-f]{12}\\)"));
-    CHECK(texts(r) == "scripts/core/batch_scoring.py: line 3: 'LIMIT = 10000' here, 'LIMIT = 10' "
-                      "in the reference\n"
-                      "scripts/core/current.py: links to trust.py, not to what the revision has\n"
-                      "scripts/core/model.bin: binary content differs (3 bytes here, 3 in the "
-                      "reference)\n"
-                      "scripts/core/trust.py: missing\n");
+    CHECK(evidence_text(r) ==
+          "scripts/core/batch_scoring.py: line 3: 'LIMIT = 10000' here, 'LIMIT = 10' "
+          "in the reference\n"
+          "scripts/core/current.py: links to trust.py, not to what the revision has\n"
+          "scripts/core/model.bin: binary content differs (3 bytes here, 3 in the "
+          "reference)\n"
+          "scripts/core/trust.py: missing\n");
 
     git(repo.dir.path(), {"checkout", "HEAD", "--", "scripts/core/"});
     REQUIRE_VERDICT(check_restored(repo.spec()), verdict::pass);
@@ -164,8 +160,9 @@ TEST_CASE("another revision, a glob, and a file replaced by a FIFO") {
     spec.paths = {"scripts/core/*.py"};
     auto r = check_restored(spec);
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK(texts(r) == "scripts/core/batch_scoring.py: line 3: 'LIMIT = 10' here, 'LIMIT = 5' in "
-                      "the reference\n");
+    CHECK(evidence_text(r) ==
+          "scripts/core/batch_scoring.py: line 3: 'LIMIT = 10' here, 'LIMIT = 5' in "
+          "the reference\n");
     CHECK(r.totals["compared"] == 3);
 
     fs::remove(repo.dir / "scripts/core/trust.py");
@@ -173,7 +170,7 @@ TEST_CASE("another revision, a glob, and a file replaced by a FIFO") {
     spec.revision = "HEAD";
     r = check_restored(spec);
     REQUIRE_VERDICT(r, verdict::fail);
-    CHECK(texts(r) == "scripts/core/trust.py: is a FIFO, not a file\n");
+    CHECK(evidence_text(r) == "scripts/core/trust.py: is a FIFO, not a file\n");
 }
 
 TEST_CASE("a file git cannot read is an error naming it, the others are still compared") {
@@ -191,8 +188,9 @@ TEST_CASE("a file git cannot read is an error naming it, the others are still co
     CHECK_THAT(r.summary, Catch::StartsWith("scripts/core/guarded.txt: `git hash-object -- "
                                             "scripts/core/guarded.txt` in " +
                                             repo.dir.path().string() + " exited with status 128"));
-    CHECK_THAT(texts(r), Catch::Contains("scripts/core/trust.py: line 1: 'changed' here, 'def "
-                                         "trust():' in the reference"));
+    CHECK_THAT(evidence_text(r),
+               Catch::Contains("scripts/core/trust.py: line 1: 'changed' here, 'def "
+                               "trust():' in the reference"));
     CHECK(r.totals["compared"] == 6);
 }
 
@@ -239,8 +237,9 @@ TEST_CASE("files restored from an archive directory are compared with their copi
     auto r = check_restored(spec);
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK(r.summary == "1 of 2 files differs from archive " + spec.archive.string());
-    CHECK(texts(r) == (spec.root / "trust.py").string() +
-                          ": line 2: '    return 2' here, '    return 1' in the reference\n");
+    CHECK(evidence_text(r) ==
+          (spec.root / "trust.py").string() +
+              ": line 2: '    return 2' here, '    return 1' in the reference\n");
 
     dir.write("scripts/core/trust.py", "def trust():\n    return 1\n");
     r = check_restored(spec);

@@ -11,9 +11,11 @@
 #include <rollcheck/detail/process/pytest.hpp>
 
 #include "code_support.hpp"
+#include "evidence_text.hpp"
 
 using namespace rollcheck;
 using namespace std::chrono_literals;
+using rollcheck_test::evidence_texts;
 
 namespace {
 
@@ -43,13 +45,6 @@ command_check_spec pytest_in(const session_copy& session, std::vector<std::strin
 
 const std::string pytest_command = "`/usr/bin/python3 -m pytest -p no:cacheprovider";
 
-std::vector<std::string> texts(const check_result& r) {
-    std::vector<std::string> all;
-    for (const auto& item : r.evidence.items())
-        all.push_back(item.text);
-    return all;
-}
-
 } // namespace
 
 TEST_CASE("pytest status 0 with tests that ran passes, saying how many ran and were skipped") {
@@ -67,7 +62,7 @@ TEST_CASE("pytest status 1 fails naming each failed and erroring test with its m
     REQUIRE_VERDICT(r, verdict::fail);
     CHECK(r.summary == pytest_command + " test_mixed.py -v` exited with status 1 (pytest: tests "
                                         "failed); tests: 2 ran, 1 failed, 1 errored, 1 skipped");
-    CHECK(texts(r) ==
+    CHECK(evidence_texts(r) ==
           std::vector<std::string>{
               "test_mixed.py::test_fails failed: AssertionError: two is not one",
               "test_mixed.py::test_needs_database errored: RuntimeError: database down"});
@@ -81,11 +76,12 @@ TEST_CASE("pytest status 2 with collection errors fails naming each file and its
     CHECK(r.summary == pytest_command +
                            "` exited with status 2 (pytest: interrupted: 2 files did not collect); "
                            "tests: 0 ran, 0 failed, 2 errored, 0 skipped");
-    CHECK(texts(r) == std::vector<std::string>{
-                          "test_syntax.py did not collect: SyntaxError: invalid syntax (" +
-                              (session.path() / "test_syntax.py").string() + ":1)",
-                          "test_vendor.py did not collect: ModuleNotFoundError: No module named "
-                          "'zz_vendor_not_installed'"});
+    CHECK(evidence_texts(r) ==
+          std::vector<std::string>{
+              "test_syntax.py did not collect: SyntaxError: invalid syntax (" +
+                  (session.path() / "test_syntax.py").string() + ":1)",
+              "test_vendor.py did not collect: ModuleNotFoundError: No module named "
+              "'zz_vendor_not_installed'"});
 }
 
 TEST_CASE("pytest status 2 without a collection error is an error: nothing was judged") {

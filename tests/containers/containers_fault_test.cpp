@@ -5,7 +5,6 @@
 // removed between the list and its inspect).
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <functional>
 #include <sstream>
 #include <string>
@@ -32,10 +31,7 @@ using local = net::local::stream_protocol;
 namespace {
 
 std::string fixture(const std::string& name) {
-    std::ifstream in(std::string(CONTAINERS_FIXTURES) + "/" + name);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return rollcheck_test::read_text(std::filesystem::path(CONTAINERS_FIXTURES) / name);
 }
 
 std::string http(int status, const std::string& body) {

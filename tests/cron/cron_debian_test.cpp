@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <random>
@@ -68,11 +67,6 @@ crontab lint(const std::string& text, const std::string& name) {
     crontab_options options;
     options.check_programs = false; // the throwaway user's programs are not the point
     return parse_crontab(text, name, options);
-}
-
-std::string read(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
 }
 
 /// `text` with control bytes shown, for a failure's message.
@@ -319,10 +313,11 @@ TEST_CASE("hand-written crontabs: rollcheck's whole messages") {
             const auto name = fmt::format("{}/{}", group, file.filename().string());
             INFO(name);
             std::vector<std::string> got;
-            for (const auto& d : lint(read(file), name).diagnostics)
+            for (const auto& d : lint(rollcheck_test::read_text(file), name).diagnostics)
                 got.push_back(d.text());
             auto expected_file = file;
-            std::istringstream expected_text(read(expected_file.replace_extension(".lint")));
+            std::istringstream expected_text(
+                rollcheck_test::read_text(expected_file.replace_extension(".lint")));
             std::vector<std::string> expected;
             for (std::string l; std::getline(expected_text, l);)
                 expected.push_back(l);
@@ -338,12 +333,12 @@ TEST_CASE("hand-written crontabs: Debian's cron refuses or installs each as its 
         for (const auto& file : fixture_files(group)) {
             std::string said;
             const bool installed = user->installs(file, said);
-            const auto tab = lint(read(file), file.filename().string());
+            const auto tab = lint(rollcheck_test::read_text(file), file.filename().string());
             INFO(group << "/" << file.filename().string() << ": crontab(1) said: " << said);
             CHECK(installed == (std::string(group) != "refused"));
             CHECK(errors_of(tab).empty() == (std::string(group) == "installed"));
             if (std::string(group) == "stricter") {
-                CHECK_THAT(read(file), Catch::StartsWith("# stricter: "));
+                CHECK_THAT(rollcheck_test::read_text(file), Catch::StartsWith("# stricter: "));
                 for (const auto& e : errors_of(tab))
                     CHECK(stricter_for(e) != nullptr);
             }

@@ -10,6 +10,7 @@
 #include <rollcheck/cron.hpp>
 #include <rollcheck/cron_ran.hpp>
 
+#include "evidence_text.hpp"
 #include "test_support.hpp"
 
 using namespace rollcheck;
@@ -181,16 +182,14 @@ TEST_CASE("snapshot, then diff: equal when nothing changed, each change named wh
     CHECK(changed.summary == fmt::format("entries: 1 missing, 1 added, 1 changed; 1 environment "
                                          "variable differs against snapshot '{}'",
                                          take.output.string()));
-    std::vector<std::string> texts;
-    for (const auto& item : changed.evidence.items())
-        texts.push_back(item.text);
-    CHECK(texts == std::vector<std::string>{
-                       fmt::format("changed: crontab -l -u app:3 '0 2 * * * {0}' is now "
-                                   "'0 4 * * * {0}' (crontab -l -u app:3)",
-                                   batch),
-                       "missing: crontab -l -u app:4 '0 3 * * * /bin/backup'",
-                       "added: crontab -l -u app:4 '*/5 * * * * /opt/run_unified_pipeline.py'",
-                       "environment: crontab -l -u app: MAILTO was 'ops', is ''"});
+    CHECK(rollcheck_test::evidence_texts(changed) ==
+          std::vector<std::string>{
+              fmt::format("changed: crontab -l -u app:3 '0 2 * * * {0}' is now "
+                          "'0 4 * * * {0}' (crontab -l -u app:3)",
+                          batch),
+              "missing: crontab -l -u app:4 '0 3 * * * /bin/backup'",
+              "added: crontab -l -u app:4 '*/5 * * * * /opt/run_unified_pipeline.py'",
+              "environment: crontab -l -u app: MAILTO was 'ops', is ''"});
 }
 
 TEST_CASE("diff: a snapshot that is missing or not a snapshot is an error") {

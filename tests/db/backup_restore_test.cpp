@@ -86,6 +86,29 @@ TEST_CASE("a good archive restores into a throwaway cluster with every row and n
     require_cluster_removed(r);
 }
 
+TEST_CASE("check_backup_then_restore restores only an archive that passed the archive check, "
+          "and reports both") {
+    temp_dir dir;
+    const auto archive = shop_archive(dir);
+    backup_spec checked;
+    checked.archive = archive;
+    checked.tables = {table_ref::parse("orders")};
+    const auto r = check_backup_then_restore(checked, restore_of(archive, {keyed("orders")}));
+    REQUIRE_VERDICT(r, verdict::pass);
+    CHECK(r.check == "db.backup-restore");
+    CHECK_THAT(r.summary, Catch::EndsWith("; db.backup passed before it"));
+    CHECK(r.totals["archive_check"]["verdict"] == "pass");
+    CHECK_THAT(r.totals["archive_check"]["summary"].get<std::string>(),
+               Catch::StartsWith(archive.string()));
+
+    checked.tables = {table_ref::parse("nowhere")};
+    const auto refused = check_backup_then_restore(checked, restore_of(archive, {keyed("orders")}));
+    REQUIRE_VERDICT(refused, verdict::fail);
+    CHECK(refused.check == "db.backup");
+    CHECK_THAT(refused.summary, Catch::EndsWith("; the restore was not attempted"));
+    CHECK_FALSE(refused.totals.contains("restore_s"));
+}
+
 TEST_CASE("an archive whose table holds duplicated keys fails, naming each key and its rows") {
     temp_dir dir;
     const auto archive = shop_archive(dir);

@@ -10,6 +10,7 @@
 #include <rollcheck/baseline.hpp>
 
 #include "db_test_support.hpp"
+#include "evidence_text.hpp"
 
 namespace rollcheck_test {
 
@@ -60,14 +61,6 @@ inline std::set<std::string> evidence_set(const rollcheck::check_result& r) {
     for (const auto& item : r.evidence.items())
         texts.insert(item.text);
     return texts;
-}
-
-/// The texts of a result's kept evidence, one per line.
-inline std::string evidence_text(const rollcheck::check_result& r) {
-    std::string text;
-    for (const auto& item : r.evidence.items())
-        text += item.text + "\n";
-    return text;
 }
 
 } // namespace rollcheck_test

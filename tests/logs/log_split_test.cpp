@@ -99,13 +99,6 @@ std::string split_inside(const std::string& before, const std::vector<std::strin
     return {};
 }
 
-std::vector<std::string> evidence_texts(const detail::scan_tally& tally) {
-    std::vector<std::string> texts;
-    for (const auto& item : tally.evidence.items())
-        texts.push_back(item.text);
-    return texts;
-}
-
 /// All a tally says, for comparing a split scan with one scan.
 nlohmann::json observable(const detail::scan_tally& tally) {
     nlohmann::json evidence = nlohmann::json::array();
@@ -144,7 +137,7 @@ TEST_CASE("an error event spanning the split counts once, its lines numbered as 
     const auto tally = scan.run(log, always_split);
     CHECK(tally.error_events == 1);
     CHECK(tally.error_lines == 2);
-    CHECK(evidence_texts(tally) ==
+    CHECK(rollcheck_test::evidence_texts(tally.evidence) ==
           std::vector<std::string>{
               log + ":41:2026-11-28 09:00:40,000 ERROR scoring failed",
               log + ":42:Traceback (most recent call last):  ⇒ line 44: ValueError: empty batch"});
@@ -163,7 +156,7 @@ TEST_CASE("a traceback in the first half finds its exception in the second") {
     const auto log = dir.write("app.log", text).string();
     file_scan scan({"Traceback"}, {});
     const auto tally = scan.run(log, always_split);
-    CHECK(evidence_texts(tally) ==
+    CHECK(rollcheck_test::evidence_texts(tally.evidence) ==
           std::vector<std::string>{
               log + ":32:Traceback (most recent call last):  ⇒ line 34: ValueError: empty batch"});
     CHECK(observable(tally) == observable(scan.run(log, never_split)));
@@ -180,7 +173,7 @@ TEST_CASE("evidence of both halves in file order, bounded by show, all counted")
     scan.show = 4;
     const auto tally = scan.run(log, always_split);
     CHECK(tally.error_events == 5);
-    CHECK(evidence_texts(tally) ==
+    CHECK(rollcheck_test::evidence_texts(tally.evidence) ==
           std::vector<std::string>{log + ":8:2026-11-28 09:00:07,000 ERROR line 7",
                                    log + ":28:2026-11-28 09:00:27,000 ERROR line 27",
                                    log + ":48:2026-11-28 09:00:47,000 ERROR line 47",
@@ -245,7 +238,7 @@ TEST_CASE("a resumed scan after a split one numbers its lines exactly") {
         scan.show = show_all;
         const auto tally = scan.run(log, always_split, cursor);
         scan.begin = 0;
-        CHECK(evidence_texts(tally) ==
+        CHECK(rollcheck_test::evidence_texts(tally.evidence) ==
               std::vector<std::string>{log + ":351:2026-11-28 09:02:30,000 ERROR line 150"});
     }
 }

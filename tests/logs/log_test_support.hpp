@@ -7,6 +7,7 @@
 
 #include <rollcheck/log_scan.hpp>
 
+#include "evidence_text.hpp"
 #include "test_support.hpp"
 
 namespace log_test {
@@ -21,13 +22,7 @@ inline rollcheck::log_scan_spec scan_of(std::vector<std::string> files,
     return spec;
 }
 
-/// The kept evidence as the text people read.
-inline std::vector<std::string> evidence_texts(const rollcheck::check_result& r) {
-    std::vector<std::string> texts;
-    for (const auto& item : r.evidence.items())
-        texts.push_back(item.text);
-    return texts;
-}
+using rollcheck_test::evidence_texts;
 
 /// `count` lines "2026-11-28 09:MM:SS,000 INFO …" one second apart from 09:00:00.
 inline std::string python_log_lines(int first_second, int count, const std::string& message) {

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -19,13 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using rollcheck_test::temp_dir;
 
-std::string read(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 nlohmann::json results(const fs::path& reports) {
     std::ifstream in(reports / "results.json");
     return nlohmann::json::parse(in);
@@ -39,8 +31,8 @@ struct edited_plan {
     fs::path plan, target, reports = dir / "reports";
 
     explicit edited_plan(const std::string& addition) {
-        text = read(ROLLCHECK_SHIPPED_PLAN) + "\n" +
-               read(fs::path(ROLLCHECK_PLAN_FIXTURES) / addition);
+        text = rollcheck_test::read_text(ROLLCHECK_SHIPPED_PLAN) + "\n" +
+               rollcheck_test::read_text(fs::path(ROLLCHECK_PLAN_FIXTURES) / addition);
         plan = dir.write("plan.toml", text);
         fs::create_directories(dir / "project");
         target = dir.write("target.toml", "[project]\nroot = \"project\"\n");

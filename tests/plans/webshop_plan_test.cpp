@@ -11,7 +11,6 @@
 #include <optional>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,13 +38,6 @@ using rollcheck_test::temp_dir;
 
 const fs::path fixtures = fs::path(ROLLCHECK_PLAN_FIXTURES) / "webshop";
 const fs::path plan = fs::path(ROLLCHECK_EXAMPLE_PLANS) / "webshop.toml";
-
-std::string read(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 /// Runs `argv` in `cwd`; the test stops when it fails.
 void run_in(const fs::path& cwd, std::vector<std::string> argv) {
@@ -101,7 +93,7 @@ private:
         static const std::regex started(R"(webshop 2\.3 listening on 127\.0\.0\.1:([0-9]+))");
         const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
         while (std::chrono::steady_clock::now() < give_up) {
-            const auto text = read(log);
+            const auto text = rollcheck_test::read_text(log);
             std::smatch found;
             if (std::regex_search(text, found, started)) return std::stoi(found[1]);
             if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
@@ -149,7 +141,8 @@ struct rolled_back_host {
 
         since = rollcheck::format_utc(std::chrono::system_clock::now());
         git(checkout, {"checkout", "--quiet", "--force", "v2.3"});
-        rollcheck_test::admin_exec(read(fixtures / "rollback-2.4.sql"), database);
+        rollcheck_test::admin_exec(rollcheck_test::read_text(fixtures / "rollback-2.4.sql"),
+                                   database);
         fs::copy_file(fixtures / "crontab", dir / "crontab");
         fs::create_directories(checkout / "log");
         fs::copy_file(fixtures / "webshop.log", checkout / "log/webshop.log");
@@ -170,7 +163,7 @@ struct rolled_back_host {
             migrations.push_back(e.path());
         std::sort(migrations.begin(), migrations.end());
         for (const auto& m : migrations)
-            rollcheck_test::admin_exec(read(m), database);
+            rollcheck_test::admin_exec(rollcheck_test::read_text(m), database);
     }
 
     [[nodiscard]] fs::path target() const {

@@ -5,14 +5,14 @@
 #pragma once
 
 #include <chrono>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <rollcheck/report.hpp>
+
+#include "test_support.hpp"
 
 namespace rollcheck_test {
 
@@ -132,12 +132,6 @@ inline rollcheck::run_record sample_run() {
         if (c.worst() < rollcheck::verdict::fail) c.green_at = green;
     }
     return run;
-}
-
-inline std::string read_text(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + file.string());
-    return {std::istreambuf_iterator<char>(in), {}};
 }
 
 } // namespace rollcheck_test

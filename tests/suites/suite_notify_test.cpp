@@ -3,9 +3,7 @@
 // notices that fail (HTTP 500, no server, exit 1, a hang) reported without
 // touching the verdict, and --wait's progress on a terminal only.
 #include <chrono>
-#include <fstream>
 #include <future>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -17,17 +15,11 @@
 
 using namespace std::chrono_literals;
 using rollcheck_test::phase1_3;
+using rollcheck_test::read_text;
 using rollcheck_test::results;
 using rollcheck_test::rolled_back_project;
 
 namespace {
-
-std::string read_text(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 /// webhook-server.py answering one POST with `status`, on a thread of its own,
 /// its files in `dir` (made here).

@@ -4,8 +4,6 @@
 // 128+15, and no process of its command outlives it.
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -30,11 +28,6 @@ using namespace rollcheck_test;
 namespace {
 
 const std::filesystem::path fixtures = ROLLCHECK_STOP_FIXTURES;
-
-std::string read_text(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 /// The line of `out` that starts with `prefix`; empty when none does.
 std::string line_starting(const std::string& out, const std::string& prefix) {

@@ -3,8 +3,6 @@
 // Phase 7's restore of the backup, run when the target asks for it.
 #include <chrono>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -20,13 +18,6 @@ using rollcheck_test::results;
 using rollcheck_test::rolled_back_project;
 using rollcheck_test::run_program;
 using rollcheck_test::temp_dir;
-
-std::string read(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 } // namespace
 
@@ -67,7 +58,7 @@ TEST_CASE("phase 1-3 passes on a project rolled back properly, with pytest's cou
         CHECK(c["phase"] == "1-3");
         CHECK(c["verdict"] == "pass");
     }
-    CHECK_THAT(read(reports / "report.md"),
+    CHECK_THAT(rollcheck_test::read_text(reports / "report.md"),
                Catch::Contains("tests: 2 ran, 0 failed, 0 errored, 0 skipped"));
 }
 
@@ -79,7 +70,7 @@ TEST_CASE("a new module left behind fails its check by name, and the suite exits
         phase1_3({"--target", project.target().string(), "--report", reports.string()});
     CHECK(run.exit_code == 1);
     CHECK_THAT(run.out.text(), Catch::Contains("FAIL"));
-    CHECK_THAT(read(reports / "report.md"), Catch::Contains("core/pipeline"));
+    CHECK_THAT(rollcheck_test::read_text(reports / "report.md"), Catch::Contains("core/pipeline"));
 }
 
 TEST_CASE("a [[check]] of the target runs as a test case of its phase, with the command "
@@ -257,8 +248,9 @@ TEST_CASE("with --before each failing check is marked new since the rollback or 
           "failing before the rollback too, same evidence");
     CHECK(rollcheck_test::find_check(json, "phase1-3.tests-pass")["before_rollback"] ==
           "new since the rollback");
-    CHECK_THAT(read(after / "report.md"), Catch::Contains("new since the rollback"));
-    CHECK_THAT(read(after / "junit.xml"),
+    CHECK_THAT(rollcheck_test::read_text(after / "report.md"),
+               Catch::Contains("new since the rollback"));
+    CHECK_THAT(rollcheck_test::read_text(after / "junit.xml"),
                Catch::Contains("failing before the rollback too, same evidence"));
 
     run = phase1_3({"--target", target.string(), "--before", (project.dir / "nowhere").string()});

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -15,6 +16,13 @@
 #include <fmt/format.h>
 
 namespace rollcheck_test {
+
+/// The whole of `file`, byte for byte; empty when it cannot be read (a file
+/// a test waits for may not be there yet).
+inline std::string read_text(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
 
 /// A fresh directory under the system's temporary directory, removed with the object.
 class temp_dir {

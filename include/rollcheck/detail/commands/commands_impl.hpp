@@ -5,13 +5,17 @@
 
 #include "../../commands.hpp"
 #include "../../stop.hpp"
-#include "code.hpp"
 #include "common.hpp"
 #include "containers.hpp"
 #include "cron.hpp"
 #include "db.hpp"
+#include "files.hpp"
 #include "job.hpp"
 #include "logs.hpp"
+#include "net.hpp"
+#include "proc.hpp"
+#include "py.hpp"
+#include "run.hpp"
 
 namespace rollcheck::cli {
 
@@ -28,7 +32,11 @@ inline void add_host_commands(CLI::App& app) {
     detail::commands::cron::add_cron_commands(app);
     detail::commands::logs::add_logs_commands(app);
     detail::commands::job::add_job_commands(app);
-    detail::commands::code::add_code_commands(app);
+    detail::commands::py::add_py_commands(app);
+    detail::commands::files::add_files_commands(app);
+    detail::commands::run::add_run_command(app);
+    detail::commands::proc::add_proc_commands(app);
+    detail::commands::net::add_net_commands(app);
     detail::commands::containers::add_containers_commands(app);
 }
 

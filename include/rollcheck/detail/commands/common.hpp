@@ -147,4 +147,10 @@ struct environment_options {
     }
 };
 
+/// An option holding a duration, validated by parse_duration.
+inline CLI::Option* add_duration(CLI::App& cmd, const std::string& name, std::string& value,
+                                 const std::string& help) {
+    return cmd.add_option(name, value, help)->check(duration_validator())->capture_default_str();
+}
+
 } // namespace rollcheck::detail::commands

@@ -334,24 +334,6 @@ inline CLI::App* add_baseline_file_command(CLI::App& group) {
     return cmd;
 }
 
-/// The archive check first: a restore is attempted only of an archive that
-/// passed it, and says so in its summary; an archive that did not pass is
-/// the archive check's result, saying the restore was not attempted.
-inline check_result archive_then_restore(const backup_spec& archive,
-                                         const backup_restore_spec& restore) {
-    check_result checked = check_backup(archive);
-    if (!checked.acceptable()) {
-        checked.summary += "; the restore was not attempted";
-        return checked;
-    }
-    check_result restored = check_backup_restore(restore);
-    restored.summary += fmt::format("; {} passed before it", checked.check);
-    restored.totals["archive_check"] = {{"verdict", std::string(to_string(checked.status))},
-                                        {"summary", checked.summary}};
-    restored.elapsed += checked.elapsed;
-    return restored;
-}
-
 inline CLI::App* add_backup_command(CLI::App& group) {
     auto* cmd = group.add_subcommand(
         "backup", "Verify a pg_dump custom-format archive: present, recent, readable by "
@@ -428,7 +410,7 @@ inline CLI::App* add_backup_command(CLI::App& group) {
         restore.bindir = o->bindir;
         restore.restore_timeout = parse_duration(o->restore_timeout);
         restore.show = spec.show;
-        return archive_then_restore(spec, restore);
+        return check_backup_then_restore(spec, restore);
     });
     return cmd;
 }

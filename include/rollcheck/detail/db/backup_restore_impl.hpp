@@ -343,4 +343,19 @@ ROLLCHECK_INLINE check_result check_backup_restore(const backup_restore_spec& sp
     });
 }
 
+ROLLCHECK_INLINE check_result check_backup_then_restore(const backup_spec& archive,
+                                                        const backup_restore_spec& restore) {
+    check_result checked = check_backup(archive);
+    if (!checked.acceptable()) {
+        checked.summary += "; the restore was not attempted";
+        return checked;
+    }
+    check_result restored = check_backup_restore(restore);
+    restored.summary += fmt::format("; {} passed before it", checked.check);
+    restored.totals["archive_check"] = {{"verdict", std::string(to_string(checked.status))},
+                                        {"summary", checked.summary}};
+    restored.elapsed += checked.elapsed;
+    return restored;
+}
+
 } // namespace rollcheck
