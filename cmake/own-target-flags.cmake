@@ -33,3 +33,13 @@ target_compile_definitions(rollcheck_compiled PUBLIC ROLLCHECK_SEPARATE_COMPILAT
 target_link_libraries(rollcheck_compiled PUBLIC rollcheck::rollcheck rollcheck_own_flags)
 # A program linked with --gc-sections (the command line) drops what it does not call.
 target_compile_options(rollcheck_compiled PRIVATE -ffunction-sections -fdata-sections)
+
+# The plan drafter (plan_draft.hpp) compiled once, apart: it alone links
+# cmark-gfm and libpg_query, so only what drafts plans (the `rollcheck`
+# program, its tests) links it.
+file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/rollcheck_compiled_draft.cpp
+  CONTENT "#include <rollcheck/src_draft.hpp>\n")
+add_library(rollcheck_draft_compiled STATIC ${PROJECT_BINARY_DIR}/rollcheck_compiled_draft.cpp)
+target_link_libraries(rollcheck_draft_compiled PUBLIC rollcheck_compiled
+  ${ROLLCHECK_DRAFT_LINK_DEPENDENCIES})
+target_compile_options(rollcheck_draft_compiled PRIVATE -ffunction-sections -fdata-sections)
