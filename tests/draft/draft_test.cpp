@@ -455,7 +455,8 @@ TEST_CASE("SQL in psql -c strings and YAML notes of risk and recovery draft sens
 
     CHECK(d.draft.warnings.empty());
     REQUIRE(d.draft.todos.size() == 4);
-    CHECK(has_note(d.draft.todos, 14, "`systemctl stop ledger-writer` is no check"));
+    CHECK(has_note(d.draft.todos, 14,
+                   "no check of a unit: proc.absent --runs proves that what it runs is gone"));
     CHECK(has_note(d.draft.todos, 26, "a statement of its own (DropStmt), no check"));
     CHECK(has_note(d.draft.todos, 30,
                    "the SQL does not parse: syntax error at or near \"SELEC\" (at character 1)"));

@@ -281,10 +281,11 @@ private:
         if (program == "tail" || program == "less" || program == "cat") return log(words);
         if (program == "mail" || program == "mailx" || program == "sendmail") return notice(words);
         if (program == "echo" || program == "printf") return std::nullopt;
-        if (program == "systemctl" || program == "service")
-            return fmt::format("`{}` is no check: proc.absent (or proc.running) with --runs "
-                               "proves what the unit runs is gone (or back)",
-                               fmt::join(words, " "));
+        if (program == "systemctl" || program == "service") {
+            const bool stop = std::find(words.begin(), words.end(), "stop") != words.end();
+            return fmt::format("no check of a unit: {} --runs proves that what it runs is {}",
+                               stop ? "proc.absent" : "proc.running", stop ? "gone" : "back");
+        }
         return fmt::format("no check kind reads `{}`: write its check by hand", program);
     }
 
@@ -490,8 +491,8 @@ private:
         auto& c = check(
             "db.backup",
             values_.has("database", "table")
-                ? fmt::format("the backup {} holds ${{database.table}}'s data, "
-                              "taken before the rollback",
+                ? fmt::format("the backup {} holds the data of ${{database.table}}, taken "
+                              "before the rollback",
                               archive)
                 : fmt::format("the backup {} is readable, taken before the rollback", archive));
         c.before = true;
