@@ -529,6 +529,33 @@ TEST_CASE("a 50 MB runbook is refused by its size, unread") {
           "big.md: larger than 4 MiB: no runbook");
 }
 
+TEST_CASE("what fuzzing found: the runbook's ${, empty words, huge numbers, control characters") {
+    const auto loads = [](const std::string& markdown) {
+        const auto d = draft_plan(markdown, "found.md");
+        INFO(d.error);
+        REQUIRE(d.ok());
+        const auto reading = parse_plan(d.toml, "found.toml");
+        for (const auto& e : reading.errors)
+            UNSCOPED_INFO(e.text());
+        REQUIRE(reading.ok());
+        return *reading.value;
+    };
+    // A path holding ${ is the runbook's text, not a reference to the target.
+    auto p = loads("## Phase 1\n\n```sh\ngit checkout v1 -- 'FLUS${B'\n```\n");
+    CHECK(option(p.checks.at(0), "paths") == std::vector<std::string>{"FLUS$${B"});
+    // An archive named "" gives no [defaults] backup, which a target may not hold empty.
+    p = loads("## Phase 1\n\n```sh\npg_restore -d db --clean \"\"\n```\n");
+    CHECK(p.checks.at(0).kind == "db.backup");
+    // A recovery time no plan can hold is no recovery time.
+    p = loads("## Phase 1\n\nRecovery Time: " + std::string(120, '9') +
+              " hours\n\n```sh\n"
+              "rm -rf x/\n```\n");
+    CHECK_FALSE(p.phases.at(0).recovery.has_value());
+    // Control characters of a heading or a step stay out of the draft's comments.
+    p = loads("## Phase 1 \x01\x1b[31m\n\n```sh\nrm -rf a\x7f/\n```\n");
+    CHECK(p.phases.at(0).steps.at(0).line == "rm -rf a\x7f/");
+}
+
 TEST_CASE("deep nesting and arbitrary text never crash the drafter, and what it drafts loads") {
     // Block quotes and lists nested far beyond any runbook.
     CHECK_FALSE(draft_plan(std::string(100000, '>') + " ```sh\nrm -rf x\n", "deep.md").ok());

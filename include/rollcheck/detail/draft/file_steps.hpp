@@ -57,6 +57,7 @@ inline std::string removed(step_context& s, const std::vector<std::string>& word
     std::vector<std::string> gone;
     for (const auto& p : paths)
         if (auto m = module_of(p); s.python && !m.empty()) gone.push_back(m);
+    paths = literals(std::move(paths));
     auto& c = s.check("files.removed", fmt::format("{} removed{}", joined(paths),
                                                    gone.empty() ? "" : " and not importable"));
     c.text("root", "${project.root}").list("paths", paths);
@@ -104,6 +105,7 @@ inline std::string restored_from_git(step_context& s, const std::vector<std::str
     for (const auto& p : paths)
         if (p.size() > 3 && p.compare(p.size() - 3, 3, ".py") == 0)
             s.state.restored_scripts.insert(p);
+    paths = literals(std::move(paths));
     s.check("files.restored", fmt::format("{} identical to {}", joined(paths), reference))
         .text("root", "${project.root}")
         .text("revision", reference)
@@ -138,7 +140,9 @@ inline std::string restored_from_archive(step_context& s, const std::vector<std:
                            "listing of {}/ with the archive's too",
                            s.step.text, from, joined(names), into, into));
     const auto archive = s.values.refer("pipeline", "archive", from, s.step.line);
+    into = literal(into);
     const auto root = into[0] == '/' ? into : "${project.root}/" + into;
+    names = literals(std::move(names));
     s.check("files.restored",
             fmt::format("{}/{} identical to the copies in {}", into, joined(names), archive))
         .text("root", root)

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "../../cron_schedule.hpp"
 #include "../../crontab.hpp"
 #include "shell.hpp"
 #include "step_context.hpp"
@@ -33,9 +34,9 @@ namespace rollcheck::detail::draft {
 inline std::string tests(step_context& s, const std::vector<std::string>& words,
                          std::size_t args_from) {
     std::vector<std::string> command = {"${project.python}", "-m", "pytest"};
-    command.insert(command.end(), words.begin() + static_cast<std::ptrdiff_t>(args_from),
-                   words.end());
-    s.check("run", fmt::format("the tests pass: {}", s.step.text))
+    for (auto w = words.begin() + static_cast<std::ptrdiff_t>(args_from); w != words.end(); ++w)
+        command.push_back(literal(*w));
+    s.check("run", fmt::format("the tests pass: {}", literal(s.step.text)))
         .text("cwd", "${project.root}")
         .text("timeout", "10m")
         .list("env", {"${project.environment?}", "PYTHONDONTWRITEBYTECODE=1",
@@ -60,9 +61,10 @@ inline std::string python(step_context& s, const std::vector<std::string>& words
         return fmt::format("runs {} as a rollback step, under no verify line: a check would "
                            "run it again. If its run is the proof, make it a `run` check",
                            script);
+    const auto shown = literals(
+        std::vector<std::string>(words.begin() + static_cast<std::ptrdiff_t>(at), words.end()));
     std::vector<std::string> command = {"${project.python}"};
-    command.insert(command.end(), words.begin() + static_cast<std::ptrdiff_t>(at), words.end());
-    std::vector<std::string> shown(words.begin() + static_cast<std::ptrdiff_t>(at), words.end());
+    command.insert(command.end(), shown.begin(), shown.end());
     s.check("run", fmt::format("{} runs clean", fmt::join(shown, " ")))
         .text("cwd", "${project.root}")
         .text("timeout", "5m")
@@ -90,6 +92,10 @@ inline void cron_entry(step_context& s) {
     const auto parsed = parse_crontab(s.step.text + "\n", "runbook", options);
     if (parsed.entries.size() != 1) return s.todo("not one crontab entry");
     const auto& entry = parsed.entries.front();
+    // cron runs it; the check reads the schedule by its fire times.
+    if (std::string why; !parse_cron_schedule(entry.schedule.text, why))
+        return s.todo(fmt::format("the schedule {} has no fire times rollcheck reads: {}",
+                                  entry.schedule.text, why));
     const auto schedule = s.values.refer("cron", "schedule", entry.schedule.text, s.step.line);
     const auto command = s.values.refer("cron", "command", entry.normalized_command(), s.step.line);
     auto& c =
@@ -117,6 +123,7 @@ inline std::string log(step_context& s, const std::vector<std::string>& words) {
         files.end());
     if (files.empty()) return "reads no log file: write its check by hand";
     const bool same = s.values.refer_list("logs", "files", files, s.step.line);
+    files = literals(std::move(files));
     s.values.refer_list("logs", "errors", {"ERROR|CRITICAL|Traceback"}, s.step.line,
                         "what an error line looks like: rollcheck's usual patterns, since "
                         "the runbook names none");

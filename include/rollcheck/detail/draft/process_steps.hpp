@@ -112,7 +112,7 @@ inline std::string containers_down(step_context& s, std::size_t verb_from,
                       fmt::format("no container of the compose project {}{} runs", project,
                                   file.empty() ? "" : fmt::format(" ({})", file)));
     c.text("project", project);
-    if (!file.empty()) c.text("file", file);
+    if (!file.empty()) c.text("file", literal(file));
     if (verb == "down" || verb == "rm") c.flag("removed");
     return {};
 }

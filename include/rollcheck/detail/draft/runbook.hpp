@@ -206,7 +206,8 @@ private:
                     "recovery time",          "recovery",        "recovery target",
                     "expected recovery time", "time to recover", "rto"};
                 const auto seconds = recovery.count(kv->first) ? recovery_seconds(kv->second) : 0;
-                if (seconds > 0 && phase.recovery.empty()) {
+                // A year: beyond it, the line is no recovery time a plan can hold.
+                if (seconds > 0 && seconds <= 366LL * 86400 && phase.recovery.empty()) {
                     phase.recovery = duration_text(seconds);
                     phase.recovery_text = kv->second;
                     phase.recovery_line = line;

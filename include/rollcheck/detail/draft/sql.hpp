@@ -144,14 +144,25 @@ struct operation {
     return window_of(value->at("sval").value("sval", ""));
 }
 
-/// The one table of `FROM`, as written, or "".
+/// A part of a table's name as a target writes it: double-quoted when it
+/// holds a dot, a quote or a space (`"my.schema"`), so that it reads back.
+[[nodiscard]] inline std::string name_part(const std::string& part) {
+    if (part.find_first_of(". \"") == std::string::npos) return part;
+    std::string out = "\"";
+    for (const char c : part)
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+/// The one table of `FROM`, as a target writes it ("t", "schema.t"), or "".
 [[nodiscard]] inline std::string only_table(const json& select) {
     if (!select.contains("fromClause") || select["fromClause"].size() != 1) return {};
     const auto [type, range] = node(select["fromClause"][0]);
     if (type != "RangeVar") return {};
     const auto table = range->value("relname", "");
     const auto schema = range->value("schemaname", "");
-    return schema.empty() ? table : schema + "." + table;
+    if (table.empty()) return {};
+    return schema.empty() ? name_part(table) : name_part(schema) + "." + name_part(table);
 }
 
 /// `SELECT key, count(*) FROM t GROUP BY key HAVING count(*) > 1`.

@@ -41,9 +41,25 @@ namespace rollcheck::detail::draft {
     return out + "]";
 }
 
-/// `text` as comment lines of at most 79 columns, the first after `lead`;
+/// `raw` as a TOML comment may hold it: no control character but the tab,
+/// the runbook's shown as "\xNN".
+[[nodiscard]] inline std::string printable(std::string_view raw) {
+    std::string text;
+    for (const char c : raw) {
+        const auto byte = static_cast<unsigned char>(c);
+        if ((byte < 0x20 && c != '\t') || byte == 0x7f)
+            text += fmt::format("\\x{:02x}", byte);
+        else
+            text += c;
+    }
+    return text;
+}
+
+/// `raw` as comment lines of at most 79 columns, the first after `raw_lead`;
 /// after a lead ("TODO RUNBOOK.md:12: "), the lines that follow are indented.
-[[nodiscard]] inline std::string comment_lines(std::string_view lead, std::string_view text) {
+[[nodiscard]] inline std::string comment_lines(std::string_view raw_lead, std::string_view raw) {
+    const auto lead = printable(raw_lead);
+    const auto text = printable(raw);
     const std::string next = lead.empty() ? "# " : "#   ";
     std::string out;
     std::string line = fmt::format("# {}", lead);
@@ -150,7 +166,7 @@ private:
         out_ += lead + fmt::format("title = {}\n", toml_quoted(phase.title));
         if (!phase.recovery.empty())
             out_ += lead + fmt::format("recovery = {} # {}\n", toml_quoted(phase.recovery),
-                                       phase.recovery_comment);
+                                       printable(phase.recovery_comment));
         else
             out_ += comment_lines("TODO: ", "the runbook gives this phase no recovery time: "
                                             "recovery = \"15m\" says when it must be green.");
@@ -174,7 +190,7 @@ private:
         out_ += lead + fmt::format("id = {}\n", toml_quoted(c.id));
         out_ += lead + fmt::format("phase = {}\n", toml_quoted(c.phase));
         out_ += lead + fmt::format("severity = {} # {}\n", toml_quoted(c.severity),
-                                   phase.severity_comment);
+                                   printable(phase.severity_comment));
         out_ += lead + fmt::format("title = {}\n", toml_quoted(c.title));
         out_ += lead + fmt::format("kind = {}\n", toml_quoted(c.kind));
         out_ += lead + fmt::format("source = {}\n", toml_quoted(c.source));

@@ -47,27 +47,49 @@ namespace rollcheck::detail::draft {
     return {};
 }
 
+/// `text` from the runbook as a check's title or option holds it: a `${`
+/// in it is no reference to the target, so it is written `$${`.
+[[nodiscard]] inline std::string literal(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text.compare(i, 2, "${") == 0) out += '$';
+        out += text[i];
+    }
+    return out;
+}
+
+/// Each of `texts` as literal() writes it.
+[[nodiscard]] inline std::vector<std::string> literals(std::vector<std::string> texts) {
+    for (auto& t : texts)
+        t = literal(t);
+    return texts;
+}
+
 /// The `[defaults]` a draft suggests, each from the runbook line that gave it.
 class value_book {
 public:
     /// A reference to `section.key` holding `literal`: "${section.key}"
     /// the first time, and whenever the runbook gives the same literal
     /// again; the literal itself when the runbook gives another one (the
-    /// default holds the first).
+    /// default holds the first, as the runbook writes it).
     [[nodiscard]] std::string refer(const std::string& section, const std::string& key,
-                                    const std::string& literal, std::size_t line,
+                                    const std::string& text, std::size_t line,
                                     const std::string& comment = {}) {
         if (auto* v = find(section, key)) {
-            if (v->values == std::vector<std::string>{literal} || !v->given)
+            if (v->values == std::vector<std::string>{text} || !v->given)
                 return reference(section, key);
-            return literal;
+            return literal(text);
         }
-        auto& v = add(section, key, {literal}, false, line, comment);
-        if (const auto hole = placeholder_in(literal); !hole.empty()) {
+        auto& v = add(section, key, {text}, false, line, comment);
+        if (text.find_first_not_of(" \t") == std::string::npos) {
+            // A target holds no empty value: the runbook left it out.
+            v.given = false;
+            v.comment = "the runbook gives it empty: the target names it";
+        } else if (const auto hole = placeholder_in(text); !hole.empty()) {
             v.given = false;
             v.comment = fmt::format("the runbook's {}: {} is for the operator to fill in, so the "
                                     "target names it",
-                                    literal, hole);
+                                    text, hole);
         }
         return reference(section, key);
     }
@@ -77,7 +99,11 @@ public:
                     const std::vector<std::string>& literals, std::size_t line,
                     const std::string& comment = {}) {
         if (auto* v = find(section, key)) return v->values == literals;
-        add(section, key, literals, true, line, comment);
+        auto& v = add(section, key, literals, true, line, comment);
+        // A target holds no empty value: a list with one is left to it.
+        v.given = std::none_of(literals.begin(), literals.end(), [](const std::string& l) {
+            return l.find_first_not_of(" \t") == std::string::npos;
+        });
         return true;
     }
 

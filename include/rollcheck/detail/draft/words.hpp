@@ -84,7 +84,21 @@ namespace rollcheck::detail::draft {
                                   (t[end] == '.' && end + 1 < t.size() &&
                                    std::isdigit(static_cast<unsigned char>(t[end + 1])) != 0)))
             ++end;
-        pending.push_back(std::stod(t.substr(i, end - i)));
+        // Read by hand: no locale, no exception, and a number no recovery
+        // time has (more digits than a year of seconds) is no number here.
+        double number = 0, scale_down = 1;
+        bool fraction = false;
+        for (std::size_t k = i; k < end; ++k) {
+            if (t[k] == '.') {
+                fraction = true;
+            } else if (fraction) {
+                scale_down *= 10;
+                number += (t[k] - '0') / scale_down;
+            } else {
+                number = number * 10 + (t[k] - '0');
+            }
+        }
+        if (number < 1e8) pending.push_back(number);
         std::size_t u = end;
         while (u < t.size() && t[u] == ' ')
             ++u;
