@@ -29,3 +29,16 @@ if(TARGET rollcheck_own_flags)
 endif()
 # A program linked with --gc-sections (the command line) drops what it does not call.
 target_compile_options(rollcheck_compiled PRIVATE -ffunction-sections -fdata-sections)
+
+# The plan drafter (plan_draft.hpp) compiled once, apart: it alone links
+# cmark-gfm and libpg_query, so only what drafts plans (the `rollcheck`
+# program, its tests) links it. Not exported: the package's consumers check
+# systems, they do not draft plans.
+if(TARGET rollcheck_own_flags)
+  file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/rollcheck_compiled_draft.cpp
+    CONTENT "#include <rollcheck/src_draft.hpp>\n")
+  add_library(rollcheck_draft_compiled STATIC ${PROJECT_BINARY_DIR}/rollcheck_compiled_draft.cpp)
+  target_link_libraries(rollcheck_draft_compiled PUBLIC rollcheck_compiled
+    ${ROLLCHECK_DRAFT_LINK_DEPENDENCIES})
+  target_compile_options(rollcheck_draft_compiled PRIVATE -ffunction-sections -fdata-sections)
+endif()

@@ -75,6 +75,9 @@ struct plan_check {
     /// is true, and is skipped, saying why, otherwise.
     std::string when;
     std::vector<std::string> steps; ///< ids of the rollback steps it verifies
+    /// Where the check comes from, for whoever reads the plan: the runbook's
+    /// line a draft made it of ("RUNBOOK.md:94"). No run shows it.
+    std::string source;
     std::vector<plan_option> options;
     std::string where;
 };

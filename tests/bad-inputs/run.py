@@ -76,12 +76,16 @@ def target(d, body):
                  + body)
 
 
-def crontab_1gb(d):
-    path = d / "huge.crontab"
+def sparse(path, head, size):
+    """`head`, then NUL bytes up to `size`: no disk, but `size` to read."""
     with open(path, "wb") as f:
-        f.write(b"0 2 * * * /bin/true\n")
-        f.truncate(1 << 30)  # sparse: the rest reads as NUL bytes, costs no disk
+        f.write(head)
+        f.truncate(size)
     return path
+
+
+def crontab_1gb(d):
+    return sparse(d / "huge.crontab", b"0 2 * * * /bin/true\n", 1 << 30)
 
 
 def gz_valid(lines):
@@ -110,6 +114,13 @@ SETUPS = {
     "crontab_nul": lambda d, ctx: write(
         d / "nul.crontab", b"0 2 * * * /bin/true\n0 3 * * *\0 /bin/true\n"),
     "crontab_1gb": lambda d, ctx: crontab_1gb(d),
+    "runbook_binary": lambda d, ctx: write(d / "binary.md", b"# Rollback\n" + binary_bytes()),
+    "runbook_50mb": lambda d, ctx: sparse(d / "huge.md", b"# Rollback\n", 50 * MIB),
+    "runbook_no_step": lambda d, ctx: write(
+        d / "prose.md", "# Rollback\n\n1. **Assess**: how bad is it?\n2. **Decide**\n"),
+    "runbook_bad_sql": lambda d, ctx: write(
+        d / "bad-sql.md", "## Database\n\n```sql\nSELEC id, count(*) FROM t GROUP BY id;\n```\n"),
+    "runbook_deep": lambda d, ctx: write(d / "deep.md", ">" * 200000 + " ```sh\nrm -rf x\n"),
     "crontab_zone_directory": lambda d, ctx: write(
         d / "zone.crontab", "CRON_TZ=Europe/\n0 2 * * * /bin/true\n"),
     "crontab_unreadable": lambda d, ctx: unreadable(write(d / "locked.crontab",

@@ -18,8 +18,8 @@ END = "<!-- end of kinds -->"
 # Options every check has that change only what the command line prints: a
 # plan's check hands its whole result to the suite's reports.
 PRINTING = {"--help", "--json", "--show"}
-# Subcommands that print or record rather than check.
-NOT_CHECKS = {("cron", "next"), ("cron", "snapshot"), ("report",)}
+# Subcommands that print, record or write rather than check.
+NOT_CHECKS = {("cron", "next"), ("cron", "snapshot"), ("report",), ("plan",)}
 VALIDATORS = {
     "DURATION": "a duration (`90s`, `5m`, `1h`)",
     "TIME": "a time (ISO 8601, or a duration ago)",

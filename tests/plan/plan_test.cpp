@@ -225,6 +225,26 @@ TEST_CASE("a check's missing and malformed fields are each a fault") {
                 "an integer, a boolean or an array of strings, found a floating-point number"});
 }
 
+TEST_CASE("a check's source is the runbook line it came from, a text and no option") {
+    const auto text = rollcheck_test::read_text(fixtures / "source.toml");
+    // Without the faulty second check, the plan loads and keeps the source.
+    const auto cut = text.find("\n[[check]]\nid = \"phase7.recent\"");
+    REQUIRE(cut != std::string::npos);
+    const auto reading = parse_plan(text.substr(0, cut + 1), "source.toml");
+    for (const auto& e : reading.errors)
+        UNSCOPED_INFO(e.text());
+    REQUIRE(reading.ok());
+    const auto& check = check_of(*reading.value, "phase7.no-duplicated-key");
+    CHECK(check.source == "RUNBOOK.md:94");
+    std::vector<std::string> options;
+    for (const auto& o : check.options)
+        options.push_back(o.name);
+    CHECK(options == words{"table", "key"});
+
+    CHECK(faults("source.toml") == words{"source.toml:24:10: [[check]] 'phase7.recent' source: "
+                                         "expected a string, found an integer"});
+}
+
 TEST_CASE("an id or a program given twice is a fault where it is given again") {
     CHECK(faults("duplicates.toml") ==
           words{"duplicates.toml:15:6: [[phase]] id 'db' is given twice",

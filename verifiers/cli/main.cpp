@@ -14,6 +14,7 @@
 
 #include <rollcheck/commands.hpp>
 #include <rollcheck/fleet.hpp>
+#include <rollcheck/plan_commands.hpp>
 
 #include "program.hpp"
 
@@ -92,6 +93,7 @@ int main(int argc, char** argv) {
         ->allow_extras()
         ->callback([&db_status, argv] { db_status = run_db_program(argv); });
     rollcheck::cli::add_host_commands(app);
+    rollcheck::cli::add_plan_commands(app);
 
     // Not a check kind of a target's [[check]] tables: it reads reports.
     int merge_status = -1;

@@ -20,8 +20,8 @@
 namespace rollcheck::detail::plan {
 
 /// The keys of a `[[check]]` that are not the kind's options.
-inline constexpr std::string_view check_fields[] = {"id",   "phase",  "severity", "title",
-                                                    "kind", "before", "when",     "steps"};
+inline constexpr std::string_view check_fields[] = {"id",     "phase", "severity", "title", "kind",
+                                                    "before", "when",  "steps",    "source"};
 
 class plan_reader {
 public:
@@ -283,6 +283,7 @@ private:
             check_references(*t.get("title"), label() + " title", check.title);
         if (text(t, label(), "when", check.when, false)) read_when(*t.get("when"), check, label());
         read_before(t, check, label());
+        text(t, label(), "source", check.source, false);
         strings(t, label(), "steps", check.steps);
         for (const auto& id : check.steps)
             if (!step_ids_.count(id))
