@@ -57,12 +57,6 @@ private:
     std::filesystem::path path_;
 };
 
-/// The whole of `file` ("" when it cannot be read: the test's checks of it then fail).
-inline std::string read_text(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 /// A name no other test process uses now: prefix, pid and a counter.
 inline std::string unique_name(const std::string& prefix) {
     static std::atomic<int> counter{0};
