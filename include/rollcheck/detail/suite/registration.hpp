@@ -133,6 +133,9 @@ inline std::string follow_plan(const std::string& program, const std::vector<std
 /// beside others, started ahead on their threads.
 inline void start_checks_ahead(Catch::Session& session, concurrency limits) {
     const auto& config = session.config();
+    // An order asked for (--order lex, rand) is the order checks run in: a
+    // check that changes the system (a target's command) then comes first.
+    if (config.runOrder() != Catch::RunTests::InDeclarationOrder) return;
     std::map<std::string, std::size_t> by_name;
     const auto& checks = current_plan().checks;
     for (std::size_t i = 0; i < checks.size(); ++i)
