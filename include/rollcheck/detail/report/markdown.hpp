@@ -116,8 +116,8 @@ struct checklist_item {
     for (const auto& entry : checklist) {
         if (entry.proof == "checks") {
             const auto found = t.find(&entry);
-            items.push_back({entry.text, found == t.end() ? verdict_counts{} : found->second,
-                             false, {}});
+            items.push_back(
+                {entry.text, found == t.end() ? verdict_counts{} : found->second, false, {}});
         } else if (entry.proof == "notices") {
             if (!run.notices.empty() || !run.checklist.empty())
                 items.push_back(notices_item(run, entry.text));

@@ -88,12 +88,13 @@ ROLLCHECK_INLINE std::string closing_line(const run_record& run) {
         return fmt::format("{}: 0 checks: no check ran; nothing was verified{}", detail::upper(v),
                            stopped);
     const int rank = detail::worst_failing_rank(run.cases);
-    return fmt::format(
-        "{}: {}: {}{}; {}{}", detail::upper(v), counted(run.cases.size(), "check"),
-        detail::describe_counts(detail::count_cases(run.cases)), detail::before_counts(run),
-        rank < 0 ? std::string("verified: no action")
-                 : fmt::format("worst failing severity {}", detail::matrix_action(run.matrix, rank)),
-        stopped);
+    return fmt::format("{}: {}: {}{}; {}{}", detail::upper(v), counted(run.cases.size(), "check"),
+                       detail::describe_counts(detail::count_cases(run.cases)),
+                       detail::before_counts(run),
+                       rank < 0 ? std::string("verified: no action")
+                                : fmt::format("worst failing severity {}",
+                                              detail::matrix_action(run.matrix, rank)),
+                       stopped);
 }
 
 ROLLCHECK_INLINE std::string describe_notice(const notice_record& n) {

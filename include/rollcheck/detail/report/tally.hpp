@@ -106,8 +106,7 @@ inline void count_case(verdict_counts& counts, const case_record& c) {
 
 /// The decision matrix's action for a severity rank: "P0: Immediate
 /// rollback — notify stakeholders", from the plan the run followed.
-[[nodiscard]] inline std::string matrix_action(const std::vector<decision_row>& matrix,
-                                               int rank) {
+[[nodiscard]] inline std::string matrix_action(const std::vector<decision_row>& matrix, int rank) {
     const auto severity = severity_of_rank(rank);
     if (severity.empty()) return "unrated: assess it with the decision matrix";
     for (const auto& row : matrix)
