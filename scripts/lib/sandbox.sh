@@ -602,7 +602,7 @@ sandbox_roll_back_botched() {
   cp "$repo/scripts/archive/monoliths_$SANDBOX_ARCHIVE_DATE/"*.py "$repo/scripts/core/"
   sandbox_restart_monolith "$dir"
   printf '%s ERROR batch_opportunity_scoring: enrichment service unreachable\n' \
-    "$(date -u '+%Y-%m-%d %H:%M:%S,000')" >>"$repo/logs/batch_opportunity_scoring.log"
+    "$(date -u '+%Y-%m-%d %H:%M:%S,%3N')" >>"$repo/logs/batch_opportunity_scoring.log"
 }
 
 # --- the phase suites' target ------------------------------------------------------
