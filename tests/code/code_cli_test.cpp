@@ -268,6 +268,16 @@ TEST_CASE("rollcheck run and py imports set each --env NAME=VALUE for what they 
     r = cli({"run", "--env", "=y", "--", "/bin/true"});
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err.text(), Catch::Contains("'=y' is not NAME=VALUE"));
+    r = cli({"run", "--env", "+=y", "--", "/bin/true"});
+    CHECK(r.exit_code == 2);
+    // NAME+=VALUE keeps what the variable holds: inherited, or given before.
+    ::setenv("ROLLCHECK_TEST_ADDOPTS", "--import-mode=importlib", 1);
+    r = cli({"run", "--env", "ROLLCHECK_TEST_ADDOPTS+=-p no:cacheprovider", "--env", "FRESH+=b",
+             "--env", "GIVEN=a", "--env", "GIVEN+=c", "--shell",
+             R"(test "$ROLLCHECK_TEST_ADDOPTS" = "--import-mode=importlib -p no:cacheprovider" )"
+             R"(&& test "$FRESH" = b && test "$GIVEN" = "a c")"});
+    ::unsetenv("ROLLCHECK_TEST_ADDOPTS");
+    CHECK(r.exit_code == 0);
 
     rollcheck_test::temp_dir dir;
     dir.write("lib/only_on_the_env_path.py", "");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -125,25 +126,48 @@ struct environment_options {
     CLI::Option* add_to(CLI::App& cmd, const std::string& what) {
         return cmd
             .add_option("--env", assignments,
-                        fmt::format("NAME=VALUE: a variable set for {} (repeatable)", what))
+                        fmt::format("NAME=VALUE: a variable set for {}; NAME+=VALUE appends "
+                                    "VALUE, after a space, to the value it would have "
+                                    "(repeatable)",
+                                    what))
             ->allow_extra_args(false)
             ->check(CLI::Validator(
                 [](std::string& text) -> std::string {
-                    const auto equals = text.find('=');
-                    return equals == std::string::npos || equals == 0
-                               ? fmt::format("'{}' is not NAME=VALUE", text)
+                    return name_of(text).empty()
+                               ? fmt::format("'{}' is not NAME=VALUE nor NAME+=VALUE", text)
                                : std::string();
                 },
                 "NAME=VALUE", "assignment"));
     }
-    /// Each NAME=VALUE as a variable; a later one of a name wins, as in a shell.
+    /// Each assignment as a variable; a later one of a name wins, as in a
+    /// shell. An appending one keeps what the variable holds, given earlier
+    /// or inherited: the caller's PYTEST_ADDOPTS stays when a check adds to it.
     [[nodiscard]] std::map<std::string, std::string> variables() const {
         std::map<std::string, std::string> out;
         for (const auto& text : assignments) {
             const auto equals = text.find('=');
-            out[text.substr(0, equals)] = text.substr(equals + 1);
+            const auto name = name_of(text);
+            auto value = text.substr(equals + 1);
+            if (name.size() < equals) { // NAME+=VALUE
+                const auto earlier = out.find(name);
+                const char* inherited = std::getenv(name.c_str());
+                const std::string base = earlier != out.end()   ? earlier->second
+                                         : inherited != nullptr ? std::string(inherited)
+                                                                : std::string();
+                if (!base.empty()) value = base + " " + value;
+            }
+            out[name] = std::move(value);
         }
         return out;
+    }
+
+private:
+    /// The NAME of NAME=VALUE or NAME+=VALUE; empty when there is none.
+    [[nodiscard]] static std::string name_of(const std::string& text) {
+        const auto equals = text.find('=');
+        if (equals == std::string::npos) return {};
+        const auto end = equals > 0 && text[equals - 1] == '+' ? equals - 1 : equals;
+        return text.substr(0, end);
     }
 };
 

@@ -40,7 +40,7 @@ inline std::string tests(step_context& s, const std::vector<std::string>& words,
         .text("cwd", "${project.root}")
         .text("timeout", "10m")
         .list("env", {"${project.environment?}", "PYTHONDONTWRITEBYTECODE=1",
-                      "PYTEST_ADDOPTS=-p no:cacheprovider"})
+                      "PYTEST_ADDOPTS+=-p no:cacheprovider"})
         .list("command", command);
     return {};
 }
