@@ -6,7 +6,7 @@
 //
 //   benchmarks/db/db-bench BUILD_DIR [--rows N] [--reps N]
 //
-// (the script starts the cluster with tests/postgres/pg-fixture, runs
+// (the script starts the cluster with scripts/lib/pg-fixture, runs
 // db_bench --state DIR against it, and removes it).
 #include <chrono>
 #include <cstdlib>

@@ -14,7 +14,7 @@
 // --new-keys spread: the window's new keys spread over the whole index (like
 // UUIDs) instead of sorting together (like increasing submission ids).
 //
-// (the script starts the cluster with tests/postgres/pg-fixture, runs the
+// (the script starts the cluster with scripts/lib/pg-fixture, runs the
 // program with --state DIR against it, and removes it).
 #include <chrono>
 #include <set>

@@ -334,7 +334,7 @@ PY
 
 sandbox_create_database() {
   local dir=$1 root=$2
-  "$root/tests/postgres/pg-fixture" start "$dir/pg" 2>/dev/null
+  "$root/scripts/lib/pg-fixture" start "$dir/pg" 2>/dev/null
   (set -a; . "$dir/pg/pg.env"; set +a; createdb reddit_harbor)
   sandbox_psql "$dir" <<'SQL'
 CREATE TABLE opportunities_unified (
@@ -678,7 +678,7 @@ EOF
 sandbox_destroy() {
   local dir=$1 root=$2 name
   for name in api unified monolith; do sandbox_stop "$dir" "$name"; done
-  "$root/tests/postgres/pg-fixture" stop "$dir/pg" || true
+  "$root/scripts/lib/pg-fixture" stop "$dir/pg" || true
   rm -rf -- "$dir"
 }
 

@@ -1,5 +1,5 @@
 // Shared by rollcheck's tests: temporary directories and the throwaway
-// PostgreSQL cluster that ctest's `postgres` fixture starts (tests/postgres/pg-fixture).
+// PostgreSQL cluster that ctest's `postgres` fixture starts (scripts/lib/pg-fixture).
 #pragma once
 
 #include <atomic>

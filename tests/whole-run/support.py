@@ -1,6 +1,6 @@
 """What the whole-run tests share: the rehearsal's sandbox (scripts/lib/sandbox.sh)
 rolled back and ready for the suites, throwaway PostgreSQL clusters
-(tests/postgres/pg-fixture), running programs and checking."""
+(scripts/lib/pg-fixture), running programs and checking."""
 import os
 import pathlib
 import shutil
@@ -11,7 +11,7 @@ import time
 import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-FIXTURE = ROOT / "tests" / "postgres" / "pg-fixture"
+FIXTURE = ROOT / "scripts" / "lib" / "pg-fixture"
 PLAN = ROOT / "plans" / "reddit_harbor.toml"
 # The shipped plan's phases, in order, each as (id, the program that runs it).
 with open(PLAN, "rb") as plan_file:
