@@ -280,11 +280,9 @@ declare -g AS_WRITTEN_BG_PID='' AS_WRITTEN_BG_ID='' AS_WRITTEN_BG_LINE=''
 as_written_background() {
   local dir=$1 id=$2 line=$3
   printf '    [%s] $ %s\n' "$id" "$line"
-  # exec, twice: the recorded pid is the job's own, which sandbox_stop can stop.
-  (set -a; . "$dir/pg/pg.env"; set +a; cd "$dir/reddit_harbor" &&
-   exec bash -c "exec ${line%&}") </dev/null >"$(as_written_dir "$dir")/$id.out" 2>&1 &
-  AS_WRITTEN_BG_PID=$! AS_WRITTEN_BG_ID=$id AS_WRITTEN_BG_LINE=$line
-  echo "$AS_WRITTEN_BG_PID" >"$dir/monolith.pid"
+  # exec in bash -c too: the recorded pid is the job's own, which sandbox_stop can stop.
+  sandbox_spawn "$dir" monolith "$dir/reddit_harbor" "$(as_written_dir "$dir")/$id.out" bash -c "exec ${line%&}"
+  AS_WRITTEN_BG_PID=$(<"$dir/monolith.pid") AS_WRITTEN_BG_ID=$id AS_WRITTEN_BG_LINE=$line
   printf '        started, pid %d\n' "$AS_WRITTEN_BG_PID"
 }
 

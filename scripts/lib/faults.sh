@@ -105,7 +105,7 @@ fault_backup_stale() {
   local backup
   backup=$(cd "$1" && ls backup_*.dump | head -n 1)
   fault_log "pg_dump -Fc run again after the rollback started, over $backup"
-  (set -a; . "$1/pg/pg.env"; set +a; pg_dump -Fc -d reddit_harbor -f "$1/$backup")
+  sandbox_pg "$1" pg_dump -Fc -d reddit_harbor -f "$1/$backup"
 }
 
 # --- the crontab -------------------------------------------------------------------------------
@@ -140,8 +140,7 @@ fault_register unified-still-scheduled phase11.cron-entry-restored \
   'run_unified_pipeline'
 fault_unified_still_scheduled() {
   fault_log "the unified pipeline's cron entry left in the crontab"
-  echo "*/30 * * * * cd $1/reddit_harbor && $SANDBOX_PYTHON scripts/unified/run_unified_pipeline.py >> logs/unified.log 2>&1" \
-    >>"$1/crontab"
+  sandbox_crontab "$1" migration | grep -F run_unified_pipeline >>"$1/crontab"
 }
 
 # --- the job's log ----------------------------------------------------------------------------------
@@ -152,16 +151,7 @@ fault_register log-errors phase11.job-log-clean \
   'Traceback|ModuleNotFoundError'
 fault_log_errors() {
   fault_log "a traceback (ModuleNotFoundError: core.enrichment) in logs/batch_opportunity_scoring.log"
-  (cd "$1/reddit_harbor" && "$SANDBOX_PYTHON" - <<'PY'
-import logging
-logging.basicConfig(filename="logs/batch_opportunity_scoring.log", level=logging.INFO,
-                    format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-try:
-    import core.enrichment.service  # noqa: F401
-except ImportError:
-    logging.getLogger("batch_opportunity_scoring").exception("scoring batch failed")
-PY
-  )
+  (cd "$1/reddit_harbor" && "$SANDBOX_PYTHON" "$SANDBOX_FILES/faults/log_traceback.py")
 }
 
 # --- the work tree -----------------------------------------------------------------------------------
@@ -172,8 +162,7 @@ fault_register leftover-module phase1-3.new-modules-removed \
   'core/agents'
 fault_leftover_module() {
   fault_log "core/agents/ left in the work tree"
-  sandbox_write "$1/reddit_harbor/core/agents/__init__.py" <<<'"""core.agents (migration)."""'
-  sandbox_write "$1/reddit_harbor/core/agents/scorer.py" <<<"SCORER = 'agents'"
+  cp -R "$SANDBOX_FILES/faults/leftover-module/." "$1/reddit_harbor/"
 }
 
 # A hot fix made on the server during the migration, one byte, kept in a
@@ -210,7 +199,7 @@ fault_register api-still-up phase9-10.api-down \
   'still answers'
 fault_api_still_up() {
   fault_log "the API serving again from a container's copy ($1/fault/container)"
-  sandbox_write_api "$1/fault/container"
+  sandbox_deploy_api "$1/fault/container"
   sandbox_start_api "$1" "$1/fault/container"
 }
 

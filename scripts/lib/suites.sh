@@ -2,7 +2,7 @@
 # other, and prints one table: suite, time, and its closing line (verdict,
 # counts, the decision matrix's action), then the phase's time to green
 # against the plan's recovery target. Sourced by scripts/rehearse after
-# scripts/lib/plan.sh.
+# scripts/lib/sandbox.sh and scripts/lib/plan.sh.
 
 # suites_list PLAN: SUITE<tab>PHASE a line, in the plan's order of phases.
 # SUITE is the program the phase names (a link to rollcheck-suite), else
@@ -25,8 +25,6 @@ suites_run() {
   suites=$(suites_list "$(plan_file "$bin")") || return 2
   # SUITE_OPTIONS: more options for every suite (--wait, --waivers FILE).
   read -r -a options <<<"${SUITE_OPTIONS:-}"
-  # The suites reach the sandbox's database as its own scripts do.
-  set -a; . "$dir/env.sh"; set +a
   mkdir -p "$reports"
   echo
   printf '%-17s %7s  %s\n' SUITE TIME VERDICT
@@ -36,8 +34,11 @@ suites_run() {
     [[ $suite != "phase-$phase" ]] || command=("$bin/rollcheck-suite" --phase "$phase")
     start=$(date +%s%N)
     rc=0
-    "${command[@]}" --target "$dir/target.toml" --report "$reports/$suite" \
-      "${options[@]}" >"$reports/$suite.log" 2>&1 || rc=$?
+    # The suites reach the sandbox's database as its own scripts do. In a
+    # subshell, with its redirection: a function's redirection holds this
+    # shell's own output too, and the Ctrl-C trap's words would go to the log.
+    (sandbox_pg "$dir" "${command[@]}" --target "$dir/target.toml" --report "$reports/$suite" \
+      "${options[@]}") >"$reports/$suite.log" 2>&1 || rc=$?
     elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
     closing=$(grep -E '^(PASS|WARN|SKIP|FAIL|ERROR): ' "$reports/$suite.log" | tail -n 1)
     printf '%-17s %5d.%01ds  %s\n' "$suite" $((elapsed / 1000)) $((elapsed % 1000 / 100)) \

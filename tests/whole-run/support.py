@@ -96,7 +96,7 @@ class Sandbox:
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="rollcheck-whole-run.")).resolve()
         self.target = self.dir / "target.toml"
         started = time.monotonic()
-        bash('set -e; source "$2/scripts/lib/sandbox.sh"; sandbox_create "$1" "$2" "$3" '
+        bash('set -e; source "$2/scripts/lib/sandbox.sh"; sandbox_create "$1" "$3" '
              '>/dev/null; sandbox_roll_back "$1" >/dev/null; sandbox_write_target "$1"',
              self.dir, ROOT, rollcheck)
         self.env = read_env(self.dir / "pg" / "pg.env")
@@ -115,7 +115,7 @@ class Sandbox:
         return run.stdout.strip()
 
     def destroy(self):
-        bash('source "$2/scripts/lib/sandbox.sh"; sandbox_destroy "$1" "$2"', self.dir, ROOT,
+        bash('source "$2/scripts/lib/sandbox.sh"; sandbox_destroy "$1"', self.dir, ROOT,
              check_rc=False)
         shutil.rmtree(self.dir, ignore_errors=True)
 

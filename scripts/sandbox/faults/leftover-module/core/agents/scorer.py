@@ -1,0 +1,1 @@
+SCORER = 'agents'

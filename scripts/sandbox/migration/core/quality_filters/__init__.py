@@ -1,0 +1,1 @@
+"""core.quality_filters (migration)."""

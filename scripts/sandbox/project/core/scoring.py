@@ -1,0 +1,2 @@
+def score(title):
+    return min(100, len(title))
