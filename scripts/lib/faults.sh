@@ -244,53 +244,12 @@ SQL
 
 # drill_green REPORTS: how many phases were green within their recovery
 # target, of those the suites ran ("7/7"; a fault should cost at least one).
-drill_green() {
-  "$SANDBOX_PYTHON" - "$1" <<'PY'
-import glob, json, sys
-phases = [p for path in glob.glob(f"{sys.argv[1]}/*/results.json")
-          for p in json.load(open(path)).get("recovery", [])]
-print(f"{sum(p['met'] for p in phases)}/{len(phases)}")
-PY
-}
+drill_green() { reports_py green "$1"; }
 
 # drill_verdict REPORTS NAME: prints the verdict of the plan's check that
 # must catch NAME, whether it did (yes/no), the check's name as the run
-# titled it, and why not, tab-separated. With the sandbox's interpreter, not
-# the first python3 on PATH: a version manager's shim there took 0.9 s a
-# start, 15 s of a --fault all.
-drill_verdict() {
-  "$SANDBOX_PYTHON" - "$1" "${FAULT_CHECK[$2]}" "${FAULT_EVIDENCE[$2]}" "${FAULT_VERDICTS[$2]}" <<'PY'
-import glob, json, re, sys
-
-reports, check_id, evidence, verdicts = sys.argv[1:5]
-
-def strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from strings(v)
-
-found = None
-for path in sorted(glob.glob(f"{reports}/*/results.json")):
-    with open(path) as f:
-        for case in json.load(f)["cases"]:
-            if case.get("id") == check_id:
-                found = case
-if found is None:
-    print("absent\tno\t(no such check)\tno check with this id in the reports")
-elif found["verdict"] not in verdicts.split(","):
-    said = "; ".join(r.get("summary", "") for r in found["results"]) or found.get("failure") or ""
-    print(f"{found['verdict']}\tno\t{found['name']}\texpected {verdicts.replace(',', ' or ')}: {said}")
-elif not any(re.search(evidence, s) for s in strings([found["results"], found.get("failure")])):
-    print(f"{found['verdict']}\tno\t{found['name']}\tits evidence does not match /{evidence}/")
-else:
-    print(f"{found['verdict']}\tyes\t{found['name']}\t")
-PY
-}
+# titled it, and why not, tab-separated.
+drill_verdict() { reports_py verdict "$1" "${FAULT_CHECK[$2]}" "${FAULT_EVIDENCE[$2]}" "${FAULT_VERDICTS[$2]}"; }
 
 # drill_false_alarms REPORTS PLAN: the cases that failed or erred, one a
 # line: "VERDICT: ID NAME".

@@ -58,32 +58,19 @@ suites_run() {
 # suites_recovery RESULTS_JSON: "    time to green: …" per phase of one suite run.
 suites_recovery() {
   [[ -f $1 ]] || return 0
-  "$SANDBOX_PYTHON" - "$1" <<'PY'
-import json, sys
-for phase in json.load(open(sys.argv[1])).get("recovery", []):
-    print(f"    phase {phase['phase']} time to green: {phase['text']}")
-PY
+  reports_py recovery "$1"
 }
 
 # suites_red_cases REPORTS PLAN: the cases that failed or erred, as
 # VERDICT<tab>ID<tab>NAME (ID: the plan's check id, - for a check of the
 # target's own), one a line, in the plan's order: its phases' suites in turn,
-# each suite's cases as it ran them (with the sandbox's interpreter, as
-# drill_verdict).
+# each suite's cases as it ran them.
 suites_red_cases() {
   local suites
   suites=$(suites_list "$2" | cut -f1) || return 2
   # shellcheck disable=SC2086 # one argument per suite
-  "$SANDBOX_PYTHON" - "$1" $suites <<'PY'
-import json, os, sys
-reports, suites = sys.argv[1], sys.argv[2:]
-for suite in suites:
-    path = os.path.join(reports, suite, "results.json")
-    if not os.path.exists(path):
-        continue
-    with open(path) as f:
-        for case in json.load(f)["cases"]:
-            if case["verdict"] in ("fail", "error"):
-                print(f"{case['verdict']}\t{case.get('id') or '-'}\t{case['name']}")
-PY
+  reports_py red-cases "$1" $suites
 }
+
+# reports_py COMMAND ARGS...: scripts/lib/reports.py, what the suites' reports say.
+reports_py() { "$SANDBOX_PYTHON" "$SANDBOX_LIB/reports.py" "$@"; }
