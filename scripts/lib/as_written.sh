@@ -17,8 +17,9 @@
 # A line runs as written but for what the sandbox forces: the database is the
 # sandbox's (PGHOST and PGPORT in the environment, as in the operator's
 # shell), the relative paths are the work tree's (the backup's, the
-# sandbox's directory), docker-compose has no containers to stop (the API is
-# a process, stopped by its pid), the YYYYMMDD placeholder is the archive's
+# sandbox's directory), docker-compose runs on the sandbox's Docker daemon
+# (DOCKER_HOST) with --containers, and without them has none to stop (the
+# API is a process, stopped by its pid), the YYYYMMDD placeholder is the archive's
 # date, crontab -e edits a spool of the sandbox's own (in a mount namespace of
 # its own: the machine's crontabs are never touched), `tail -f` is stopped
 # after AS_WRITTEN_TAIL_SECONDS, and no mail is sent. Each adaptation is
@@ -226,17 +227,30 @@ as_written_sql() {
   as_written_step "$1" "$2" "$1/reddit_harbor" "$3" "psql -X -d reddit_harbor -c $(as_written_quote "$3")" "through psql"
 }
 
-as_written_compose_down() {
+# A docker-compose line, with containers (scripts/rehearse --containers):
+# as printed, on the sandbox's daemon.
+as_written_on_daemon() {
+  as_written_step "$1" "$2" "$1/reddit_harbor" "$3" "DOCKER_HOST=$(<"$1/docker.host") $3" \
+    "as printed, on the sandbox's Docker daemon"
+}
+
+# Phase 9-10's docker-compose down; without containers, the API is a process.
+as_written_compose_api() {
   local dir=$1 id=$2 line=$3 out rc=0
+  if containers_on "$dir"; then as_written_on_daemon "$@"; return; fi
   out=$(as_written_dir "$dir")/$id.out
-  printf '    [%s] $ %s\n        (ran: the API process stopped by its pid — the sandbox has no containers)\n' "$id" "$line"
+  printf '    [%s] $ %s\n        (ran: the API process stopped by its pid — the sandbox runs no containers)\n' "$id" "$line"
   sandbox_stop_api "$dir" >"$out" 2>&1 || rc=$?
   as_written_show "$out"
   printf '        exit %d\n' "$rc"
   as_written_record "$dir" "$id" "$line" "$rc" "$out"
 }
 
-as_written_no_containers() { as_written_skip "$1" "$2" "$3" "the sandbox has no production containers"; }
+# Phase 11's docker-compose down of the production services.
+as_written_compose_prod() {
+  if containers_on "$1"; then as_written_on_daemon "$@"; return; fi
+  as_written_skip "$1" "$2" "$3" "the sandbox runs no containers (scripts/rehearse --containers)"
+}
 
 as_written_no_mail() { as_written_skip "$1" "$2" "$3" "no mail leaves the sandbox"; }
 
@@ -368,8 +382,8 @@ as_written_findings() {
 # beside the line it runs. The ids are plans/reddit_harbor.toml's.
 as_written_adapt 7.2 as_written_restore 'pg_restore *'
 as_written_adapt 7.4 as_written_sql 'SELECT *'
-as_written_adapt 9-10.1 as_written_compose_down 'docker-compose down'
-as_written_adapt 11.1 as_written_no_containers 'docker-compose *'
+as_written_adapt 9-10.1 as_written_compose_api 'docker-compose down'
+as_written_adapt 11.1 as_written_compose_prod 'docker-compose *'
 as_written_adapt 11.3 as_written_archive_date '*YYYYMMDD*'
 as_written_adapt 11.4 as_written_crontab_edit 'crontab -e'
 as_written_adapt 11.5 as_written_cron_entry '#*'

@@ -21,7 +21,7 @@
 
 declare -g DRILL_STATUS=0
 declare -ga FAULT_NAMES=()
-declare -gA FAULT_CHECK=() FAULT_EVIDENCE=() FAULT_VERDICTS=()
+declare -gA FAULT_CHECK=() FAULT_EVIDENCE=() FAULT_VERDICTS=() FAULT_NEEDS_CONTAINERS=()
 
 # fault_register NAME CHECK_ID EVIDENCE [VERDICTS]: NAME is caught when the
 # verdict of the plan's check CHECK_ID is one of VERDICTS (comma-separated;
@@ -33,6 +33,10 @@ fault_register() {
   FAULT_EVIDENCE[$1]=$3
   FAULT_VERDICTS[$1]=${4:-fail}
 }
+
+# fault_needs_containers NAME: NAME acts on the sandbox's containers, which
+# only `scripts/rehearse --containers` runs.
+fault_needs_containers() { FAULT_NEEDS_CONTAINERS[$1]=1; }
 
 fault_log() { sandbox_log "fault: $*"; }
 
@@ -203,6 +207,30 @@ fault_api_still_up() {
   sandbox_start_api "$1" "$1/fault/container"
 }
 
+# --- containers (scripts/rehearse --containers) ----------------------------------------------------
+
+# The production project brought down service by service, one forgotten:
+# the deduplication worker runs on from its image.
+fault_register containers-still-up phase11.compose-down \
+  '_deduplication_1'
+fault_needs_containers containers-still-up
+fault_containers_still_up() {
+  fault_log "the production project's deduplication worker running again (docker-compose -f docker-compose.prod.yml up -d deduplication)"
+  containers_compose "$1" -f docker-compose.prod.yml up -d deduplication >>"$1/compose.log" 2>&1
+}
+
+# A production service brought back up after the rollback: its worker exits
+# without the API, which is gone, and its restart policy starts it again and
+# again.
+fault_register container-restarting phase11.compose-down \
+  'restart'
+fault_needs_containers container-restarting
+fault_container_restarting() {
+  fault_log "the enrichment worker running again, exiting without the API, restarted by its policy"
+  containers_compose "$1" -f docker-compose.prod.yml up -d enrichment >>"$1/compose.log" 2>&1
+  containers_wait_restarted "$1" enrichment
+}
+
 # --- running them --------------------------------------------------------------------------------------
 
 # The fault's function, or nothing when NAME is not a fault.
@@ -231,6 +259,7 @@ drill_restore() {
   local dir=$1 saved=$1/drills/rolled-back
   sandbox_stop_api "$dir"
   sandbox_stop "$dir" unified
+  if containers_on "$dir"; then containers_compose "$dir" -f docker-compose.prod.yml down -t 1 >>"$dir/compose.log" 2>&1; fi
   sandbox_psql "$dir" -c "DROP DATABASE IF EXISTS $FAULT_OTHER_DATABASE"
   rm -rf -- "$dir/fault" "$dir/reddit_harbor" "$dir"/backup_*.dump
   cp -a "$saved/reddit_harbor" "$saved/crontab" "$saved"/backup_*.dump "$dir/"
@@ -261,6 +290,11 @@ drill_false_alarms() { suites_red_cases "$1" "$2" | sed 's/\t/: /; s/\t/ /'; }
 drill_one() {
   local dir=$1 bin=$2 name=$3 verdict caught title why
   echo "==> fault $name"
+  if [[ -n ${FAULT_NEEDS_CONTAINERS[$name]:-} ]] && ! containers_on "$dir"; then
+    echo "fault $name not rehearsed: the sandbox runs no containers" >&2
+    DRILL_STATUS=2
+    return 0
+  fi
   "$(fault_function "$name")" "$dir"
   suites_run "$dir" "$bin" || true
   IFS=$'\t' read -r verdict caught title why < <(drill_verdict "$dir/reports" "$name") || true
@@ -291,7 +325,7 @@ drill_suite_times() {
 # when a clean run raised an alarm or a fault went uncaught.
 drill_all() {
   local dir=$1 bin=$2 name out verdict caught title why start elapsed rc=0 total_start alarms row check
-  local restoring=0 suites=0 mark plan
+  local restoring=0 suites=0 mark plan green
   plan=$(plan_file "$bin")
   local -a rows=()
   # Fields of a row: a separator that is not blank, so that an empty field stays one.
@@ -305,7 +339,10 @@ drill_all() {
     drill_restore "$dir" >"$out/restore.log" 2>&1
     mark=$(date +%s%N)
     restoring=$((restoring + mark - start))
-    if [[ $name == clean || $name == clean-again ]]; then
+    if [[ -n ${FAULT_NEEDS_CONTAINERS[$name]:-} ]] && ! containers_on "$dir"; then
+      verdict=SKIP caught=- why="not rehearsed: the sandbox runs no containers (--containers)"
+      rows+=("$name$us${FAULT_CHECK[$name]}$us$verdict$us$caught$us$why")
+    elif [[ $name == clean || $name == clean-again ]]; then
       suites_run "$dir" "$bin" "$out/reports" >"$out/suites.txt" 2>&1 || true
       alarms=$(drill_false_alarms "$out/reports" "$plan")
       if [[ -z $alarms ]]; then
@@ -325,7 +362,9 @@ drill_all() {
     fi
     suites=$((suites + $(date +%s%N) - mark))
     elapsed=$(( ($(date +%s%N) - start) / 100000000 ))
-    rows[-1]+="$us$((elapsed / 10)).$((elapsed % 10))s$us$(drill_green "$out/reports")"
+    green=-
+    [[ $verdict == SKIP ]] || green=$(drill_green "$out/reports")
+    rows[-1]+="$us$((elapsed / 10)).$((elapsed % 10))s$us$green"
     printf '    %-24s %-6s %-4s %5d.%ds\n' "$name" "${verdict^^}" "$caught" $((elapsed / 10)) $((elapsed % 10))
   done
   echo

@@ -30,6 +30,8 @@
 #                       migration wrote
 #   cron/               the crontab before the migration and with it
 #   target.toml.in      the phase suites' target file
+#   containers/         the compose files and the workers of
+#                       `scripts/rehearse --containers` (scripts/lib/containers.sh)
 #   faults/             what the fault drills inject
 #
 # Its PostgreSQL is a throwaway cluster of scripts/lib/pg-fixture's, which
@@ -167,11 +169,19 @@ sandbox_start_api() {
   sandbox_spawn "$dir" api "$app" "$dir/api.log" "$SANDBOX_PYTHON" api/server.py --port "$port"
   pid=$(<"$dir/api.pid")
   disown "$pid"  # stopped by its recorded pid; no job notice when it is
+  sandbox_wait_api "$dir" "$dir/api.log" "$pid"
+}
+
+# sandbox_wait_api DIR LOG [PID]: waits until the API accepts connections on
+# its port (10 s at most, and only while PID runs); shows LOG when it does not.
+sandbox_wait_api() {
+  local dir=$1 log=$2 pid=${3:-} port deadline
+  port=$(<"$dir/api.port")
   deadline=$((SECONDS + 10))
   until sandbox_port_open "$port"; do
-    if ! sandbox_alive "$pid" || ((SECONDS >= deadline)); then
-      echo "sandbox: the API did not come up on 127.0.0.1:$port; its log:" >&2
-      sed 's/^/  /' "$dir/api.log" >&2
+    if { [[ -n $pid ]] && ! sandbox_alive "$pid"; } || ((SECONDS >= deadline)); then
+      echo "sandbox: the API did not come up on 127.0.0.1:$port; $log:" >&2
+      sed 's/^/  /' "$log" >&2
       return 2
     fi
     sleep 0.1
@@ -277,8 +287,12 @@ sandbox_deploy_migration() {
   sandbox_crontab "$dir" migration >"$dir/crontab"
   sandbox_psql "$dir" -f "$SANDBOX_FILES/sql/migration-duplicates.sql"
   mkdir -p "$repo/logs"
-  sandbox_start_unified "$dir"
-  sandbox_start_api "$dir"
+  if containers_on "$dir"; then
+    containers_deploy "$dir"
+  else
+    sandbox_start_unified "$dir"
+    sandbox_start_api "$dir"
+  fi
 }
 
 sandbox_create() {
@@ -351,9 +365,10 @@ sandbox_restart_monolith() {
 # for the logs.
 sandbox_record_since() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ >"$1/rollback.since"; }
 
-# The plan's rollback, phase by phase, as its commands (docker-compose stands
-# for the API process here; the production containers and the mail to the
-# team have no counterpart in the sandbox).
+# The plan's rollback, phase by phase, as its commands. With containers
+# (scripts/rehearse --containers) docker-compose brings them down; without,
+# the API and the unified pipeline are processes, stopped by their pids. The
+# mail to the team has no counterpart in the sandbox.
 sandbox_roll_back() {
   local dir=$1
   sandbox_record_since "$dir"
@@ -387,18 +402,20 @@ sandbox_roll_back() {
   sandbox_run "$dir" "$SANDBOX_PYTHON" scripts/testing/verify_monoliths.py
 
   sandbox_log "Phase 9-10: docker-compose down (the API stopped, its port closed); rm -rf api/ sdk/; scripts/unified/run_unified_pipeline.py"
+  if containers_on "$dir"; then sandbox_run "$dir" containers_with_daemon "$dir" docker-compose down; fi
   sandbox_stop_api "$dir"
   sandbox_remove "$dir" api sdk
   sandbox_run "$dir" "$SANDBOX_PYTHON" scripts/unified/run_unified_pipeline.py
 
-  sandbox_log "Phase 11: killall -9 run_unified_pipeline.py; monoliths copied back from the archive; cron entry restored; old pipeline restarted"
+  sandbox_log "Phase 11: docker-compose -f docker-compose.prod.yml down; killall -9 run_unified_pipeline.py; monoliths copied back from the archive; cron entry restored; old pipeline restarted"
+  if containers_on "$dir"; then sandbox_run "$dir" containers_with_daemon "$dir" docker-compose -f docker-compose.prod.yml down; fi
   sandbox_stop "$dir" unified KILL
   sandbox_copy_back_monoliths "$dir"
   cp "$dir/crontab.before" "$dir/crontab"
   sandbox_restart_monolith "$dir"
   sandbox_log "  rows written in the last hour: $(sandbox_psql "$dir" -At -c \
     "SELECT count(*) FROM opportunities_unified WHERE created_at > now() - interval '1 hour'")"
-  sandbox_log "  (no production containers to bring down and no mail to send in the sandbox)"
+  sandbox_log "  (no mail to send from the sandbox)"
 }
 
 # A rollback done in a hurry, for drills: the verifiers must catch each slip.
@@ -455,6 +472,8 @@ sandbox_write_target() {
     CRON_COMMAND="$(sandbox_toml_string "$(sandbox_cron_command "$dir")")" \
     API_URL="$(sandbox_toml_string "http://127.0.0.1:$port/health")" \
     ARCHIVE="$(sandbox_toml_string "scripts/archive/monoliths_$SANDBOX_ARCHIVE_DATE")" \
+    COMPOSE_PROJECT="$(sandbox_toml_string "$(containers_on "$dir" && containers_project "$dir")")" \
+    DOCKER_HOST="$(sandbox_toml_string "$(containers_on "$dir" && cat "$dir/docker.host")")" \
     SINCE="$(sandbox_toml_string "$since")" >"$dir/target.toml.tmp"
   mv "$dir/target.toml.tmp" "$dir/target.toml"
   {
@@ -470,6 +489,7 @@ sandbox_write_target() {
 sandbox_destroy() {
   local dir=$1 name
   for name in api unified monolith; do sandbox_stop "$dir" "$name"; done
+  containers_destroy "$dir"
   "$SANDBOX_LIB/pg-fixture" stop "$dir/pg" || true
   rm -rf -- "$dir"
 }
@@ -498,3 +518,7 @@ sandbox_clean() {
   fi
   sandbox_log "removed $dir"
 }
+
+# The containers of `scripts/rehearse --containers`, which the steps above use.
+# shellcheck source=scripts/lib/containers.sh
+source "$SANDBOX_LIB/containers.sh"
