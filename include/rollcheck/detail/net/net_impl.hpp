@@ -5,13 +5,16 @@
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include <fcntl.h>
 #include <netdb.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -24,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../../net.hpp"
+#include "../../stop.hpp"
 #include "../../wording.hpp"
 #include "../pattern.hpp"
 #include "url.hpp"
@@ -36,13 +40,24 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
 
-/// Starts one asynchronous operation and runs `ioc` until it completes;
-/// every operation started here is bounded (tcp_stream's expiry), so this
-/// returns by the deadline.
+/// Starts one asynchronous operation on `stream` and runs `ioc` until it
+/// completes; every operation started here is bounded (tcp_stream's
+/// expiry), so this returns by the deadline, or sooner when the run is
+/// stopped: the stop cancels the operation (operation_aborted).
 template <typename Start>
-error_code await(net::io_context& ioc, Start&& start) {
+error_code await(net::io_context& ioc, boost::beast::tcp_stream& stream, Start&& start) {
     error_code result = net::error::would_block;
-    start([&result](error_code ec, auto&&...) { result = ec; });
+    net::posix::stream_descriptor stop(ioc);
+    if (const int fd = ::fcntl(stop_fd(), F_DUPFD_CLOEXEC, 0); fd >= 0) stop.assign(fd);
+    start([&](error_code ec, auto&&...) {
+        result = ec;
+        error_code unwatched; // a descriptor never opened has nothing to cancel
+        stop.cancel(unwatched);
+    });
+    if (stop.is_open())
+        stop.async_wait(net::posix::stream_descriptor::wait_read, [&](error_code ec) {
+            if (!ec && stop_requested()) stream.cancel();
+        });
     ioc.restart();
     ioc.run();
     return result;
@@ -132,7 +147,8 @@ inline error_code connect(net::io_context& ioc, boost::beast::tcp_stream& stream
     if (const auto ec = resolve(host, port, deadline, endpoints)) return ec;
     resolved = true;
     stream.expires_at(deadline);
-    return await(ioc, [&](auto handler) { stream.async_connect(endpoints, std::move(handler)); });
+    return await(ioc, stream,
+                 [&](auto handler) { stream.async_connect(endpoints, std::move(handler)); });
 }
 
 inline std::string describe_connect_error(const error_code& ec, std::chrono::milliseconds timeout) {
@@ -180,7 +196,7 @@ inline void read_body(net::io_context& ioc, boost::beast::tcp_stream& stream,
         parser.get().body().data = chunk;
         parser.get().body().size = std::min(sizeof chunk, limit - answer.body.size());
         const auto requested = parser.get().body().size;
-        auto ec = await(ioc, [&](auto handler) {
+        auto ec = await(ioc, stream, [&](auto handler) {
             http::async_read(stream, buffer, parser, std::move(handler));
         });
         answer.body.append(chunk, requested - parser.get().body().size);
@@ -220,10 +236,10 @@ inline http_answer http_get(const http_url& url, const http_spec& spec) {
     boost::beast::flat_buffer buffer;
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(std::numeric_limits<std::uint64_t>::max()); // capped while reading
-    answer.error =
-        await(ioc, [&](auto handler) { http::async_write(stream, request, std::move(handler)); });
+    answer.error = await(
+        ioc, stream, [&](auto handler) { http::async_write(stream, request, std::move(handler)); });
     if (!answer.error)
-        answer.error = await(ioc, [&](auto handler) {
+        answer.error = await(ioc, stream, [&](auto handler) {
             http::async_read_header(stream, buffer, parser, std::move(handler));
         });
     if (answer.error) {
@@ -243,6 +259,18 @@ inline http_answer http_get(const http_url& url, const http_spec& spec) {
     answer.status = static_cast<int>(parser.get().result_int());
     if (!spec.body_pattern.empty()) read_body(ioc, stream, buffer, parser, spec.body_limit, answer);
     return answer;
+}
+
+/// The check cut short by a stop while it waited on `where`: an error, whatever
+/// a silent peer would have meant.
+inline std::optional<check_result> judge_stopped(const std::string& check, const std::string& where,
+                                                 const error_code& ec,
+                                                 std::chrono::steady_clock::time_point started) {
+    if (ec != net::error::operation_aborted || !stop_requested()) return std::nullopt;
+    return check_result::error(
+        check, fmt::format("{}: interrupted by {} after {}", where, stop_reason(),
+                           describe_span(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - started))));
 }
 
 inline check_result judge_no_answer(const http_spec& spec, const http_answer& answer) {
@@ -298,8 +326,10 @@ ROLLCHECK_INLINE check_result check_port(const port_spec& spec) {
         detail::net::io_context ioc;
         boost::beast::tcp_stream stream(ioc);
         bool resolved = false;
-        const auto ec = detail::connect(ioc, stream, spec.host, spec.port,
-                                        std::chrono::steady_clock::now() + spec.timeout, resolved);
+        const auto started = std::chrono::steady_clock::now();
+        const auto ec =
+            detail::connect(ioc, stream, spec.host, spec.port, started + spec.timeout, resolved);
+        if (auto stopped = detail::judge_stopped("net.port", where, ec, started)) return *stopped;
         if (!resolved)
             return check_result::error(
                 "net.port", fmt::format("{}: cannot resolve {}: {}", where, spec.host,
@@ -323,9 +353,12 @@ ROLLCHECK_INLINE check_result check_http(const http_spec& spec) {
         if (!url) return check_result::error("net.http", why);
         if (!spec.body_pattern.empty() && !detail::compile_pattern(spec.body_pattern, why))
             return check_result::error("net.http", why);
+        const auto started = std::chrono::steady_clock::now();
         const auto answer = detail::http_get(*url, spec);
-        auto r = spec.expect_no_answer ? detail::judge_no_answer(spec, answer)
-                                       : detail::judge_answer(spec, answer);
+        auto stopped = detail::judge_stopped("net.http", spec.url, answer.error, started);
+        auto r = stopped                 ? *std::move(stopped)
+                 : spec.expect_no_answer ? detail::judge_no_answer(spec, answer)
+                                         : detail::judge_answer(spec, answer);
         r.totals = {{"url", spec.url},
                     {"connected", answer.connected},
                     {"status", answer.status},
