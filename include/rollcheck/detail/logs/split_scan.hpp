@@ -6,6 +6,7 @@
 /// and fields) and the descriptor they pread.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <exception>
@@ -133,6 +134,21 @@ private:
     std::optional<std::uint64_t> lines_before_mid_;
 };
 
+/// How far past the middle of a region the line it ends at is looked for.
+inline constexpr std::uint64_t split_search_bytes = 16ULL << 20;
+
+/// Where the second half of [begin, end) starts: at a line, as a line is
+/// matched by one stream. `end` (no split) when the middle's line runs on
+/// past split_search_bytes, as in a file of NUL bytes: finding its end would
+/// read up to half the region before the scan began, deaf to a stop.
+inline std::uint64_t split_point(const log_cursor& cursor, std::uint64_t begin, std::uint64_t end) {
+    const std::uint64_t middle = begin + (end - begin) / 2;
+    const std::uint64_t searched = std::min(end, middle + split_search_bytes);
+    const std::uint64_t line_end =
+        block_reader(cursor.fd, cursor.name, begin, searched).line_end(middle);
+    return line_end < searched ? line_end + 1 : end;
+}
+
 /// Scans [begin, end) of the cursor's log, like one region_scan, but in
 /// two halves on two threads when the region is at least `ctx.split_from`
 /// long. A scan that stops once the requirements are met stays on one
@@ -140,12 +156,7 @@ private:
 inline void scan_region(const scan_context& ctx, log_cursor& cursor, scan_tally& tally,
                         std::uint64_t begin, std::uint64_t end) {
     const bool split = !ctx.stop_when_met && end > begin && end - begin >= ctx.split_from;
-    // The second half starts at a line: a line is matched by one stream.
-    const std::uint64_t mid =
-        split
-            ? block_reader(cursor.fd, cursor.name, begin, end).line_end(begin + (end - begin) / 2) +
-                  1
-            : end;
+    const std::uint64_t mid = split ? split_point(cursor, begin, end) : end;
     if (mid >= end) return region_scan(ctx, cursor, tally, begin, end).run();
 
     second_half half(ctx, cursor, tally, mid);
