@@ -81,6 +81,18 @@ inline void compare_before_rollback(run_record& record) {
     }
 }
 
+/// A stop that came once every check had ended (while the notices went
+/// out): the verdicts stand, but the reports say so, and a gate still reads
+/// a stopped run. Returns the exit status.
+inline int note_stop_after_checks(run_record& record, int status) {
+    if (!stop_requested() || !record.interrupted_by.empty()) return status;
+    record.interrupted_by = stop_reason();
+    record.notes.push_back(fmt::format(
+        "the run was interrupted by {} after every check had ended: their verdicts stand",
+        record.interrupted_by));
+    return stop_exit_status();
+}
+
 /// Prints the closing line, sends the notices and writes the reports;
 /// returns the exit status.
 inline int finish_run(const std::string& report_dir) {
@@ -105,6 +117,7 @@ inline int finish_run(const std::string& report_dir) {
         const after_stop_scope owed;
         notify_team(record);
     }
+    status = note_stop_after_checks(record, status);
     if (report_dir.empty()) return status;
     const auto failed = write_reports(record, report_dir);
     if (!failed.empty()) {
