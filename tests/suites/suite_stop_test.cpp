@@ -3,74 +3,18 @@
 // report, says which check the signal cut short and which never ran, exits
 // 128+15, and no process of its command outlives it.
 #include <algorithm>
-#include <filesystem>
-#include <regex>
-#include <sstream>
-#include <string>
-#include <vector>
-
 #include <csignal>
+#include <regex>
+#include <string>
 #include <thread>
-
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <rollcheck/report.hpp>
 
-#include "pg_admin.hpp"
 #include "process_mark.hpp"
-#include "suite_support.hpp"
+#include "stop_support.hpp"
 
 using namespace rollcheck_test;
-
-namespace {
-
-const std::filesystem::path fixtures = ROLLCHECK_STOP_FIXTURES;
-
-/// The line of `out` that starts with `prefix`; empty when none does.
-std::string line_starting(const std::string& out, const std::string& prefix) {
-    std::istringstream in(out);
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind(prefix, 0) == 0) return line;
-    return {};
-}
-
-/// Requires `file` valid against the Ant JUnit schema; warns when that cannot be checked here.
-void require_valid_junit(const std::filesystem::path& file) {
-    const std::filesystem::path xmllint = ROLLCHECK_XMLLINT, schema = ROLLCHECK_JUNIT_XSD;
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(xmllint, ec) ||
-        !std::filesystem::is_regular_file(schema, ec)) {
-        WARN("SKIPPED: JUnit schema validation: no xmllint or no " << schema.string());
-        return;
-    }
-    const auto lint =
-        run_program(xmllint.string(), {"--noout", "--schema", schema.string(), file.string()});
-    INFO(lint.err.text());
-    REQUIRE(lint.succeeded());
-}
-
-} // namespace
-
-/// A phase 1-3 run over the rolled-back project, with the [[check]]s of
-/// `fixture` and the further `args`, and what it left: its outcome, results.json.
-struct stopped_suite {
-    rolled_back_project project;
-    std::filesystem::path reports = project.dir / "reports";
-    rollcheck::command_outcome run;
-    nlohmann::json json;
-
-    stopped_suite(const std::string& fixture, std::vector<std::string> args = {}) {
-        const auto target = project.target(read_text(fixtures / fixture));
-        args.insert(args.begin(), {"--target", target.string(), "--report", reports.string()});
-        run = phase1_3(args);
-        if (std::filesystem::exists(reports / "results.json")) json = results(reports);
-    }
-    /// The closing line the suite printed.
-    [[nodiscard]] std::string closing() const { return line_starting(run.out.text(), "ERROR: "); }
-};
 
 TEST_CASE("a suite sent SIGTERM while a command runs reports every check and leaves no process",
           "[suite][stop]") {
@@ -96,9 +40,7 @@ TEST_CASE("a suite sent SIGTERM while a command runs reports every check and lea
     CHECK(std::any_of(json["notes"].begin(), json["notes"].end(), [&](const auto& n) {
         return std::regex_match(n.template get<std::string>(), note);
     }));
-    for (const auto report : rollcheck::report_files)
-        CHECK(std::filesystem::is_regular_file(s.reports / report));
-    require_valid_junit(s.reports / "junit.xml");
+    check_reports(s.reports);
     CHECK(mark.marked_processes().empty());
 }
 
@@ -147,127 +89,9 @@ TEST_CASE("the target's [rollback] deadline stops a suite as --deadline does", "
     CHECK(mark.marked_processes().empty());
 }
 
-namespace {
-
-/// Starts `words` with stdout to `out` and the environment plus `env`; its pid.
-pid_t spawn(std::vector<std::string> words, const std::filesystem::path& out,
-            std::vector<std::string> env = {}) {
-    std::vector<char*> argv, envp;
-    for (auto& w : words)
-        argv.push_back(w.data());
-    argv.push_back(nullptr);
-    for (auto& e : env)
-        envp.push_back(e.data());
-    for (char** e = ::environ; *e != nullptr; ++e)
-        envp.push_back(*e);
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t files;
-    posix_spawn_file_actions_init(&files);
-    posix_spawn_file_actions_addopen(&files, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t pid = 0;
-    const int rc = ::posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&files);
-    REQUIRE(rc == 0);
-    return pid;
-}
-
-/// The exit status of `pid`, reaped; -1 when a signal ended it.
-int exit_status_of(pid_t pid) {
-    int raw = 0;
-    REQUIRE(::waitpid(pid, &raw, 0) == pid);
-    return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-}
-
-/// Whether `found` holds within 30 s, looking every 20 ms.
-template <typename Condition>
-bool soon(Condition&& found) {
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!found() && std::chrono::steady_clock::now() < give_up)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    return found();
-}
-
-/// The scratch clusters' directories in `tmp`.
-std::vector<std::filesystem::path> restore_dirs(const std::filesystem::path& tmp) {
-    std::vector<std::filesystem::path> found;
-    for (const auto& e : std::filesystem::directory_iterator(tmp))
-        if (e.path().filename().string().rfind("rollcheck-restore.", 0) == 0)
-            found.push_back(e.path());
-    return found;
-}
-
-/// Whether a process other than this one names `dir` on its command line.
-bool runs_from(const std::filesystem::path& dir) {
-    for (const pid_t pid : rollcheck::detail::list_pids()) {
-        const auto s = rollcheck::detail::read_proc_stat(pid);
-        if (pid != ::getpid() && s && s->state != 'Z' &&
-            rollcheck::detail::read_proc_file(pid, "cmdline").find(dir.string()) !=
-                std::string::npos)
-            return true;
-    }
-    return false;
-}
-
-/// A table of 1000 keyed rows in a fresh database, dumped to `file`.
-void dump_keyed_table(const std::filesystem::path& file) {
-    const auto db = make_database(
-        "stop", "CREATE TABLE keyed AS SELECT g AS id FROM generate_series(1, 1000) g");
-    REQUIRE(pg_dump(db, file));
-}
-
-/// `rollcheck db backup --restore-check` of a small table's archive, with
-/// `tmp` as its temporary directory and a pg_restore that waits a minute
-/// before restoring, caught once its scratch cluster's server is up.
-struct restore_in_flight {
-    temp_dir dir;
-    std::filesystem::path tmp = dir / "tmp";
-    pid_t pid = 0;
-    std::filesystem::path scratch; ///< the scratch cluster's directory
-
-    restore_in_flight() {
-        std::filesystem::create_directory(tmp);
-        // As root the cluster runs as the OS user postgres, who must reach its directory.
-        using std::filesystem::perms;
-        for (const auto& d : {dir.path(), tmp})
-            std::filesystem::permissions(d, perms::owner_all | perms::group_read |
-                                                perms::group_exec | perms::others_read |
-                                                perms::others_exec);
-        dump_keyed_table(dir / "keyed.dump");
-        pid = spawn({ROLLCHECK_CLI, "db", "backup", (dir / "keyed.dump").string(), "--table",
-                     "keyed", "--restore-check", "--key", "id", "--bindir",
-                     (fixtures / "slow-restore-bin").string()},
-                    dir / "out.txt", {tmpdir()});
-        const bool up = soon([&] {
-            const auto found = restore_dirs(tmp);
-            return !found.empty() && std::filesystem::exists(found.front() / "data/postmaster.pid");
-        });
-        INFO(read_text(dir / "out.txt"));
-        REQUIRE(up);
-        scratch = restore_dirs(tmp).front();
-    }
-    [[nodiscard]] std::string tmpdir() const { return "TMPDIR=" + tmp.string(); }
-};
-
-/// How many backends of `db` other than the caller's run a query that
-/// mentions `word`.
-int busy_backends(const std::string& db, const std::string& word) {
-    pqxx::connection c(postgres().conninfo());
-    pqxx::nontransaction tx(c);
-    return tx
-        .exec_params("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state = "
-                     "'active' AND pid <> pg_backend_pid() AND query LIKE '%' || $2 || '%'",
-                     db, word)[0][0]
-        .as<int>();
-}
-
-} // namespace
-
 TEST_CASE("the command line sent SIGTERM during a query cancels it on the server",
           "[cli][stop][postgres]") {
-    // A view that takes 60 s to read: the query is surely running when the signal comes.
-    const auto db = make_database(
-        "stop",
-        "CREATE VIEW slow_keys AS SELECT g AS k FROM pg_sleep(60), generate_series(1, 10) g");
+    const auto db = slow_keys_database();
     temp_dir dir;
     const auto out = dir / "out.txt";
     const pid_t pid = spawn({ROLLCHECK_CLI, "db", "duplicates", "--dsn", postgres().conninfo(db),
@@ -312,19 +136,6 @@ TEST_CASE("a scratch cluster that a run killed by SIGKILL left is removed by the
     CHECK_FALSE(std::filesystem::exists(run.scratch));
     CHECK_FALSE(runs_from(run.scratch));
 }
-
-namespace {
-
-/// Whether `pid` has installed the stop path: SIGTERM blocked, taken by its thread.
-bool stop_path_installed(pid_t pid) {
-    std::istringstream status(rollcheck::detail::read_proc_file(pid, "status"));
-    for (std::string line; std::getline(status, line);)
-        if (line.rfind("SigBlk:", 0) == 0)
-            return (std::stoull(line.substr(7), nullptr, 16) & (1ULL << (SIGTERM - 1))) != 0;
-    return false;
-}
-
-} // namespace
 
 TEST_CASE("the command line sent SIGTERM while it follows a log ends the window there",
           "[cli][stop]") {
