@@ -98,8 +98,12 @@ containers_deploy() {
   rm -rf -- "$dir/release"
   cp -a "$repo" "$dir/release"
   rm -rf -- "$dir/release/.git"
-  containers_compose "$dir" up -d >>"$dir/compose.log" 2>&1
-  containers_compose "$dir" -f docker-compose.prod.yml up -d >>"$dir/compose.log" 2>&1
+  if ! containers_compose "$dir" up -d >>"$dir/compose.log" 2>&1 ||
+    ! containers_compose "$dir" -f docker-compose.prod.yml up -d >>"$dir/compose.log" 2>&1; then
+    echo "sandbox: docker-compose up failed; its output:" >&2
+    sed 's/^/  /' "$dir/compose.log" >&2
+    return 2
+  fi
   sandbox_wait_api "$dir" "$dir/compose.log"
   sandbox_log "  containers: $(containers_docker "$dir" ps --format '{{.Names}}' | sort | tr '\n' ' ')"
 }

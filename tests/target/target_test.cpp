@@ -103,7 +103,9 @@ TEST_CASE("an empty target is the plan's system, in the target file's directory"
     // A system without containers, until its target names their projects.
     for (const char* key : {"api_compose_project", "compose_project", "docker_host"})
         CHECK(t.pipeline.at(key) == std::vector<std::string>{""});
-    CHECK(t.pipeline.size() == 5);
+    CHECK(t.pipeline.at("api_compose_file") == std::vector<std::string>{"docker-compose.yml"});
+    CHECK(t.pipeline.at("compose_file") == std::vector<std::string>{"docker-compose.prod.yml"});
+    CHECK(t.pipeline.size() == 7);
     CHECK(t.recovery_targets == shipped_plan().recovery_targets);
     CHECK_FALSE(t.since.has_value());
     CHECK(t.plan.empty());
@@ -192,7 +194,7 @@ archive = "./archive//2026/"
     CHECK(t.pipeline.at("workers") == std::vector<std::string>{"../bin/worker-a", "worker b", ""});
     CHECK(t.pipeline.at("archive") == std::vector<std::string>{"./archive//2026/"});
     // The plan's own [pipeline] values the target does not give.
-    CHECK(t.pipeline.size() == 6);
+    CHECK(t.pipeline.size() == 8);
 }
 
 TEST_CASE("the plan's system in ten lines") {
