@@ -38,6 +38,10 @@ fault_register() {
 # only `scripts/rehearse --containers` runs.
 fault_needs_containers() { FAULT_NEEDS_CONTAINERS[$1]=1; }
 
+# fault_cannot_run DIR NAME: true when NAME acts on containers and the
+# sandbox DIR runs none.
+fault_cannot_run() { [[ -n ${FAULT_NEEDS_CONTAINERS[$2]:-} ]] && ! containers_on "$1"; }
+
 fault_log() { sandbox_log "fault: $*"; }
 
 # The database a fault may create beside reddit_harbor (drill_restore drops it).
@@ -290,7 +294,7 @@ drill_false_alarms() { suites_red_cases "$1" "$2" | sed 's/\t/: /; s/\t/ /'; }
 drill_one() {
   local dir=$1 bin=$2 name=$3 verdict caught title why
   echo "==> fault $name"
-  if [[ -n ${FAULT_NEEDS_CONTAINERS[$name]:-} ]] && ! containers_on "$dir"; then
+  if fault_cannot_run "$dir" "$name"; then
     echo "fault $name not rehearsed: the sandbox runs no containers" >&2
     DRILL_STATUS=2
     return 0
@@ -339,7 +343,7 @@ drill_all() {
     drill_restore "$dir" >"$out/restore.log" 2>&1
     mark=$(date +%s%N)
     restoring=$((restoring + mark - start))
-    if [[ -n ${FAULT_NEEDS_CONTAINERS[$name]:-} ]] && ! containers_on "$dir"; then
+    if fault_cannot_run "$dir" "$name"; then
       verdict=SKIP caught=- why="not rehearsed: the sandbox runs no containers (--containers)"
       rows+=("$name$us${FAULT_CHECK[$name]}$us$verdict$us$caught$us$why")
     elif [[ $name == clean || $name == clean-again ]]; then
