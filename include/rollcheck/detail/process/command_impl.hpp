@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
-#include <initializer_list>
 #include <memory>
 #include <thread>
 
@@ -17,23 +16,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/process/args.hpp>
-#include <boost/process/child.hpp>
-#include <boost/process/exe.hpp>
-#include <boost/process/extend.hpp>
-#include <boost/process/io.hpp>
-#include <boost/process/pipe.hpp>
-#include <boost/process/search_path.hpp>
-#include <boost/process/start_dir.hpp>
 #include <nlohmann/json.hpp>
 
 #include "../../command.hpp"
 #include "../../stop.hpp"
 #include "../../wording.hpp"
 #include "../pattern.hpp"
+#include "../unique_fd.hpp"
 #include "line_scan.hpp"
 #include "output.hpp"
 #include "pytest.hpp"
+#include "spawn.hpp"
 #include "tree.hpp"
 
 namespace rollcheck {
@@ -55,9 +48,9 @@ inline std::string shell_quote(const std::string& word) {
 inline std::filesystem::path resolve_program(const command_spec& spec, std::string& why) {
     const std::string& name = spec.argv.front();
     if (name.find('/') == std::string::npos) {
-        auto path = boost::process::search_path(name);
+        auto path = search_path(name);
         if (path.empty()) why = fmt::format("'{}' not found on PATH", name);
-        return path.string();
+        return path;
     }
     std::error_code ec;
     std::filesystem::path program = name;
@@ -71,30 +64,6 @@ inline std::filesystem::path resolve_program(const command_spec& spec, std::stri
         why = fmt::format("'{}' is not executable: {}", name, std::strerror(errno));
     return program;
 }
-
-/// This process's environment with `overrides` applied, as execve takes it.
-/// (Built here rather than with bp::environment, whose lookup in Boost 1.74
-/// reads past the end of shorter variables.)
-class environment_block {
-public:
-    explicit environment_block(const std::map<std::string, std::string>& overrides) {
-        for (char** var = ::environ; *var != nullptr; ++var) {
-            const std::string entry = *var;
-            const auto name = entry.substr(0, entry.find('='));
-            if (overrides.count(name) == 0) entries_.push_back(entry);
-        }
-        for (const auto& [name, value] : overrides)
-            entries_.push_back(name + "=" + value);
-        for (auto& entry : entries_)
-            pointers_.push_back(entry.data());
-        pointers_.push_back(nullptr);
-    }
-    [[nodiscard]] char** envp() { return pointers_.data(); }
-
-private:
-    std::vector<std::string> entries_;
-    std::vector<char*> pointers_;
-};
 
 /// Sees each piece of a run's output as it is read, before the capture
 /// drops any of it: the stream (0 stdout, 1 stderr) and the bytes.
@@ -147,13 +116,6 @@ private:
     int fd_ = -1;
 };
 
-/// Keeps `fds` out of every program started later, by this thread or
-/// another: the child gets its ends as 1 and 2 by dup2, which clears the flag.
-inline void close_on_exec(std::initializer_list<int> fds) {
-    for (const int fd : fds)
-        ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
-}
-
 /// Polls the open streams until both end or `until` passes.
 inline void pump_output(int fds[2], captured_output* sinks[2], std::size_t limit,
                         std::chrono::steady_clock::time_point until,
@@ -189,9 +151,89 @@ ROLLCHECK_INLINE std::string command_spec::display() const {
 
 namespace detail {
 
+/// A program started for a run: its pid and the read ends of its stdout
+/// and stderr.
+struct started_program {
+    pid_t pid = -1;
+    unique_fd out, err;
+};
+
+/// stdin for a run: /dev/null, or `input` in an unlinked temporary file read
+/// from its start; -1 with errno set when neither can be made.
+inline unique_fd open_input(const std::string& input) {
+    if (input.empty()) return unique_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), &std::fclose);
+    if (!file || std::fwrite(input.data(), 1, input.size(), file.get()) != input.size() ||
+        std::fflush(file.get()) != 0)
+        return unique_fd();
+    unique_fd fd(::fcntl(::fileno(file.get()), F_DUPFD_CLOEXEC, 0));
+    if (fd.get() >= 0 && ::lseek(fd.get(), 0, SEEK_SET) != 0) fd.reset();
+    return fd;
+}
+
+/// Starts `spec` as `program` in `cwd`, registered as this process's
+/// child and stop group; or says why not in `why`.
+inline started_program start_program(const command_spec& spec, const std::filesystem::path& program,
+                                     const std::filesystem::path& cwd, std::string& why) {
+    started_program started;
+    const unique_fd input = open_input(spec.input);
+    pipe_ends out, err;
+    if (input.get() < 0 || !out.open() || !err.open()) {
+        why =
+            fmt::format("cannot prepare the program's stdin and output: {}", std::strerror(errno));
+        return started;
+    }
+    environment_block env(spec.environment);
+    spawn_request request;
+    std::error_code ec;
+    request.program = std::filesystem::absolute(program, ec);
+    request.argv = spec.argv;
+    request.argv.front() = program.string();
+    request.envp = env.envp();
+    request.working_directory = cwd;
+    request.stdin_fd = input.get();
+    request.stdout_fd = out.write.get();
+    request.stderr_fd = err.write.get();
+
+    become_child_subreaper();
+    const auto registering = direct_children::registration();
+    int error = 0;
+    started.pid = spawn_in_own_group(request, error);
+    if (started.pid < 0) {
+        why = fmt::format("'{}': {}", spec.argv.front(), std::strerror(error));
+        return started;
+    }
+    direct_children::add(started.pid);
+    stop_registry::add_group(started.pid);
+    started.out = std::move(out.read);
+    started.err = std::move(err.read);
+    return started;
+}
+
+/// How the run ended, into `outcome`: from the flags when rollcheck ended
+/// it, else from waitpid's state.
+inline void record_end(const child_state& state, bool timed_out, bool interrupted,
+                       command_outcome& outcome) {
+    if (interrupted) {
+        outcome.status = command_status::interrupted;
+        outcome.error = stop_reason();
+    } else if (timed_out) {
+        outcome.status = command_status::timed_out;
+    } else if (!state.ended) {
+        outcome.status = command_status::failed_to_start;
+        outcome.error = "it started, but its exit status was lost (reaped elsewhere: is SIGCHLD "
+                        "ignored?)";
+    } else if (WIFSIGNALED(state.status)) {
+        outcome.status = command_status::signaled;
+        outcome.signal = WTERMSIG(state.status);
+    } else {
+        outcome.status = command_status::exited;
+        outcome.exit_code = WEXITSTATUS(state.status);
+    }
+}
+
 /// run_command, with `observe` shown all the output as it is read.
 inline command_outcome run_observed(const command_spec& spec, const output_observer& observe) {
-    namespace bp = boost::process;
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
     const auto deadline = start + spec.timeout;
@@ -221,53 +263,18 @@ inline command_outcome run_observed(const command_spec& spec, const output_obser
         outcome.error = fmt::format("working directory '{}' is not a directory", cwd.string());
         return finish();
     }
+    auto child = start_program(spec, program, cwd, outcome.error);
+    if (child.pid < 0) return finish();
+    detail::process_tree tree(child.pid);
+    const detail::exit_waiter exited(child.pid);
 
-    detail::environment_block env(spec.environment);
-
-    detail::become_child_subreaper();
-    auto registering = detail::direct_children::registration();
-    bp::pipe out_pipe, err_pipe;
-    detail::close_on_exec({out_pipe.native_source(), out_pipe.native_sink(),
-                           err_pipe.native_source(), err_pipe.native_sink()});
-    const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
-    // stdin: /dev/null, or the input in a temporary file read from its start.
-    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> input(
-        spec.input.empty() ? std::fopen("/dev/null", "rbe") : std::tmpfile(), &std::fclose);
-    if (!input ||
-        (!spec.input.empty() &&
-         (std::fwrite(spec.input.data(), 1, spec.input.size(), input.get()) != spec.input.size() ||
-          std::fflush(input.get()) != 0 || std::fseek(input.get(), 0, SEEK_SET) != 0))) {
-        outcome.error = fmt::format("cannot prepare stdin: {}", std::strerror(errno));
-        return finish();
-    }
-    detail::close_on_exec({::fileno(input.get())});
-    bp::child child(bp::exe = program.string(), bp::args = args, (bp::std_in < input.get()),
-                    (bp::std_out > out_pipe), (bp::std_err > err_pipe),
-                    bp::start_dir = cwd.string(),
-                    bp::extend::on_setup([&env](auto& exec) { exec.env = env.envp(); }),
-                    bp::extend::on_exec_setup([](auto&) {
-                        ::setpgid(0, 0);
-                        detail::unblock_stop_signals();
-                    }),
-                    ec);
-    if (ec) {
-        outcome.error = fmt::format("'{}': {}", spec.argv.front(), ec.message());
-        return finish();
-    }
-    detail::direct_children::add(child.id());
-    detail::stop_registry::add_group(child.id());
-    registering.unlock();
-    detail::process_tree tree(child.id());
-    const detail::exit_waiter exited(child.id());
-
-    int fds[2] = {out_pipe.native_source(), err_pipe.native_source()};
-    out_pipe.assign_source(-1);
-    err_pipe.assign_source(-1);
+    int fds[2] = {child.out.release(), child.err.release()};
     captured_output* sinks[2] = {&outcome.out, &outcome.err};
 
     bool timed_out = false, interrupted = false;
     auto next_refresh = clock::now();
-    while (child.running(ec) && !ec) {
+    child_state state;
+    while (!(state = wait_child(child.pid, false)).ended && !state.lost) {
         if (clock::now() >= deadline) {
             timed_out = true;
             break;
@@ -287,27 +294,15 @@ inline command_outcome run_observed(const command_spec& spec, const output_obser
     // The program is gone or out of time: take down what it left, keep its last words.
     // A stopped run does not wait out the grace: whoever stopped it waits for its reports.
     tree.terminate(timed_out && !interrupted ? spec.kill_grace : std::chrono::milliseconds(200));
-    if (timed_out || interrupted) child.wait(ec);
+    if (timed_out || interrupted) state = wait_child(child.pid, true);
     detail::pump_output(fds, sinks, spec.output_limit,
                         clock::now() + std::chrono::milliseconds(200), observe);
     for (int& fd : fds)
         if (fd >= 0) ::close(fd);
 
-    detail::direct_children::remove(child.id());
-    detail::stop_registry::remove_group(child.id());
-    const int raw = child.native_exit_code();
-    if (interrupted) {
-        outcome.status = command_status::interrupted;
-        outcome.error = stop_reason();
-    } else if (timed_out) {
-        outcome.status = command_status::timed_out;
-    } else if (WIFSIGNALED(raw)) {
-        outcome.status = command_status::signaled;
-        outcome.signal = WTERMSIG(raw);
-    } else {
-        outcome.status = command_status::exited;
-        outcome.exit_code = WEXITSTATUS(raw);
-    }
+    detail::direct_children::remove(child.pid);
+    detail::stop_registry::remove_group(child.pid);
+    record_end(state, timed_out, interrupted, outcome);
     return finish();
 }
 
