@@ -1,7 +1,7 @@
 # rollcheck::compiled: rollcheck's functions compiled once, a static library
 # to link in place of rollcheck::rollcheck: each unit of a program then
 # compiles its own code only, not every verifier it calls (and libpqxx's,
-# Boost.Process's, Vectorscan's templates behind them). The programs this
+# nlohmann/json's, Vectorscan's templates behind them). The programs this
 # project builds link it, and the installed package exports it for a
 # consumer of many units. One unit per part (rollcheck/src.hpp says why): a
 # program links the parts it calls. The header-only form is what the header

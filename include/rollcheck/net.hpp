@@ -1,7 +1,8 @@
 /// \file net.hpp
 /// Ports and HTTP health: a TCP port is open or closed; an HTTP GET answers
 /// a status (and a body pattern) within a deadline, or does not answer at all.
-/// Boost.Asio and Boost.Beast, every step bounded by one deadline.
+/// Non-blocking sockets and an HTTP/1.1 reader (detail/http/), every step
+/// bounded by one deadline and ended early by a stop.
 #pragma once
 
 #include <chrono>

@@ -1,7 +1,7 @@
 /// \file src.hpp
 /// Separate compilation. Header-only, every unit that calls a verifier
-/// compiles it (and libpqxx's, Boost.Process's, Vectorscan's templates behind
-/// it). A program of many units can compile them once instead: define
+/// compiles it (and libpqxx's, nlohmann/json's, Vectorscan's templates
+/// behind it). A program of many units can compile them once instead: define
 /// ROLLCHECK_SEPARATE_COMPILATION in every unit, so that the public headers
 /// only declare rollcheck's functions, and include this header in exactly
 /// one unit, which defines them all.

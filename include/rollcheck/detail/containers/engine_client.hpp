@@ -1,31 +1,22 @@
 /// \file detail/containers/engine_client.hpp
-/// GETs from the Engine API over its unix socket, HTTP/1.1 with Boost.Beast:
-/// one connection per request, every step bounded by the client's deadline,
+/// GETs from the Engine API over its unix socket, HTTP/1.1: one connection
+/// per request, every step bounded by the client's deadline,
 /// every body by its limit. Only GET exists here: a check never changes the
 /// daemon.
 #pragma once
 
 #include <chrono>
+#include <cstring>
 #include <functional>
-#include <limits>
 #include <string>
 #include <string_view>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <boost/beast/core/basic_stream.hpp>
-#include <boost/beast/core/error.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "../../wording.hpp"
+#include "../http/response_reader.hpp"
+#include "../http/stream_socket.hpp"
 
 namespace rollcheck::detail {
 
@@ -100,10 +91,6 @@ public:
     }
 
 private:
-    using protocol = boost::asio::local::stream_protocol;
-    using stream_type = boost::beast::basic_stream<protocol>;
-    using error_code = boost::system::error_code;
-
     /// "1.41" → 41; `otherwise` for anything else.
     static int minor_of(const std::string& v, int otherwise) {
         if (v.rfind("1.", 0) != 0 || v.size() < 3 || v.size() > 5 ||
@@ -112,109 +99,92 @@ private:
         return std::stoi(v.substr(2));
     }
 
-    /// Starts one operation and runs the context until it ends; the stream's
-    /// expiry bounds every operation, so this returns by the deadline.
-    template <typename Start>
-    error_code await(Start&& start) {
-        error_code result = boost::asio::error::would_block;
-        start([&result](error_code ec, auto&&...) { result = ec; });
-        ioc_.restart();
-        ioc_.run();
-        return result;
-    }
-
-    std::string describe(const error_code& ec, const std::string& what) const {
-        if (ec == boost::beast::error::timeout)
+    /// What ended a step of `what` short, for messages.
+    std::string describe(const io_status& io, const std::string& what) const {
+        switch (io.end) {
+        case io_end::timed_out:
             return fmt::format("{}: no answer to {} within {}", socket_, what,
                                describe_span(timeout_));
-        if (ec == boost::system::errc::no_such_file_or_directory)
+        case io_end::stopped:
+            return fmt::format("{}: {}: interrupted by {}", socket_, what, stop_reason());
+        case io_end::closed:
+            return fmt::format("{}: the daemon closed the connection without an answer to {}",
+                               socket_, what);
+        default:
+            break;
+        }
+        switch (io.error) {
+        case ENOENT:
             return fmt::format("{}: no such socket (is the daemon running? DOCKER_HOST?)", socket_);
-        if (ec == boost::asio::error::connection_refused)
+        case ECONNREFUSED:
             return fmt::format("{}: connection refused (no daemon listens there)", socket_);
-        if (ec == boost::system::errc::permission_denied)
+        case EACCES:
             return fmt::format("{}: permission denied (the user needs access to the socket: "
                                "root, or the docker group)",
                                socket_);
-        if (ec == boost::beast::http::error::end_of_stream ||
-            ec == boost::asio::error::connection_reset || ec == boost::asio::error::eof)
+        case ECONNRESET:
             return fmt::format("{}: the daemon closed the connection without an answer to {}",
                                socket_, what);
-        return fmt::format("{}: {}: {}", socket_, what, ec.message());
+        default:
+            return fmt::format("{}: {}: {}", socket_, what, std::strerror(io.error));
+        }
+    }
+
+    /// Why a read of the answer to `what` failed.
+    std::string describe(const http_read& read, const std::string& what) const {
+        if (!read.malformed.empty())
+            return fmt::format("{}: the answer to {} is not HTTP: {}", socket_, what,
+                               read.malformed);
+        return describe(read.io, what);
     }
 
     engine_answer get_raw(const std::string& target,
                           const std::function<void(std::string_view)>* sink = nullptr) {
-        namespace http = boost::beast::http;
         engine_answer answer;
         const auto what = "GET " + target;
-        if (std::chrono::steady_clock::now() >= deadline_) {
-            answer.error = describe(boost::beast::error::timeout, what);
+        stream_socket socket(deadline_);
+        if (const auto io = socket.connect_unix(socket_); !io.ok()) {
+            answer.error = describe(io, io.end == io_end::failed ? "connect" : what);
             return answer;
         }
-        stream_type stream(ioc_);
-        stream.expires_at(deadline_);
-        auto ec = await([&](auto handler) {
-            stream.async_connect(protocol::endpoint(socket_), std::move(handler));
-        });
-        if (ec) {
-            answer.error = describe(ec, "connect");
+        response_reader reader(socket);
+        // HTTP/1.1 needs a host; the daemon ignores it.
+        http_read read{reader.send_get("docker", target), {}};
+        if (read.ok()) read = reader.read_head();
+        if (!read.ok()) {
+            answer.error = describe(read, what);
             return answer;
         }
-        http::request<http::empty_body> request{http::verb::get, target, 11};
-        request.set(http::field::host, "docker"); // HTTP/1.1 needs one; the daemon ignores it
-        request.set(http::field::user_agent, "rollcheck");
-        request.set(http::field::connection, "close");
-        boost::beast::flat_buffer buffer;
-        http::response_parser<http::buffer_body> parser;
-        // Bounded below, by the sink or by body_limit_.
-        parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-        ec = await([&](auto handler) { http::async_write(stream, request, std::move(handler)); });
-        if (!ec)
-            ec = await([&](auto handler) {
-                http::async_read_header(stream, buffer, parser, std::move(handler));
-            });
-        if (ec) {
-            answer.error = describe(ec, what);
-            return answer;
-        }
-        answer.status = static_cast<int>(parser.get().result_int());
+        answer.status = reader.status();
         const bool streaming = sink != nullptr && answer.status == 200;
-        char chunk[64 * 1024];
         std::size_t total = 0;
-        // A body that keeps coming (a log of gigabytes) is not "no answer".
-        const auto unfinished = [&] {
-            return fmt::format("{}: the answer to {} did not end within {} ({} read)", socket_,
-                               what, describe_span(timeout_), describe_bytes(total));
-        };
-        while (!parser.is_done()) {
-            // The stream's timer fires only while a read waits: a body that
-            // comes faster than it is handled would never wait.
-            if (std::chrono::steady_clock::now() >= deadline_) {
-                answer.error = unfinished();
-                return answer;
+        bool too_long = false;
+        read = reader.read_body([&](std::string_view piece) {
+            total += piece.size();
+            if (streaming) {
+                (*sink)(piece);
+            } else if (total > body_limit_) {
+                too_long = true;
+                return false;
+            } else {
+                answer.body.append(piece);
             }
-            parser.get().body().data = chunk;
-            parser.get().body().size = sizeof chunk;
-            ec = await([&](auto handler) {
-                http::async_read(stream, buffer, parser, std::move(handler));
-            });
-            const auto got = sizeof chunk - parser.get().body().size;
-            total += got;
-            if (streaming)
-                (*sink)(std::string_view(chunk, got));
-            else if (total > body_limit_) {
-                answer.error = fmt::format("{}: the answer to {} is longer than {}", socket_, what,
-                                           describe_bytes(body_limit_));
-                return answer;
-            } else
-                answer.body.append(chunk, got);
-            if (ec == http::error::need_buffer) continue;
-            if (ec) {
-                answer.error =
-                    ec == boost::beast::error::timeout ? unfinished() : describe(ec, what);
-                return answer;
-            }
-        }
+            return true;
+        });
+        if (too_long)
+            answer.error = fmt::format("{}: the answer to {} is longer than {}", socket_, what,
+                                       describe_bytes(body_limit_));
+        else if (read.io.end == io_end::timed_out)
+            // A body that keeps coming (a log of gigabytes) is not "no answer".
+            answer.error =
+                fmt::format("{}: the answer to {} did not end within {} ({} read)", socket_, what,
+                            describe_span(timeout_), describe_bytes(total));
+        else if (read.io.end == io_end::closed)
+            answer.error = fmt::format("{}: the daemon closed the connection in the middle of "
+                                       "the answer to {} ({} read)",
+                                       socket_, what, describe_bytes(total));
+        else if (!read.ok())
+            answer.error = describe(read, what);
         return answer;
     }
 
@@ -223,7 +193,6 @@ private:
     std::chrono::steady_clock::time_point deadline_;
     std::size_t body_limit_;
     std::string version_;
-    boost::asio::io_context ioc_;
 };
 
 } // namespace rollcheck::detail

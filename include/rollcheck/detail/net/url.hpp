@@ -1,6 +1,6 @@
 /// \file detail/net/url.hpp
 /// http:// URLs split into host, port and target. Apart from net_impl.hpp so
-/// that a reader of URLs (target.hpp) does not pay for Boost.Asio.
+/// that a reader of URLs (target.hpp) does not pay for the HTTP client.
 #pragma once
 
 #include <cstdint>
