@@ -218,6 +218,29 @@ TEST_CASE("5,000 containers left up: a failure with bounded evidence") {
     CHECK(r.evidence.items()[0].text == "shop-web-0 (local/app:1): running");
 }
 
+TEST_CASE("containers a file filter leaves out that still run are named, not hidden") {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto* name : {"shop-worker-1", "shop-worker-2"}) {
+        auto c = listed(std::string(64, name[12]), name, "running");
+        c["Labels"]["com.docker.compose.project.config_files"] =
+            "/srv/shop/docker-compose.prod.yml";
+        list.push_back(c);
+    }
+    fake_engine engine(daemon_with(list));
+    auto spec = down_at(engine.host());
+    spec.config_file = "docker-compose.prod.yaml"; // the project's file is .yml
+    auto r = check_containers_down(spec);
+    CHECK(r.status == verdict::pass);
+    CHECK(r.summary == "compose project 'shop' (docker-compose.prod.yaml) is down: no container "
+                       "of it exists; 2 containers of the project from other files run "
+                       "(docker-compose.prod.yml)");
+    CHECK(r.totals["other_files_running"] == 2);
+    spec.config_file = "/srv/shop/docker-compose.prod.yml";
+    r = check_containers_down(spec);
+    CHECK(r.status == verdict::fail);
+    CHECK(r.totals["other_files_running"] == 0);
+}
+
 TEST_CASE("a container removed between the list and its inspect is reported, odd names too") {
     const auto a = std::string(64, 'a'), b = std::string(64, 'b');
     nlohmann::json inspect;

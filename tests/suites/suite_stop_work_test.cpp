@@ -12,6 +12,10 @@
 #include <string>
 #include <thread>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <catch2/catch.hpp>
 
 #include "process_mark.hpp"
@@ -200,6 +204,31 @@ TEST_CASE("the command line sent SIGTERM while a URL keeps it waiting ends the w
     const auto out = stopped_output(pid, dir / "out.txt");
     CHECK(std::regex_search(out, std::regex("^ERROR net\\.http: http://127\\.0\\.0\\.1:[0-9]+/"
                                             "health: interrupted by SIGTERM after [0-9.]+ m?s")));
+}
+
+TEST_CASE("the command line sent SIGTERM while the Docker daemon keeps it waiting ends the wait "
+          "there",
+          "[cli][stop]") {
+    temp_dir dir;
+    // A daemon's socket that takes connections and never answers.
+    const auto socket_path = (dir / "docker.sock").string();
+    const int daemon = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::copy(socket_path.begin(), socket_path.end(), address.sun_path);
+    REQUIRE(::bind(daemon, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(daemon, 8) == 0);
+    const pid_t pid = spawn({ROLLCHECK_CLI, "containers", "down", "--project", "shop", "--host",
+                             "unix://" + socket_path, "--timeout", "60s"},
+                            dir / "out.txt");
+    REQUIRE(soon([&] {
+        pollfd p{daemon, POLLIN, 0};
+        return ::poll(&p, 1, 0) == 1;
+    }));
+    const auto out = stopped_output(pid, dir / "out.txt");
+    ::close(daemon);
+    CHECK(std::regex_search(out, std::regex("^ERROR containers\\.down: .*/docker\\.sock: GET "
+                                            "/version: interrupted by SIGTERM")));
 }
 
 // A second signal, sent as soon as the first was taken: the first one's

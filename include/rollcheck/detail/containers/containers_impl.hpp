@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,25 @@ problems_of(const container_info& c, const containers_running_spec& spec, std::s
     return problems;
 }
 
+/// "; N containers of the project from other files run (files)", or ""
+/// without any: the containers a file filter left out that still run, so
+/// that a file named wrong does not read as a project that is down.
+[[nodiscard]] inline std::string others_up_note(const std::vector<container_info>& others) {
+    if (others.empty()) return {};
+    std::set<std::string> files;
+    for (const auto& c : others) {
+        const auto comma = c.config_files.find(',');
+        const auto first = c.config_files.substr(0, comma);
+        files.insert(first.empty() ? "no compose file" : first.substr(first.rfind('/') + 1));
+    }
+    std::string shown;
+    for (const auto& file : files)
+        shown += (shown.empty() ? "" : ", ") + file;
+    return fmt::format("; {} of the project from other files {} ({})",
+                       counted(others.size(), "container"), agreeing(others.size(), "runs", "run"),
+                       shown);
+}
+
 /// The names of `containers`, at most three, for a summary.
 [[nodiscard]] inline std::string some_names(const std::vector<container_info>& containers) {
     std::string text;
@@ -97,12 +117,14 @@ ROLLCHECK_INLINE check_result check_containers_down(const containers_down_spec& 
             {"label", {fmt::format("{}={}", detail::compose_project_label, spec.project)}}};
         auto all = detail::list_containers(*client, filters, check, error);
         if (!all) return *error;
-        std::vector<detail::container_info> left;
+        std::vector<detail::container_info> left, others_up;
         std::size_t members = 0;
         for (auto& c : *all) {
             if (!spec.config_file.empty() &&
-                !detail::names_compose_file(c.config_files, spec.config_file))
+                !detail::names_compose_file(c.config_files, spec.config_file)) {
+                if (detail::is_up(c.state)) others_up.push_back(c);
                 continue;
+            }
             ++members;
             if (spec.none_at_all || detail::is_up(c.state)) left.push_back(std::move(c));
         }
@@ -113,11 +135,12 @@ ROLLCHECK_INLINE check_result check_containers_down(const containers_down_spec& 
         const auto kind = spec.none_at_all ? "left" : "running";
         auto r = left.empty()
                      ? check_result::pass(
-                           check, spec.none_at_all || members == 0
-                                      ? fmt::format("{} is down: no container of it exists", what)
-                                      : fmt::format("{} is down: no container of it runs "
-                                                    "({} stopped)",
-                                                    what, members))
+                           check, (spec.none_at_all || members == 0
+                                       ? fmt::format("{} is down: no container of it exists", what)
+                                       : fmt::format("{} is down: no container of it runs "
+                                                     "({} stopped)",
+                                                     what, members)) +
+                                      detail::others_up_note(others_up))
                      : check_result::fail(check, fmt::format("{} is not down: {} {}: {}", what,
                                                              counted(left.size(), "container"),
                                                              kind, detail::some_names(left)));
@@ -128,6 +151,7 @@ ROLLCHECK_INLINE check_result check_containers_down(const containers_down_spec& 
                     {"project", spec.project},
                     {"containers", members},
                     {kind, left.size()}};
+        if (!spec.config_file.empty()) r.totals["other_files_running"] = others_up.size();
         return r;
     });
 }
