@@ -541,6 +541,14 @@ TEST_CASE("each fault of a target is named with its key and line:column") {
           "target.toml:7:9: [[check]] ratio: expected a string, an integer, a boolean or an "
           "array of strings, found a floating-point number",
           "target.toml:8:16: [[check]] tables[1]: expected a string, found an integer"}},
+        // A plan's reference is refused; a shell's variable stays.
+        {"[[check]]\nphase = \"7\"\nseverity = \"P0\"\nname = \"n\"\nkind = \"run\"\n"
+         "cwd = \"${project.root}\"\n"
+         "command = [\"sh\", \"-c\", \"echo ${HOME}\", \"${project.python?}\"]\n",
+         {"target.toml:6:7: [[check]] cwd: '${project.root}' is a plan's reference, which a "
+          "target does not expand: write the value itself",
+          "target.toml:7:40: [[check]] command[3]: '${project.python?}' is a plan's reference, "
+          "which a target does not expand: write the value itself"}},
         // toml++'s own description and position for what is not TOML.
         {"[project\n",
          {"target.toml:1:9: Error while parsing table header: expected ']', saw '\\n'"}},

@@ -768,6 +768,7 @@ private:
                                     "digits and dashes, as on the command line)",
                                     key.str()));
         if (const auto* s = node.as_string()) {
+            refuse_reference(*s, key.str());
             arguments.push_back(option + "=" + s->get());
         } else if (const auto* n = node.as_integer()) {
             arguments.push_back(option + "=" + std::to_string(n->get()));
@@ -775,15 +776,34 @@ private:
             if (b->get()) arguments.push_back(option);
         } else if (const auto* array = node.as_array()) {
             for (std::size_t i = 0; i < array->size(); ++i) {
-                if (const auto* item = (*array)[i].as_string())
+                if (const auto* item = (*array)[i].as_string()) {
+                    refuse_reference(*item, fmt::format("{}[{}]", key.str(), i));
                     arguments.push_back(option + "=" + item->get());
-                else
+                } else
                     wrong_type("[[check]]", fmt::format("{}[{}]", key.str(), i), "a string",
                                (*array)[i]);
             }
         } else {
             wrong_type("[[check]]", key.str(),
                        "a string, an integer, a boolean or an array of strings", node);
+        }
+    }
+
+    /// A plan's `${section.key}` in a [[check]] value would reach the
+    /// verifier as it is written: a fault, naming it. (A shell's `${HOME}`
+    /// has no dot and stays.)
+    void refuse_reference(const toml::value<std::string>& value, std::string_view where) {
+        const auto& text = value.get();
+        for (auto open = text.find("${"); open != std::string::npos;
+             open = text.find("${", open + 2)) {
+            const auto close = text.find('}', open);
+            if (close == std::string::npos) return;
+            const auto name = text.substr(open + 2, close - open - 2);
+            if (name.find('.') == std::string::npos) continue;
+            return fail(value.source(),
+                        fmt::format("[[check]] {}: '${{{}}}' is a plan's reference, which a "
+                                    "target does not expand: write the value itself",
+                                    where, name));
         }
     }
 
