@@ -241,6 +241,17 @@ TEST_CASE("containers a file filter leaves out that still run are named, not hid
     CHECK(r.totals["other_files_running"] == 0);
 }
 
+TEST_CASE("a restarting or paused container keeps a project up, and the summary says which") {
+    fake_engine engine(daemon_with({listed(std::string(64, 'a'), "shop-web-1", "running"),
+                                    listed(std::string(64, 'b'), "shop-worker-1", "restarting"),
+                                    listed(std::string(64, 'c'), "shop-cron-1", "paused"),
+                                    listed(std::string(64, 'd'), "shop-old-1", "exited")}));
+    const auto r = check_containers_down(down_at(engine.host()));
+    CHECK(r.status == verdict::fail);
+    CHECK(r.summary == "compose project 'shop' is not down: 3 containers running: shop-web-1, "
+                       "shop-worker-1 (restarting), shop-cron-1 (paused)");
+}
+
 TEST_CASE("a container removed between the list and its inspect is reported, odd names too") {
     const auto a = std::string(64, 'a'), b = std::string(64, 'b');
     nlohmann::json inspect;

@@ -96,10 +96,15 @@ problems_of(const container_info& c, const containers_running_spec& spec, std::s
 }
 
 /// The names of `containers`, at most three, for a summary.
-[[nodiscard]] inline std::string some_names(const std::vector<container_info>& containers) {
+/// With `states`, a state other than running follows its name: "web (restarting)".
+[[nodiscard]] inline std::string some_names(const std::vector<container_info>& containers,
+                                            bool states = false) {
     std::string text;
-    for (std::size_t i = 0; i < containers.size() && i < 3; ++i)
-        text += (i > 0 ? ", " : "") + containers[i].name;
+    for (std::size_t i = 0; i < containers.size() && i < 3; ++i) {
+        const auto& c = containers[i];
+        text += (i > 0 ? ", " : "") + c.name;
+        if (states && c.state != "running") text += " (" + c.state + ")";
+    }
     if (containers.size() > 3) text += fmt::format(" and {} more", containers.size() - 3);
     return text;
 }
@@ -143,7 +148,7 @@ ROLLCHECK_INLINE check_result check_containers_down(const containers_down_spec& 
                                       detail::others_up_note(others_up))
                      : check_result::fail(check, fmt::format("{} is not down: {} {}: {}", what,
                                                              counted(left.size(), "container"),
-                                                             kind, detail::some_names(left)));
+                                                             kind, detail::some_names(left, true)));
         r.evidence = bounded_evidence(spec.show);
         for (const auto& c : left)
             r.evidence.add({detail::describe_container(c), detail::container_data(c)});
