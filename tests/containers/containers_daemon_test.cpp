@@ -75,7 +75,7 @@ TEST_CASE("a stopped project is down, and removed only when no container is left
     spec.none_at_all = true;
     r = check_containers_down(spec);
     CHECK(r.status == verdict::fail);
-    CHECK(r.summary == "compose project 'old' is not down: 1 container left: old-api-1");
+    CHECK(r.summary == "compose project 'old' is not down: 1 container left: old-api-1 (created)");
     CHECK(r.evidence.items().at(0).text == "old-api-1 (local/busybox:test): created, service api");
 
     r = check_containers_down(down(*host, "never-ran"));
