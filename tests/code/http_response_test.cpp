@@ -15,7 +15,11 @@
 
 #include "test_support.hpp"
 
-using namespace rollcheck::detail;
+// Names, not the namespace: this file shares a unit with the other code tests.
+using rollcheck::detail::http_read;
+using rollcheck::detail::io_end;
+using rollcheck::detail::response_reader;
+using rollcheck::detail::stream_socket;
 using namespace std::chrono_literals;
 
 namespace {
