@@ -200,8 +200,30 @@ TEST_CASE("API versions rollcheck does not know are errors") {
     auto r = check_containers_down(down_at(engine.host()));
     CHECK(r.status == verdict::error);
     CHECK(r.summary == engine.socket_path() +
-                           ": the daemon speaks API 1.52 (oldest 1.44); rollcheck speaks 1.25 "
-                           "to 1.41");
+                           ": the daemon speaks API 1.70 (oldest 1.60); rollcheck speaks 1.25 "
+                           "to 1.55");
+}
+
+TEST_CASE("a daemon that asks for 1.44 at least is spoken to at its own version") {
+    fake_engine engine([](const std::string& target) {
+        if (target == "/version") return http(200, fixture("version-docker29.json"));
+        if (target.rfind("/v1.52/containers/json?all=1", 0) == 0) return http(200, "[]");
+        return http(400, R"({"message":"client version too old"})");
+    });
+    auto r = check_containers_down(down_at(engine.host()));
+    CHECK(r.status == verdict::pass);
+    CHECK(r.summary == "compose project 'shop' is down: no container of it exists");
+}
+
+TEST_CASE("a version answer whose fields are not strings is an error, not a crash") {
+    fake_engine engine([](const std::string&) {
+        return http(200, R"({"ApiVersion":1.41,"MinAPIVersion":["1.12"]})");
+    });
+    auto r = check_containers_down(down_at(engine.host()));
+    CHECK(r.status == verdict::error);
+    CHECK(r.summary == engine.socket_path() +
+                           ": the daemon's API version 1.41 is not one rollcheck knows "
+                           "(expected 1.N)");
 }
 
 TEST_CASE("5,000 containers left up: a failure with bounded evidence") {

@@ -29,7 +29,11 @@ struct engine_answer {
 
 /// The API versions this client speaks; paths carry the version chosen.
 inline constexpr int engine_api_oldest_minor = 25; // 1.25: Docker 1.13, health in inspect
-inline constexpr int engine_api_newest_minor = 41; // 1.41: Docker 20.10, Podman's compat API
+// 1.55: Docker 29 asks for 1.44 at least. What the checks read (the list's
+// Id, Names, Image, State and Labels; inspect's State, RestartCount,
+// Config.Tty, HostConfig.LogConfig and LogPath; the logs' stream) is the
+// same from 1.25 to 1.55 by the Engine API's version history.
+inline constexpr int engine_api_newest_minor = 55;
 
 /// One daemon at one socket, until one deadline.
 class engine_client {
@@ -49,11 +53,9 @@ public:
             return fmt::format("{}: GET /version answered HTTP {}{}", socket_, answer.status,
                                daemon_message(answer.body));
         const auto version = nlohmann::json::parse(answer.body, nullptr, false);
-        const auto newest =
-            version.is_object() ? minor_of(version.value("ApiVersion", ""), -1) : -1;
+        const auto newest = minor_of(text_of(version, "ApiVersion", ""), -1);
         // Podman's compat API and old daemons may leave MinAPIVersion out.
-        const auto oldest =
-            version.is_object() ? minor_of(version.value("MinAPIVersion", "1.12"), -1) : -1;
+        const auto oldest = minor_of(text_of(version, "MinAPIVersion", "1.12"), -1);
         const auto shown = version.is_object() && version.contains("ApiVersion")
                                ? version["ApiVersion"].dump()
                                : std::string("none");
@@ -64,7 +66,7 @@ public:
         if (newest < engine_api_oldest_minor || oldest > engine_api_newest_minor)
             return fmt::format("{}: the daemon speaks API {} (oldest 1.{}); rollcheck speaks "
                                "1.{} to 1.{}",
-                               socket_, version.value("ApiVersion", ""), oldest,
+                               socket_, text_of(version, "ApiVersion", ""), oldest,
                                engine_api_oldest_minor, engine_api_newest_minor);
         version_ = fmt::format("/v1.{}", std::min(newest, engine_api_newest_minor));
         return {};
@@ -91,6 +93,12 @@ public:
     }
 
 private:
+    /// `key`'s string in object `j`; `otherwise` when absent, `""` when not a string.
+    static std::string text_of(const nlohmann::json& j, const char* key, const char* otherwise) {
+        if (!j.is_object() || !j.contains(key)) return otherwise;
+        return j[key].is_string() ? j[key].get<std::string>() : std::string();
+    }
+
     /// "1.41" → 41; `otherwise` for anything else.
     static int minor_of(const std::string& v, int otherwise) {
         if (v.rfind("1.", 0) != 0 || v.size() < 3 || v.size() > 5 ||
