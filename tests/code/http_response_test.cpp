@@ -131,7 +131,8 @@ TEST_CASE("a body framed by Content-Length ends at its length, whatever follows"
 
 TEST_CASE("a chunked body is joined, with extensions and trailers, split at every byte") {
     scripted_peer peer(bytewise("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                "5;name=value\r\nhello\r\n1\r\n,\r\nA\r\n world and\r\n"
+                                "5;name=value\r\nhello\r\n00000000000000001\r\n,\r\n"
+                                "A\r\n world and\r\n"
                                 "0\r\nX-Trailer: yes\r\n\r\n"));
     const auto x = get(peer);
     CHECK(x.end.ok());
@@ -177,6 +178,8 @@ TEST_CASE("what is not HTTP is named, and its first bytes kept") {
     SECTION("a bad status, a field without a colon, a bad length, a bad chunk") {
         const std::pair<std::string, std::string> cases[] = {
             {"HTTP/1.1 2x0 OK\r\n\r\n", "bad status"},
+            {"HTTP/1.1 099 Too Early\r\n\r\n", "bad status"},
+            {"HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n", "bad Content-Length"},
             {"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "bad field"},
             {"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n", "bad Content-Length"},
             {"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "bad Content-Length"}};

@@ -2,6 +2,7 @@
 // a thread of this test that answers well, badly, with garbage, endlessly,
 // or not at all.
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -15,6 +16,7 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <rollcheck/catch.hpp>
+#include <rollcheck/detail/http/stream_socket.hpp>
 #include <rollcheck/detail/net/url.hpp>
 #include <rollcheck/net.hpp>
 
@@ -26,7 +28,16 @@ using tcp = net::ip::tcp;
 namespace {
 
 /// How the test server treats each connection.
-enum class behaviour { healthy, unavailable, garbage, endless, silent, hang_up };
+enum class behaviour {
+    healthy,
+    unavailable,
+    garbage,
+    endless,
+    silent,
+    hang_up,
+    half_head,
+    short_body
+};
 
 /// A real TCP server on 127.0.0.1 and an ephemeral port, serving on its own thread.
 class test_server {
@@ -78,6 +89,12 @@ private:
             break;
         case behaviour::unavailable:
             send(socket, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+            break;
+        case behaviour::half_head:
+            send(socket, "HTTP/1.1 200 OK\r\nContent-Le");
+            break;
+        case behaviour::short_body:
+            send(socket, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"status\": \"sta");
             break;
         case behaviour::garbage:
             send(socket, "SSH-2.0-OpenSSH_9.2\r\n\x01\x02 garbage\r\n\r\n");
@@ -254,6 +271,44 @@ TEST_CASE("garbage instead of HTTP is a clear failure") {
     CHECK_THAT(r.summary, Catch::StartsWith(spec.url + " still answers, answered with something"));
 }
 
+TEST_CASE("an answer that stops halfway: still an answer, and no verdict on what is missing") {
+    SECTION("the head") {
+        test_server server(behaviour::half_head);
+        auto spec = get(server.url());
+        spec.expect_no_answer = true;
+        auto r = check_http(spec);
+        REQUIRE_VERDICT(r, verdict::fail);
+        CHECK(r.summary == spec.url + " still answers, but the answer's head did not end: the "
+                                      "connection was closed in its middle");
+        spec.expect_no_answer = false;
+        r = check_http(spec);
+        REQUIRE_VERDICT(r, verdict::fail);
+    }
+    SECTION("the body: a pattern not in what came cannot be said absent") {
+        test_server server(behaviour::short_body);
+        auto spec = get(server.url());
+        spec.body_pattern = "healthy";
+        auto r = check_http(spec);
+        REQUIRE_VERDICT(r, verdict::error);
+        CHECK(r.summary == spec.url + " answered HTTP 200, but the body was not complete: partial "
+                                      "message: 'healthy' is not in what came (15 body bytes "
+                                      "read)");
+        spec.body_pattern = "status";
+        r = check_http(spec);
+        REQUIRE_VERDICT(r, verdict::pass);
+    }
+}
+
+TEST_CASE("a failed connection says closed only when the network says so") {
+    using detail::io_end;
+    CHECK(detail::says_closed({io_end::failed, ECONNREFUSED}));
+    CHECK(detail::says_closed({io_end::failed, EHOSTUNREACH}));
+    CHECK(detail::says_closed({io_end::timed_out, 0}));
+    CHECK_FALSE(detail::says_closed({io_end::failed, EMFILE}));
+    CHECK_FALSE(detail::says_closed({io_end::failed, EAFNOSUPPORT}));
+    CHECK_FALSE(detail::says_closed({io_end::failed, EACCES}));
+}
+
 TEST_CASE("an endless body is cut at the body limit") {
     test_server server(behaviour::endless);
     auto spec = get(server.url());
@@ -310,4 +365,14 @@ TEST_CASE("URLs give host, port and target, and an IPv6 literal loses its bracke
     CHECK(url->host == "api.internal");
     CHECK(url->port == 80);
     CHECK(url->target == "/");
+    url = detail::parse_http_url("http://api.internal:8000?deep=1#top", why);
+    REQUIRE(url);
+    CHECK(url->host == "api.internal");
+    CHECK(url->target == "/?deep=1");
+    CHECK_FALSE(detail::parse_http_url("http://api.internal/a b", why));
+    CHECK(why == "'http://api.internal/a': a space or control character (percent-encode it as "
+                 "%20)");
+    CHECK_FALSE(detail::parse_http_url("http://api/x\r\nX-Injected: 1", why));
+    CHECK_FALSE(detail::parse_http_url("http://admin:s3cret@api.internal/", why));
+    CHECK(why == "an http:// URL with user information (user@host) is not supported");
 }

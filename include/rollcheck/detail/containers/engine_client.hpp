@@ -130,6 +130,10 @@ private:
             return fmt::format("{}: permission denied (the user needs access to the socket: "
                                "root, or the docker group)",
                                socket_);
+        case EAGAIN:
+            return fmt::format("{}: the daemon takes no more connections now (the socket's "
+                               "backlog is full)",
+                               socket_);
         case ECONNRESET:
             return fmt::format("{}: the daemon closed the connection without an answer to {}",
                                socket_, what);

@@ -124,6 +124,7 @@ private:
     http_read read_one_head() {
         static constexpr std::size_t head_limit = 64 * 1024;
         fields_.clear();
+        last_field_.clear();
         status_ = 0;
         std::string line;
         bool status_read = false;
@@ -164,6 +165,7 @@ private:
             if (!std::isdigit(static_cast<unsigned char>(line[i]))) return "bad status";
         if (line.size() > 12 && line[12] != ' ') return "bad status";
         status_ = std::stoi(line.substr(9, 3));
+        if (status_ < 100 || status_ > 599) return "bad status";
         return {};
     }
 
@@ -200,12 +202,12 @@ private:
             framing_ = last == "chunked" ? framing::chunked : framing::until_close;
             return {};
         }
-        const auto length = field("Content-Length");
-        if (length.empty()) {
+        if (fields_.count("content-length") == 0) {
             framing_ = framing::until_close;
             return {};
         }
         // Repeated fields arrive joined: every value must be the same number.
+        const auto length = field("Content-Length");
         std::uint64_t value = 0;
         bool first = true;
         for (std::size_t from = 0; from <= length.size();) {
@@ -245,7 +247,8 @@ private:
         switch (chunk_state_) {
         case chunk::size: {
             if (!next_line(line)) return line_pending("bad chunk size");
-            const auto digits = trim(line.substr(0, line.find(';')));
+            auto digits = trim(line.substr(0, line.find(';')));
+            digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
             if (digits.empty() || digits.size() > 15 ||
                 digits.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
                 return malformed("bad chunk size");

@@ -36,6 +36,14 @@ struct io_status {
     [[nodiscard]] bool ok() const noexcept { return end == io_end::done; }
 };
 
+/// Whether a failed connect says the port is closed: refused, reset, no
+/// route, or silent until the deadline.
+inline bool says_closed(const io_status& io) {
+    if (io.end == io_end::timed_out || io.end == io_end::closed) return true;
+    return io.end == io_end::failed && (io.error == ECONNREFUSED || io.error == ECONNRESET ||
+                                        io.error == ENETUNREACH || io.error == EHOSTUNREACH);
+}
+
 /// One connection, until one deadline.
 class stream_socket {
 public:
@@ -45,13 +53,17 @@ public:
 
     [[nodiscard]] clock::time_point deadline() const noexcept { return deadline_; }
 
-    /// Connects to `address`; a socket that was connected before is closed first.
-    io_status connect(const sockaddr* address, socklen_t length) {
+    /// Connects to `address` by `until` (the deadline when later); a socket
+    /// that was connected before is closed first. A unix socket whose
+    /// backlog is full fails at once with EAGAIN: no connection was begun.
+    io_status connect(const sockaddr* address, socklen_t length,
+                      clock::time_point until = clock::time_point::max()) {
         fd_.reset(::socket(address->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
         if (fd_.get() < 0) return {io_end::failed, errno};
         if (::connect(fd_.get(), address, length) == 0) return {};
-        if (errno != EINPROGRESS && errno != EAGAIN) return {io_end::failed, errno};
-        if (const auto waited = wait(POLLOUT); !waited.ok()) return waited;
+        if (errno != EINPROGRESS) return {io_end::failed, errno};
+        if (const auto waited = wait(POLLOUT, std::min(until, deadline_)); !waited.ok())
+            return waited;
         int error = 0;
         socklen_t size = sizeof error;
         ::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &error, &size);
@@ -71,7 +83,7 @@ public:
     /// Sends all of `data` (a peer gone is `closed`, never SIGPIPE).
     io_status send_all(std::string_view data) {
         while (!data.empty()) {
-            if (const auto waited = wait(POLLOUT); !waited.ok()) return waited;
+            if (const auto waited = wait(POLLOUT, deadline_); !waited.ok()) return waited;
             const ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
             if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
             if (n < 0) return errno == EPIPE ? io_status{io_end::closed, 0} : failure();
@@ -86,7 +98,7 @@ public:
         into.resize(had + most);
         for (;;) {
             // Checked before each read: data that keeps coming would never wait.
-            if (const auto waited = wait(POLLIN); !waited.ok()) {
+            if (const auto waited = wait(POLLIN, deadline_); !waited.ok()) {
                 into.resize(had);
                 return waited;
             }
@@ -101,13 +113,12 @@ public:
 private:
     static io_status failure() { return {io_end::failed, errno}; }
 
-    /// Until the socket is ready for `events`, the deadline, or a stop.
-    io_status wait(short events) {
+    /// Until the socket is ready for `events`, `until`, or a stop.
+    io_status wait(short events, clock::time_point until) {
         const bool stoppable = !stop_exempt();
         for (;;) {
             if (stoppable && stop_requested()) return {io_end::stopped, 0};
-            const auto left =
-                std::chrono::ceil<std::chrono::milliseconds>(deadline_ - clock::now());
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock::now());
             if (left.count() <= 0) return {io_end::timed_out, 0};
             pollfd fds[2] = {{fd_.get(), events, 0}, {stop_fd(), POLLIN, 0}};
             const int ready = ::poll(fds, stoppable ? 2 : 1,

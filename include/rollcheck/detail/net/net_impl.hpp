@@ -38,30 +38,42 @@ inline std::string describe_io(const io_status& io, std::chrono::milliseconds ti
     return "done";
 }
 
-/// A connection to `host`:`port` by `socket`'s deadline, trying each
-/// address in turn; `error` says why there is none (`resolved` false when
-/// the name was the trouble).
+/// A connection to `host`:`port` by `socket`'s deadline; `error` says why
+/// there is none (`resolved` false when the name was the trouble).
 struct tcp_connection {
     bool resolved = false;
     io_status io;
     std::string error;
+    /// The failure says nothing of the port: no descriptor left, no such
+    /// address family here, a local firewall. Neither open nor closed.
+    bool undecided = false;
 };
 
+/// Tries each address of `host` in turn, each with an equal share of the
+/// time left, so that one that drops packets (IPv6 without a route, say)
+/// does not take the time of the next.
 inline tcp_connection connect_tcp(stream_socket& socket, const std::string& host,
                                   std::uint16_t port, std::chrono::milliseconds timeout) {
     tcp_connection c;
     const auto addresses = resolve(host, port, socket.deadline(), timeout);
+    if (addresses.stopped) c.io = {io_end::stopped, 0};
     if (!addresses.error.empty()) {
         c.error = fmt::format("cannot resolve {}: {}", host, addresses.error);
         return c;
     }
     c.resolved = true;
     c.io = {io_end::failed, EADDRNOTAVAIL};
-    for (const auto& address : addresses.found) {
-        c.io = socket.connect(address.get(), address.length);
-        if (c.io.ok() || c.io.end == io_end::stopped || c.io.end == io_end::timed_out) break;
+    const auto count = addresses.found.size();
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto now = std::chrono::steady_clock::now();
+        const auto share = (socket.deadline() - now) / static_cast<long>(count - i);
+        c.io = socket.connect(addresses.found[i].get(), addresses.found[i].length, now + share);
+        if (c.io.ok() || c.io.end == io_end::stopped) break;
     }
-    if (!c.io.ok()) c.error = describe_io(c.io, timeout);
+    if (!c.io.ok()) {
+        c.error = describe_io(c.io, timeout);
+        c.undecided = c.io.end == io_end::failed && !says_closed(c.io);
+    }
     return c;
 }
 
@@ -80,8 +92,10 @@ inline std::string printable_start(std::string_view bytes) {
 struct http_answer {
     bool resolved = false;
     bool connected = false;
-    bool stopped = false; ///< the run was stopped while it waited
-    std::string error;    ///< why there is no (complete) answer
+    bool stopped = false;   ///< the run was stopped while it waited
+    bool undecided = false; ///< the connection failed for a reason of this host's
+    bool partial = false;   ///< some of a head came, then nothing more
+    std::string error;      ///< why there is no (complete) answer
     int status = 0;
     std::string body;      ///< at most body_limit bytes
     bool body_cut = false; ///< the body was longer than body_limit
@@ -110,11 +124,15 @@ inline void judge_head(const http_read& read, const response_reader& reader,
                        std::chrono::milliseconds timeout, http_answer& answer) {
     answer.stopped = read.io.end == io_end::stopped;
     answer.not_http = !read.malformed.empty();
+    answer.partial = !answer.not_http && reader.received_any();
     if (answer.not_http)
         answer.error = fmt::format("answered with something that is not HTTP ({}): \"{}\"",
                                    read.malformed, printable_start(reader.received_start()));
-    else if (read.io.end == io_end::closed && reader.received_any())
-        answer.error = "the connection was closed in the middle of the answer's head";
+    else if (reader.received_any())
+        answer.error = fmt::format("the answer's head did not end: {}",
+                                   read.io.end == io_end::closed
+                                       ? std::string("the connection was closed in its middle")
+                                       : describe_io(read.io, timeout));
     else if (read.io.end == io_end::failed && read.io.error == ECONNRESET)
         answer.error = "the connection was closed without an answer";
     else
@@ -128,6 +146,7 @@ inline http_answer http_get(const http_url& url, const http_spec& spec) {
     const auto connection = connect_tcp(socket, url.host, url.port, spec.timeout);
     answer.resolved = connection.resolved;
     answer.stopped = connection.io.end == io_end::stopped;
+    answer.undecided = connection.undecided;
     answer.error = connection.error;
     if (!connection.resolved || !connection.io.ok()) return answer;
     answer.connected = true;
@@ -158,15 +177,25 @@ inline std::optional<check_result> judge_stopped(const std::string& check, const
                                std::chrono::steady_clock::now() - started))));
 }
 
+/// A connection this host could not make says nothing of the service.
+inline check_result undecided(const http_spec& spec, const http_answer& answer) {
+    return check_result::error(
+        "net.http", fmt::format("{}: cannot tell whether it answers: {}", spec.url, answer.error));
+}
+
 inline check_result judge_no_answer(const http_spec& spec, const http_answer& answer) {
     if (!answer.resolved)
         return check_result::error("net.http", fmt::format("{}: {}", spec.url, answer.error));
+    if (answer.undecided) return undecided(spec, answer);
     if (answer.status != 0)
         return check_result::fail(
             "net.http", fmt::format("{} still answers: HTTP {}", spec.url, answer.status));
     if (answer.not_http)
         return check_result::fail("net.http",
                                   fmt::format("{} still answers, {}", spec.url, answer.error));
+    if (answer.partial)
+        return check_result::fail("net.http",
+                                  fmt::format("{} still answers, but {}", spec.url, answer.error));
     return check_result::pass("net.http",
                               fmt::format("{} does not answer: {}", spec.url, answer.error));
 }
@@ -174,6 +203,7 @@ inline check_result judge_no_answer(const http_spec& spec, const http_answer& an
 inline check_result judge_answer(const http_spec& spec, const http_answer& answer) {
     if (!answer.resolved)
         return check_result::error("net.http", fmt::format("{}: {}", spec.url, answer.error));
+    if (answer.undecided) return undecided(spec, answer);
     if (answer.status == 0)
         return check_result::fail("net.http", fmt::format("{}: {}", spec.url, answer.error));
     if (answer.status != spec.expect_status)
@@ -193,10 +223,17 @@ inline check_result judge_answer(const http_spec& spec, const http_answer& answe
                                   fmt::format("{} answered HTTP {}; the body matches "
                                               "'{}' ({})",
                                               spec.url, answer.status, spec.body_pattern, read));
-    auto r = check_result::fail(
-        "net.http", fmt::format("{} answered HTTP {}, but the body does not match '{}' ({}{})",
-                                spec.url, answer.status, spec.body_pattern, read,
-                                !answer.error.empty() ? "; " + answer.error : ""));
+    // A body that did not come whole may hold the pattern in what is missing.
+    auto r = answer.error.empty()
+                 ? check_result::fail("net.http",
+                                      fmt::format("{} answered HTTP {}, but the body does not "
+                                                  "match '{}' ({})",
+                                                  spec.url, answer.status, spec.body_pattern, read))
+                 : check_result::error("net.http",
+                                       fmt::format("{} answered HTTP {}, but {}: '{}' is not in "
+                                                   "what came ({})",
+                                                   spec.url, answer.status, answer.error,
+                                                   spec.body_pattern, read));
     r.evidence.add({"body starts: " + answer.body.substr(0, 200),
                     {{"body_start", answer.body.substr(0, 200)}}});
     return r;
@@ -215,6 +252,9 @@ ROLLCHECK_INLINE check_result check_port(const port_spec& spec) {
         if (auto r = detail::judge_stopped("net.port", where, stopped, started)) return *r;
         if (!c.resolved)
             return check_result::error("net.port", fmt::format("{}: {}", where, c.error));
+        if (c.undecided)
+            return check_result::error(
+                "net.port", fmt::format("{}: cannot tell whether it is open: {}", where, c.error));
         const bool open = c.io.ok();
         const auto state = open ? std::string("open") : fmt::format("closed ({})", c.error);
         auto r =

@@ -15,6 +15,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include "../../stop.hpp"
 #include "../../wording.hpp"
 
 namespace rollcheck::detail {
@@ -32,7 +33,8 @@ struct socket_address {
 /// The addresses of a host, or why there are none.
 struct host_addresses {
     std::vector<socket_address> found;
-    std::string error; ///< non-empty when the lookup failed
+    std::string error;    ///< non-empty when the lookup failed
+    bool stopped = false; ///< the run was stopped while the name service was asked
 };
 
 /// getaddrinfo for `host` and `port`, as stream sockets; `flags` as its hints take them.
@@ -59,9 +61,10 @@ inline host_addresses lookup_now(const std::string& host, std::uint16_t port, in
     return result;
 }
 
-/// Resolves `host` before `deadline`; a literal address needs no lookup.
-/// getaddrinfo can neither time out nor be cancelled, so a name runs on a
-/// thread of its own, left to finish alone when the deadline comes first.
+/// Resolves `host` before `deadline`, or until the run is stopped; a
+/// literal address needs no lookup. getaddrinfo can neither time out nor be
+/// cancelled, so a name runs on a thread of its own, left to finish alone
+/// when the deadline or the stop comes first.
 inline host_addresses resolve(const std::string& host, std::uint16_t port,
                               std::chrono::steady_clock::time_point deadline,
                               std::chrono::milliseconds timeout) {
@@ -81,9 +84,16 @@ inline host_addresses resolve(const std::string& host, std::uint16_t port,
         shared->done = true;
         shared->finished.notify_all();
     }).detach();
+    const bool stoppable = !stop_exempt();
     std::unique_lock<std::mutex> lock(shared->mutex);
-    if (!shared->finished.wait_until(lock, deadline, [&] { return shared->done; }))
-        return {{}, "no answer from the name service within " + describe_span(timeout)};
+    while (!shared->done) {
+        if (stoppable && stop_requested()) return {{}, "interrupted by " + stop_reason(), true};
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline)
+            return {{}, "no answer from the name service within " + describe_span(timeout)};
+        // In slices: a stop is a descriptor, not something a condition variable sees.
+        shared->finished.wait_until(lock, std::min(deadline, now + std::chrono::milliseconds(50)));
+    }
     return std::move(shared->result);
 }
 

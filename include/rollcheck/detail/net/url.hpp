@@ -3,6 +3,7 @@
 /// that a reader of URLs (target.hpp) does not pay for the HTTP client.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,11 +32,27 @@ inline std::optional<http_url> parse_http_url(const std::string& url, std::strin
         why = fmt::format("'{}' is not an http:// URL", url);
         return std::nullopt;
     }
+    const auto bad = std::find_if(url.begin(), url.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
+    });
+    if (bad != url.end()) {
+        why = fmt::format("'{}': a space or control character (percent-encode it as %{:02X})",
+                          url.substr(0, static_cast<std::size_t>(bad - url.begin())),
+                          static_cast<unsigned char>(*bad));
+        return std::nullopt;
+    }
     http_url parsed;
-    const auto rest = url.substr(scheme.size());
-    const auto slash = rest.find('/');
-    auto authority = rest.substr(0, slash);
-    if (slash != std::string::npos) parsed.target = rest.substr(slash);
+    // A fragment is the client's own: it is never sent.
+    const auto rest = url.substr(scheme.size(), url.find('#') - scheme.size());
+    const auto end = rest.find_first_of("/?");
+    auto authority = rest.substr(0, end);
+    if (end != std::string::npos)
+        parsed.target = rest[end] == '/' ? rest.substr(end) : "/" + rest.substr(end);
+    if (authority.find('@') != std::string::npos) {
+        // Not echoed: what comes before the @ may be a password.
+        why = "an http:// URL with user information (user@host) is not supported";
+        return std::nullopt;
+    }
     const auto bracket = authority.rfind(']');
     const auto colon = authority.rfind(':');
     if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
