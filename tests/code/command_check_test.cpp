@@ -2,7 +2,10 @@
 // error lines of jobs that exit 0, the output's tail as evidence, pytest's
 // summary line, deadlines.
 #include <chrono>
+#include <csignal>
 #include <string>
+
+#include <pthread.h>
 
 #include <rollcheck/catch.hpp>
 #include <rollcheck/command.hpp>
@@ -203,4 +206,25 @@ TEST_CASE("a job printing 1 GiB is read to its last line in bounded memory") {
     // What rollcheck keeps of it: the capture's 64 KiB and one line being read.
     if (rollcheck_test::peak_memory_is_meaningful)
         CHECK(rollcheck_test::peak_rss_kib() < 200 * 1024);
+}
+
+TEST_CASE("a program starts with no signal blocked and SIGPIPE at its default, whatever this "
+          "process does with them") {
+    // This thread blocks SIGUSR1 and the process ignores SIGPIPE, as embedding
+    // programs do; what a program inherits must not depend on it.
+    sigset_t usr1, old_mask;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    ::pthread_sigmask(SIG_BLOCK, &usr1, &old_mask);
+    const auto old_pipe = std::signal(SIGPIPE, SIG_IGN);
+    command_spec spec;
+    spec.argv = {"cat", "/proc/self/status"};
+    const auto run = run_command(spec);
+    std::signal(SIGPIPE, old_pipe);
+    ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+    REQUIRE(run.status == command_status::exited);
+    const auto status = run.out.text();
+    CHECK(status.find("SigBlk:\t0000000000000000\n") != std::string::npos);
+    const auto ignored = status.substr(status.find("SigIgn:\t") + 8, 16);
+    CHECK((std::stoull(ignored, nullptr, 16) & (1ULL << (SIGPIPE - 1))) == 0);
 }

@@ -206,13 +206,6 @@ inline sigset_t stop_signals() {
     return set;
 }
 
-/// In a child between fork and exec: the signals blocked for the stop
-/// thread must reach the program it becomes. Async-signal-safe.
-inline void unblock_stop_signals() noexcept {
-    const sigset_t set = stop_signals();
-    ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
-}
-
 /// "SIGTERM", "SIGINT", "SIGHUP".
 inline std::string signal_name(int sig) {
     switch (sig) {

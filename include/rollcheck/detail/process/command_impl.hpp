@@ -105,7 +105,7 @@ public:
             until - std::chrono::steady_clock::now());
         if (left.count() <= 0) return;
         if (fd_ < 0) {
-            std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(1)));
+            std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(10)));
             return;
         }
         pollfd p{fd_, POLLIN, 0};
@@ -210,6 +210,18 @@ inline started_program start_program(const command_spec& spec, const std::filesy
     return started;
 }
 
+/// waitpid for a program just killed, for at most `span`: one stuck in the
+/// kernel (a hung NFS mount) ignores SIGKILL, and the run must still end.
+inline child_state reap_within(pid_t pid, std::chrono::milliseconds span) {
+    const auto until = std::chrono::steady_clock::now() + span;
+    auto state = wait_child(pid, false);
+    while (!state.ended && !state.lost && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        state = wait_child(pid, false);
+    }
+    return state;
+}
+
 /// How the run ended, into `outcome`: from the flags when rollcheck ended
 /// it, else from waitpid's state.
 inline void record_end(const child_state& state, bool timed_out, bool interrupted,
@@ -294,7 +306,7 @@ inline command_outcome run_observed(const command_spec& spec, const output_obser
     // The program is gone or out of time: take down what it left, keep its last words.
     // A stopped run does not wait out the grace: whoever stopped it waits for its reports.
     tree.terminate(timed_out && !interrupted ? spec.kill_grace : std::chrono::milliseconds(200));
-    if (timed_out || interrupted) state = wait_child(child.pid, true);
+    if (timed_out || interrupted) state = reap_within(child.pid, std::chrono::seconds(2));
     detail::pump_output(fds, sinks, spec.output_limit,
                         clock::now() + std::chrono::milliseconds(200), observe);
     for (int& fd : fds)

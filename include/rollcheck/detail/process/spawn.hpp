@@ -91,9 +91,11 @@ struct spawn_request {
     int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
 };
 
-/// Starts `request` in a process group of its own, with the signals this
-/// process blocks for its stop thread unblocked; returns its pid, or -1
-/// with `error` the errno of what failed (exec's included).
+/// Starts `request` in a process group of its own, no signal blocked, and
+/// SIGPIPE and the stop signals at their default actions whatever this
+/// process does with them; no other descriptor of this process is
+/// inherited. Returns its pid, or -1 with `error` the errno of what failed
+/// (exec's included).
 inline pid_t spawn_in_own_group(const spawn_request& request, int& error) {
     std::vector<char*> argv;
     for (const auto& word : request.argv)
@@ -106,17 +108,21 @@ inline pid_t spawn_in_own_group(const spawn_request& request, int& error) {
     posix_spawn_file_actions_adddup2(&files, request.stdout_fd, 1);
     posix_spawn_file_actions_adddup2(&files, request.stderr_fd, 2);
     posix_spawn_file_actions_addchdir_np(&files, request.working_directory.c_str());
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+    // Descriptors another thread opened without O_CLOEXEC (a tmpfile) stay here.
+    posix_spawn_file_actions_addclosefrom_np(&files, 3);
+#endif
 
-    sigset_t mask;
-    ::pthread_sigmask(SIG_BLOCK, nullptr, &mask);
-    const sigset_t stops = stop_signals();
-    for (int sig = 1; sig < NSIG; ++sig)
-        if (sigismember(&stops, sig) == 1) sigdelset(&mask, sig);
+    sigset_t none, defaults = stop_signals();
+    sigemptyset(&none);
+    sigaddset(&defaults, SIGPIPE);
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                              POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setpgroup(&attributes, 0);
-    posix_spawnattr_setsigmask(&attributes, &mask);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
 
     pid_t pid = -1;
     error = ::posix_spawn(&pid, request.program.c_str(), &files, &attributes, argv.data(),
