@@ -222,6 +222,32 @@ inline child_state reap_within(pid_t pid, std::chrono::milliseconds span) {
     return state;
 }
 
+/// On every way out of a run, an exception's included: what is left of the
+/// program killed and reaped, its output's descriptors closed, its
+/// registrations gone.
+struct run_cleanup {
+    pid_t pid;
+    process_tree& tree;
+    int (&fds)[2];
+    bool ended = false; ///< the run ended it and reaped it already
+
+    ~run_cleanup() {
+        try {
+            if (!ended) {
+                tree.terminate(std::chrono::milliseconds(200));
+                reap_within(pid, std::chrono::seconds(2));
+            }
+        } catch (...) { // a destructor must not throw; what it could not end, the stop path ends
+        }
+        for (int& fd : fds)
+            if (fd >= 0) ::close(fd);
+        direct_children::remove(pid);
+        stop_registry::remove_group(pid);
+    }
+    run_cleanup(const run_cleanup&) = delete;
+    run_cleanup& operator=(const run_cleanup&) = delete;
+};
+
 /// How the run ended, into `outcome`: from the flags when rollcheck ended
 /// it, else from waitpid's state.
 inline void record_end(const child_state& state, bool timed_out, bool interrupted,
@@ -281,6 +307,7 @@ inline command_outcome run_observed(const command_spec& spec, const output_obser
     const detail::exit_waiter exited(child.pid);
 
     int fds[2] = {child.out.release(), child.err.release()};
+    run_cleanup cleanup{child.pid, tree, fds};
     captured_output* sinks[2] = {&outcome.out, &outcome.err};
 
     bool timed_out = false, interrupted = false;
@@ -307,13 +334,9 @@ inline command_outcome run_observed(const command_spec& spec, const output_obser
     // A stopped run does not wait out the grace: whoever stopped it waits for its reports.
     tree.terminate(timed_out && !interrupted ? spec.kill_grace : std::chrono::milliseconds(200));
     if (timed_out || interrupted) state = reap_within(child.pid, std::chrono::seconds(2));
+    cleanup.ended = true;
     detail::pump_output(fds, sinks, spec.output_limit,
                         clock::now() + std::chrono::milliseconds(200), observe);
-    for (int& fd : fds)
-        if (fd >= 0) ::close(fd);
-
-    detail::direct_children::remove(child.pid);
-    detail::stop_registry::remove_group(child.pid);
     record_end(state, timed_out, interrupted, outcome);
     return finish();
 }
