@@ -214,10 +214,10 @@ inline started_program start_program(const command_spec& spec, const std::filesy
 /// kernel (a hung NFS mount) ignores SIGKILL, and the run must still end.
 inline child_state reap_within(pid_t pid, std::chrono::milliseconds span) {
     const auto until = std::chrono::steady_clock::now() + span;
-    auto state = wait_child(pid, false);
+    auto state = poll_child(pid);
     while (!state.ended && !state.lost && std::chrono::steady_clock::now() < until) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        state = wait_child(pid, false);
+        state = poll_child(pid);
     }
     return state;
 }
@@ -313,7 +313,7 @@ inline command_outcome run_observed(const command_spec& spec, const output_obser
     bool timed_out = false, interrupted = false;
     auto next_refresh = clock::now();
     child_state state;
-    while (!(state = wait_child(child.pid, false)).ended && !state.lost) {
+    while (!(state = poll_child(child.pid)).ended && !state.lost) {
         if (clock::now() >= deadline) {
             timed_out = true;
             break;

@@ -139,12 +139,11 @@ struct child_state {
     int status = 0;     ///< waitpid's raw status, when ended
 };
 
-/// waitpid for `pid`, retried when a signal interrupts it; `block` waits
-/// for the end.
-inline child_state wait_child(pid_t pid, bool block) {
+/// waitpid for `pid` without waiting, retried when a signal interrupts it.
+inline child_state poll_child(pid_t pid) {
     child_state state;
     for (;;) {
-        const pid_t got = ::waitpid(pid, &state.status, block ? 0 : WNOHANG);
+        const pid_t got = ::waitpid(pid, &state.status, WNOHANG);
         if (got < 0 && errno == EINTR) continue;
         state.ended = got == pid;
         state.lost = got < 0;
