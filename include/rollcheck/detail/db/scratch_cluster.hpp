@@ -20,7 +20,6 @@
 
 #include <fcntl.h>
 #include <pwd.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,7 +30,9 @@
 #include "../../command.hpp"
 #include "../../stop.hpp"
 #include "../../wording.hpp"
+#include "../process/spawn.hpp"
 #include "../process/tree.hpp"
+#include "../unique_fd.hpp"
 
 namespace rollcheck::detail {
 
@@ -225,43 +226,33 @@ private:
         const auto argv = owner_.command(
             {(bindir_ / "postgres").string(), "-D", data().string(), "-p", std::to_string(port),
              "-c", "listen_addresses=", "-c", "unix_socket_directories=" + directory_.string()});
-        std::vector<char*> args;
-        for (const auto& a : argv)
-            args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        const std::string log_path = log().string();
-
-        posix_spawn_file_actions_t files;
-        posix_spawn_file_actions_init(&files);
-        posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&files, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                         0600);
-        posix_spawn_file_actions_adddup2(&files, 1, 2);
-        posix_spawnattr_t attributes;
-        posix_spawnattr_init(&attributes);
-        sigset_t none, all;
-        sigemptyset(&none);
-        sigfillset(&all);
-        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                  POSIX_SPAWN_SETSIGDEF);
-        posix_spawnattr_setpgroup(&attributes, 0);
-        posix_spawnattr_setsigmask(&attributes, &none);
-        posix_spawnattr_setsigdefault(&attributes, &all);
+        const unique_fd input(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        const unique_fd output(
+            ::open(log().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        if (input.get() < 0 || output.get() < 0)
+            return fmt::format("cannot start {}: {}: {}", argv.front(), log().string(),
+                               std::strerror(errno));
+        spawn_request request;
+        request.program = argv.front().find('/') == std::string::npos
+                              ? search_path(argv.front())
+                              : std::filesystem::path(argv.front());
+        if (request.program.empty()) return fmt::format("'{}' not found on PATH", argv.front());
+        request.argv = argv;
+        request.envp = ::environ;
+        request.stdin_fd = input.get();
+        request.stdout_fd = request.stderr_fd = output.get();
 
         become_child_subreaper();
         int rc = 0;
         {
             const auto registering = direct_children::registration();
-            pid_t pid = -1;
-            rc = ::posix_spawnp(&pid, args[0], &files, &attributes, args.data(), ::environ);
-            if (rc == 0) {
+            const pid_t pid = spawn_in_own_group(request, rc);
+            if (pid > 0) {
                 server_ = pid;
                 direct_children::add(pid);
                 stop_registry::add_group(pid);
             }
         }
-        posix_spawn_file_actions_destroy(&files);
-        posix_spawnattr_destroy(&attributes);
         if (rc != 0) return fmt::format("cannot start {}: {}", argv.front(), std::strerror(rc));
         return {};
     }

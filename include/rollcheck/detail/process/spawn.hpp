@@ -87,7 +87,7 @@ struct spawn_request {
     std::filesystem::path program; ///< absolute, or relative to this process's directory
     std::vector<std::string> argv; ///< argv[0] included
     char** envp = nullptr;
-    std::filesystem::path working_directory;
+    std::filesystem::path working_directory; ///< empty: this process's
     int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
 };
 
@@ -107,7 +107,8 @@ inline pid_t spawn_in_own_group(const spawn_request& request, int& error) {
     posix_spawn_file_actions_adddup2(&files, request.stdin_fd, 0);
     posix_spawn_file_actions_adddup2(&files, request.stdout_fd, 1);
     posix_spawn_file_actions_adddup2(&files, request.stderr_fd, 2);
-    posix_spawn_file_actions_addchdir_np(&files, request.working_directory.c_str());
+    if (!request.working_directory.empty())
+        posix_spawn_file_actions_addchdir_np(&files, request.working_directory.c_str());
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
     // Descriptors another thread opened without O_CLOEXEC (a tmpfile) stay here.
     posix_spawn_file_actions_addclosefrom_np(&files, 3);
