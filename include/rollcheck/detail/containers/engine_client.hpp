@@ -17,6 +17,7 @@
 #include "../../wording.hpp"
 #include "../http/response_reader.hpp"
 #include "../http/stream_socket.hpp"
+#include "container_info.hpp"
 
 namespace rollcheck::detail {
 
@@ -53,9 +54,11 @@ public:
             return fmt::format("{}: GET /version answered HTTP {}{}", socket_, answer.status,
                                daemon_message(answer.body));
         const auto version = nlohmann::json::parse(answer.body, nullptr, false);
-        const auto newest = minor_of(text_of(version, "ApiVersion", ""), -1);
+        const auto newest = minor_of(string_field(version, "ApiVersion"), -1);
         // Podman's compat API and old daemons may leave MinAPIVersion out.
-        const auto oldest = minor_of(text_of(version, "MinAPIVersion", "1.12"), -1);
+        const auto oldest = minor_of(
+            version.contains("MinAPIVersion") ? string_field(version, "MinAPIVersion") : "1.12",
+            -1);
         const auto shown = version.is_object() && version.contains("ApiVersion")
                                ? version["ApiVersion"].dump()
                                : std::string("none");
@@ -66,7 +69,7 @@ public:
         if (newest < engine_api_oldest_minor || oldest > engine_api_newest_minor)
             return fmt::format("{}: the daemon speaks API {} (oldest 1.{}); rollcheck speaks "
                                "1.{} to 1.{}",
-                               socket_, text_of(version, "ApiVersion", ""), oldest,
+                               socket_, string_field(version, "ApiVersion"), oldest,
                                engine_api_oldest_minor, engine_api_newest_minor);
         version_ = fmt::format("/v1.{}", std::min(newest, engine_api_newest_minor));
         return {};
@@ -93,12 +96,6 @@ public:
     }
 
 private:
-    /// `key`'s string in object `j`; `otherwise` when absent, `""` when not a string.
-    static std::string text_of(const nlohmann::json& j, const char* key, const char* otherwise) {
-        if (!j.is_object() || !j.contains(key)) return otherwise;
-        return j[key].is_string() ? j[key].get<std::string>() : std::string();
-    }
-
     /// "1.41" → 41; `otherwise` for anything else.
     static int minor_of(const std::string& v, int otherwise) {
         if (v.rfind("1.", 0) != 0 || v.size() < 3 || v.size() > 5 ||

@@ -30,9 +30,6 @@ struct http_read {
 /// Reads one response from `socket`, which it does not own.
 class response_reader {
 public:
-    /// The body's framing, from the head.
-    enum class framing { none, length, chunked, until_close };
-
     explicit response_reader(stream_socket& socket) : socket_(socket) {}
 
     /// Sends `GET target` naming `host`, asking the peer to close after.
@@ -289,6 +286,8 @@ private:
         return {};
     }
 
+    /// The body's framing, from the head.
+    enum class framing { none, length, chunked, until_close };
     enum class chunk { size, data, data_end, trailers, done };
 
     stream_socket& socket_;
